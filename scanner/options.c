@@ -1,0 +1,62 @@
+/* options.c -- option values shared by the subcommands (options.h). */
+#include "options.h"
+
+#include "caascan/ratelimit.h"
+
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+bool opt_uint(const char *cmd, const char *opt, const char *text, unsigned long min,
+              unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (*text == '\0' || *text == '-' || *end != '\0' || errno || v < min || v > max) {
+        fprintf(stderr, "caascan: %s: %s: '%s' is not a whole number from %lu to %lu\n", cmd, opt,
+                text, min, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool opt_rate(const char *cmd, const char *opt, const char *text, uint64_t *out)
+{
+    if (!cs_ratelimit_parse(text, out)) {
+        fprintf(stderr, "caascan: %s: %s: '%s' is not a rate in queries per second\n", cmd, opt,
+                text);
+        return false;
+    }
+    return true;
+}
+
+bool opt_qtype(const char *cmd, const char *text, uint16_t *out)
+{
+    ldns_rr_type t = ldns_get_rr_type_by_name(text);
+    if (t == 0) {
+        fprintf(stderr, "caascan: %s: -t: '%s' is not a DNS record type\n", cmd, text);
+        return false;
+    }
+    *out = (uint16_t)t;
+    return true;
+}
+
+bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size_t *n)
+{
+    char err[512];
+    cs_err rc;
+    if (spec) {
+        rc = cs_addr_list_parse(spec, 53, out, n, err, sizeof(err));
+    } else {
+        const char *path = getenv("CAASCAN_RESOLV_CONF");
+        rc = cs_addr_list_resolv_conf(path ? path : "/etc/resolv.conf", out, n, err, sizeof(err));
+    }
+    if (rc != CS_OK) {
+        fprintf(stderr, "caascan: %s: resolvers: %s\n", cmd, err);
+        return false;
+    }
+    return true;
+}
