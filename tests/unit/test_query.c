@@ -1,0 +1,202 @@
+/* test_query.c -- building queries and matching replies to them (ID, type, class, 0x20 name). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "caascan/addr.h"
+#include "caascan/case0x20.h"
+#include "caascan/query.h"
+
+#include <string.h>
+
+/* A reply made from the query: QR set, same ID and question, plus an answer-less body. */
+static size_t make_reply(const struct cs_wirequery *q, uint8_t *out)
+{
+    memcpy(out, q->buf, q->len);
+    out[2] |= 0x80; /* QR */
+    return q->len;
+}
+
+static void test_build_layout(void **state)
+{
+    struct cs_wirequery q;
+    assert_int_equal(
+        cs_query_build(&q, "Shop.Example.TEST.", LDNS_RR_TYPE_CAA, 1, CS_QF_RD | CS_QF_DO), CS_OK);
+    assert_int_equal(q.qname_len, 19);
+    assert_int_equal(q.qtype, 257);
+    /* header 12 + name 19 + 4 + OPT 11 */
+    assert_int_equal(q.len, 12 + 19 + 4 + 11);
+    assert_true(q.buf[2] & LDNS_RD_MASK);
+    assert_int_equal(LDNS_QDCOUNT(q.buf), 1);
+    assert_int_equal(LDNS_ARCOUNT(q.buf), 1);
+    /* OPT: root name, type 41, class = buffer size 1232, TTL flags with DO bit. */
+    const uint8_t *opt = q.buf + 12 + 19 + 4;
+    assert_int_equal(opt[0], 0);
+    assert_int_equal(ldns_read_uint16(opt + 1), 41);
+    assert_int_equal(ldns_read_uint16(opt + 3), CS_EDNS_BUFSIZE);
+    assert_int_equal(opt[7] & 0x80, 0x80);
+    /* The name folds to what was asked. */
+    uint8_t lower[19];
+    memcpy(lower, q.buf + 12, 19);
+    cs_0x20_apply(lower, 19, NULL, 0);
+    const uint8_t want[] = {4,   's', 'h', 'o', 'p', 7,   'e', 'x', 'a', 'm',
+                            'p', 'l', 'e', 4,   't', 'e', 's', 't', 0};
+    assert_memory_equal(lower, want, 19);
+
+    struct cs_wirequery plain;
+    assert_int_equal(cs_query_build(&plain, "x.test", LDNS_RR_TYPE_A, 1, CS_QF_NOEDNS | CS_QF_CD),
+                     CS_OK);
+    assert_int_equal(LDNS_ARCOUNT(plain.buf), 0);
+    assert_false(plain.buf[2] & LDNS_RD_MASK);
+    assert_true(plain.buf[3] & LDNS_CD_MASK);
+}
+
+static void test_build_rejects_bad_names(void **state)
+{
+    struct cs_wirequery q;
+    assert_int_equal(cs_query_build(&q, "a..b", 1, 1, 0), CS_EINVAL);
+    char longlabel[80];
+    memset(longlabel, 'a', 70);
+    memcpy(longlabel + 70, ".test", 6);
+    assert_int_equal(cs_query_build(&q, longlabel, 1, 1, 0), CS_EINVAL);
+}
+
+static void test_no0x20_sends_lower_case(void **state)
+{
+    struct cs_wirequery q;
+    assert_int_equal(cs_query_build(&q, "ABC.test", 1, 1, CS_QF_NO0X20), CS_OK);
+    const uint8_t want[] = {3, 'a', 'b', 'c', 4, 't', 'e', 's', 't', 0};
+    assert_memory_equal(q.buf + 12, want, sizeof(want));
+}
+
+static void test_match_outcomes(void **state)
+{
+    struct cs_wirequery q;
+    uint8_t r[CS_QUERY_MAX];
+    assert_int_equal(cs_query_build(&q, "shop.example.test", LDNS_RR_TYPE_CAA, 1, CS_QF_RD), CS_OK);
+    size_t n = make_reply(&q, r);
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_OK);
+
+    /* Not a response. */
+    r[2] &= 0x7f;
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_WRONG_QUESTION);
+    r[2] |= 0x80;
+    /* Another ID. */
+    r[1] ^= 1;
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_WRONG_ID);
+    r[1] ^= 1;
+    /* Another type. */
+    r[12 + q.qname_len] = 0; /* CAA (257) becomes A (1) */
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_WRONG_QUESTION);
+    n = make_reply(&q, r);
+    /* Another class. */
+    r[12 + q.qname_len + 3] = 3;
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_WRONG_QUESTION);
+    n = make_reply(&q, r);
+    /* Question echoed in lower case: only a case difference (unless the random case was all lower).
+     */
+    uint8_t *name = r + 12;
+    cs_0x20_apply(name, q.qname_len, NULL, 0);
+    cs_match m = cs_query_match(&q, r, n);
+    if (memcmp(name, q.buf + 12, q.qname_len) == 0)
+        assert_int_equal(m, CS_MATCH_OK);
+    else
+        assert_int_equal(m, CS_MATCH_CASE_ONLY);
+    /* Force a known upper-case letter so the lower-case echo differs for sure. */
+    q.buf[13] = 'S';
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_CASE_ONLY);
+    /* Another name. */
+    n = make_reply(&q, r);
+    r[14] = 'X';
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_WRONG_QUESTION);
+    /* Two questions. */
+    n = make_reply(&q, r);
+    r[5] = 2;
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_WRONG_QUESTION);
+    /* Truncated packets. */
+    n = make_reply(&q, r);
+    assert_int_equal(cs_query_match(&q, r, 11), CS_MATCH_MALFORMED);
+    assert_int_equal(cs_query_match(&q, r, 12 + q.qname_len + 2), CS_MATCH_MALFORMED);
+    /* Compressed question name. */
+    r[12] = 0xc0;
+    r[13] = 12;
+    assert_int_equal(cs_query_match(&q, r, n), CS_MATCH_MALFORMED);
+}
+
+static void test_rearm_changes_id(void **state)
+{
+    struct cs_wirequery q;
+    assert_int_equal(cs_query_build(&q, "a.test", 1, 1, 0), CS_OK);
+    int changed = 0;
+    uint16_t first = cs_query_id(&q);
+    for (int i = 0; i < 8; i++) {
+        cs_query_rearm(&q, 0);
+        changed |= cs_query_id(&q) != first;
+    }
+    assert_true(changed);
+}
+
+static void test_sockaddr_equal(void **state)
+{
+    struct cs_addr a, b, c, d;
+    assert_int_equal(cs_addr_parse("127.0.0.1:53", 53, &a), CS_OK);
+    assert_int_equal(cs_addr_parse("127.0.0.1", 53, &b), CS_OK);
+    assert_int_equal(cs_addr_parse("127.0.0.1:5353", 53, &c), CS_OK);
+    assert_int_equal(cs_addr_parse("[::1]:53", 53, &d), CS_OK);
+    assert_true(cs_sockaddr_equal((struct sockaddr *)&a.ss, (struct sockaddr *)&b.ss));
+    assert_false(cs_sockaddr_equal((struct sockaddr *)&a.ss, (struct sockaddr *)&c.ss));
+    assert_false(cs_sockaddr_equal((struct sockaddr *)&a.ss, (struct sockaddr *)&d.ss));
+}
+
+static void test_rcode_names_and_ede(void **state)
+{
+    char buf[16];
+    assert_string_equal(cs_rcode_name(0, buf, sizeof(buf)), "NOERROR");
+    assert_string_equal(cs_rcode_name(2, buf, sizeof(buf)), "SERVFAIL");
+    assert_string_equal(cs_rcode_name(4, buf, sizeof(buf)), "NOTIMP");
+    assert_string_equal(cs_rcode_name(16, buf, sizeof(buf)), "BADVERS");
+    assert_string_equal(cs_rcode_name(12, buf, sizeof(buf)), "RCODE12");
+    assert_string_equal(cs_ede_name(7), "Signature Expired");
+    assert_true(cs_ede_is_dnssec(6));
+    assert_true(cs_ede_is_dnssec(1));
+    assert_false(cs_ede_is_dnssec(3));
+    assert_false(cs_ede_is_dnssec(22));
+
+    /* A reply carrying EDE 7 with text, built with ldns. */
+    ldns_pkt *p = ldns_pkt_new();
+    ldns_pkt_set_edns_udp_size(p, 1232);
+    ldns_edns_option_list *list = ldns_edns_option_list_new();
+    uint8_t data[] = {0, 7, 'e', 'x', 'p', 'i', 'r', 'e', 'd', 0x01};
+    uint8_t *copy = malloc(sizeof(data));
+    memcpy(copy, data, sizeof(data));
+    ldns_edns_option_list_push(list, ldns_edns_new(LDNS_EDNS_EDE, sizeof(data), copy));
+    ldns_pkt_set_edns_option_list(p, list);
+    uint8_t *wire;
+    size_t len;
+    assert_int_equal(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
+    ldns_pkt_free(p);
+    ldns_pkt *parsed;
+    assert_int_equal(ldns_wire2pkt(&parsed, wire, len), LDNS_STATUS_OK);
+    free(wire);
+    struct cs_ede ede[2];
+    assert_int_equal(cs_pkt_ede(parsed, ede, 2), 1);
+    assert_int_equal(ede[0].code, 7);
+    assert_string_equal(ede[0].text, "expired?");
+    ldns_pkt_free(parsed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_build_layout),
+        cmocka_unit_test(test_build_rejects_bad_names),
+        cmocka_unit_test(test_no0x20_sends_lower_case),
+        cmocka_unit_test(test_match_outcomes),
+        cmocka_unit_test(test_rearm_changes_id),
+        cmocka_unit_test(test_sockaddr_equal),
+        cmocka_unit_test(test_rcode_names_and_ede),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
