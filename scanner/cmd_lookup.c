@@ -62,9 +62,36 @@ struct lookup {
     bool io_error;
     size_t window;
     uint64_t names, written, invalid;
+    char *jbuf;
+    size_t jcap;
 };
 
 static void on_answer(struct cs_answer *ans, void *arg);
+
+/* One compact JSON line, serialized into a reused buffer and written with one call. */
+static void write_json_line(struct lookup *L, const json_t *j)
+{
+    for (;;) {
+        size_t n = json_dumpb(j, L->jbuf, L->jcap, JSON_COMPACT);
+        if (n == 0) {
+            L->io_error = true;
+            return;
+        }
+        if (n < L->jcap) {
+            L->jbuf[n] = '\n';
+            if (fwrite(L->jbuf, 1, n + 1, L->out) != n + 1)
+                L->io_error = true;
+            return;
+        }
+        char *nb = realloc(L->jbuf, n + 1);
+        if (!nb) {
+            L->io_error = true;
+            return;
+        }
+        L->jbuf = nb;
+        L->jcap = n + 1;
+    }
+}
 
 /* Opens the next argument as input; returns false at the end of the arguments. */
 static bool next_source(struct lookup *L, const char **single_name)
@@ -106,8 +133,7 @@ static void emit_invalid(struct lookup *L, const char *name, const char *why)
     if (j && !json_object_get(j, "name"))
         json_object_set_new(j, "name", json_string("(not UTF-8)"));
     if (j) {
-        json_dumpf(j, L->out, JSON_COMPACT);
-        fputc('\n', L->out);
+        write_json_line(L, j);
         json_decref(j);
     }
     L->written++;
@@ -177,9 +203,7 @@ static void on_answer(struct cs_answer *ans, void *arg)
     struct lookup *L = arg;
     json_t *j = cs_answer_to_json(ans);
     if (j) {
-        if (json_dumpf(j, L->out, JSON_COMPACT) != 0)
-            L->io_error = true;
-        fputc('\n', L->out);
+        write_json_line(L, j);
         json_decref(j);
     }
     L->written++;
@@ -376,6 +400,7 @@ int cmd_lookup(int argc, char **argv)
     if (poolp)
         cs_pool_free(poolp);
     free(L.line);
+    free(L.jbuf);
     if (L.written != L.names) {
         fprintf(stderr, "caascan: lookup: %llu names read but %llu written\n",
                 (unsigned long long)L.names, (unsigned long long)L.written);

@@ -5,22 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char digits[] = "0123456789";
+
+/* Appends the RFC 1035 escape \DDD of c at out; returns the octets written (4). */
+static size_t escape_ddd(char *out, uint8_t c)
+{
+    out[0] = '\\';
+    out[1] = digits[c / 100];
+    out[2] = digits[c / 10 % 10];
+    out[3] = digits[c % 10];
+    return 4;
+}
+
 /* Octets as a JSON-safe string: printable ASCII as is, others as \DDD (RFC 1035 escapes). */
 static json_t *octets_json(const uint8_t *p, size_t n)
 {
-    char stackbuf[512];
+    char stackbuf[1024];
     size_t need = n * 4 + 1;
     char *buf = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
     if (!buf)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
             buf[o++] = (char)p[i];
-        } else {
-            snprintf(buf + o, 5, "\\%03u", p[i]);
-            o += 4;
-        }
+        else
+            o += escape_ddd(buf + o, p[i]);
     }
     json_t *j = json_stringn(buf, o);
     if (buf != stackbuf)
@@ -37,13 +47,12 @@ void cs_wire_name_str(const uint8_t *wire, size_t len, char *buf, size_t size)
         size_t lab = wire[off];
         for (size_t i = off + 1; i <= off + lab && i < len; i++) {
             uint8_t c = wire[i];
-            char tmp[5];
-            int w = (c > 0x20 && c < 0x7f && c != '.' && c != '\\') ? snprintf(tmp, 5, "%c", c)
-                                                                    : snprintf(tmp, 5, "\\%03u", c);
-            if (o + (size_t)w + 2 > size)
+            if (o + 6 > size)
                 goto out;
-            memcpy(buf + o, tmp, (size_t)w);
-            o += (size_t)w;
+            if (c > 0x20 && c < 0x7f && c != '.' && c != '\\')
+                buf[o++] = (char)c;
+            else
+                o += escape_ddd(buf + o, c);
         }
         if (o + 2 > size)
             goto out;
@@ -54,6 +63,16 @@ void cs_wire_name_str(const uint8_t *wire, size_t len, char *buf, size_t size)
         buf[o++] = '.';
 out:
     buf[o] = '\0';
+}
+
+/* The type's mnemonic ("CAA") from ldns's static table, or "TYPEnnn" in buf. */
+static const char *type_name(uint16_t type, char *buf, size_t size)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(type);
+    if (d && d->_name)
+        return d->_name;
+    snprintf(buf, size, "TYPE%u", type);
+    return buf;
 }
 
 static json_t *caa_data(const ldns_rr *rr)
@@ -67,9 +86,11 @@ static json_t *caa_data(const ldns_rr *rr)
     size_t taglen = tag[0];
     if (taglen + 1 > ldns_rdf_size(t))
         return NULL;
-    return json_pack("{s:i,s:o,s:o}", "flags", ldns_rdf_data(f)[0], "tag",
-                     octets_json(tag + 1, taglen), "value",
-                     octets_json(ldns_rdf_data(v), ldns_rdf_size(v)));
+    json_t *j = json_object();
+    json_object_set_new_nocheck(j, "flags", json_integer(ldns_rdf_data(f)[0]));
+    json_object_set_new_nocheck(j, "tag", octets_json(tag + 1, taglen));
+    json_object_set_new_nocheck(j, "value", octets_json(ldns_rdf_data(v), ldns_rdf_size(v)));
+    return j;
 }
 
 static json_t *rdata_text(const ldns_rr *rr)
@@ -92,15 +113,18 @@ json_t *cs_rr_to_json(const ldns_rr *rr)
     char owner[1100];
     const ldns_rdf *o = ldns_rr_owner(rr);
     cs_wire_name_str(ldns_rdf_data(o), ldns_rdf_size(o), owner, sizeof(owner));
-    char *type = ldns_rr_type2str(ldns_rr_get_type(rr));
+    char tbuf[16];
     json_t *data = NULL;
     if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CAA)
         data = caa_data(rr);
     if (!data)
         data = rdata_text(rr);
-    json_t *j = json_pack("{s:s,s:s,s:I,s:o}", "name", owner, "type", type ? type : "?", "ttl",
-                          (json_int_t)ldns_rr_ttl(rr), "data", data ? data : json_null());
-    free(type);
+    json_t *j = json_object();
+    json_object_set_new_nocheck(j, "name", json_string(owner));
+    json_object_set_new_nocheck(j, "type",
+                                json_string(type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf))));
+    json_object_set_new_nocheck(j, "ttl", json_integer((json_int_t)ldns_rr_ttl(rr)));
+    json_object_set_new_nocheck(j, "data", data ? data : json_null());
     return j;
 }
 
@@ -134,12 +158,10 @@ static json_t *flags_json(const ldns_pkt *p)
 
 json_t *cs_answer_to_json(const struct cs_answer *ans)
 {
-    char buf[300], rbuf[16];
-    char *type = ldns_rr_type2str((ldns_rr_type)ans->qtype);
+    char buf[1100], rbuf[16];
     json_t *j = json_object();
     json_object_set_new(j, "name", octets_json((const uint8_t *)ans->name, strlen(ans->name)));
-    json_object_set_new(j, "type", json_string(type ? type : "?"));
-    free(type);
+    json_object_set_new(j, "type", json_string(type_name(ans->qtype, rbuf, sizeof(rbuf))));
     json_object_set_new(j, "outcome", json_string(cs_outcome_name(ans->outcome)));
     json_object_set_new(j, "server", json_string(cs_addr_format(ans->server, buf, sizeof(buf))));
     if (ans->pkt) {
@@ -152,8 +174,11 @@ json_t *cs_answer_to_json(const struct cs_answer *ans)
         json_t *ea = json_array();
         for (size_t i = 0; i < n && i < 4; i++) {
             const char *nm = cs_ede_name(ede[i].code);
-            json_array_append_new(ea, json_pack("{s:i,s:s,s:s}", "code", ede[i].code, "name",
-                                                nm ? nm : "Unknown", "text", ede[i].text));
+            json_t *o = json_object();
+            json_object_set_new_nocheck(o, "code", json_integer(ede[i].code));
+            json_object_set_new_nocheck(o, "name", json_string(nm ? nm : "Unknown"));
+            json_object_set_new_nocheck(o, "text", json_string(ede[i].text));
+            json_array_append_new(ea, o);
         }
         json_object_set_new(j, "ede", ea);
     }
@@ -167,13 +192,13 @@ json_t *cs_answer_to_json(const struct cs_answer *ans)
         if (a->rcode >= 0) {
             json_object_set_new(o, "rcode",
                                 json_string(cs_rcode_name((unsigned)a->rcode, rbuf, sizeof(rbuf))));
-            json_object_set_new(o, "rtt_ms", json_real(a->rtt_us / 1000.0));
+            json_object_set_new_nocheck(o, "rtt_us", json_integer(a->rtt_us));
         }
         json_array_append_new(log, o);
     }
     json_object_set_new(j, "attempt_log", log);
     if (ans->pkt)
-        json_object_set_new(j, "rtt_ms", json_real(ans->rtt_us / 1000.0));
+        json_object_set_new(j, "rtt_us", json_integer(ans->rtt_us));
     json_object_set_new(j, "case_echoed", json_boolean(ans->case_echoed));
     cs_wire_name_str(ans->sent_qname, ans->sent_qname_len, buf, sizeof(buf));
     json_object_set_new(j, "sent_qname", json_string(buf));

@@ -1,5 +1,6 @@
 /* case0x20.c -- 0x20 case randomization and echo check (case0x20.h). */
 #include "caascan/case0x20.h"
+#include "caascan/random.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,14 @@ unsigned cs_0x20_apply(uint8_t *name, size_t len, const uint8_t *bits, size_t nb
 unsigned cs_0x20_randomize(uint8_t *name, size_t len)
 {
     uint8_t bits[32]; /* 255 octets hold at most 253 letters */
-    arc4random_buf(bits, sizeof(bits));
-    return cs_0x20_apply(name, len, bits, sizeof(bits) * 8);
+    size_t letters = 0;
+    for (size_t i = 0; i < len; i++)
+        letters += is_alpha(name[i]); /* length octets may count too: a few spare bits */
+    size_t nbytes = (letters + 7) / 8;
+    if (nbytes > sizeof(bits))
+        nbytes = sizeof(bits);
+    cs_random_bytes(bits, nbytes);
+    return cs_0x20_apply(name, len, bits, nbytes * 8);
 }
 
 cs_echo cs_0x20_compare(const uint8_t *sent, size_t sent_len, const uint8_t *got, size_t got_len)

@@ -27,6 +27,7 @@
  */
 #include "caascan/engine.h"
 #include "caascan/case0x20.h"
+#include "caascan/random.h"
 #include "caascan/ratelimit.h"
 
 #include <errno.h>
@@ -334,7 +335,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg);
 static int bind_random_port(int fd, int family)
 {
     for (int tries = 0; tries < 10; tries++) {
-        uint16_t port = (uint16_t)(1024 + arc4random_uniform(65536 - 1024));
+        uint16_t port = (uint16_t)(1024 + cs_random_uniform(65536 - 1024));
         struct sockaddr_storage ss;
         memset(&ss, 0, sizeof(ss));
         socklen_t len;
@@ -412,7 +413,7 @@ static struct udp_sock *udp_sock_pick(struct cs_engine *e, int family)
             return NULL;
         f->nactive = e->cfg.udp_sockets;
     }
-    unsigned i = arc4random_uniform(f->nactive);
+    unsigned i = cs_random_uniform(f->nactive);
     struct udp_sock *s = f->active[i];
     if (s && s->uses >= e->cfg.socket_uses) {
         s->retired = true;
@@ -916,7 +917,7 @@ struct cs_engine *cs_engine_new(struct event_base *base, const struct cs_engine_
     cs_ratelimit_init(&e->global_rl, e->cfg.qps_mq, cs_ratelimit_default_burst(e->cfg.qps_mq),
                       cs_now_ns());
     evtimer_assign(&e->dispatch_timer, base, dispatch_timer_cb, e);
-    e->next_sock_id = arc4random();
+    cs_random_bytes(&e->next_sock_id, sizeof(e->next_sock_id));
     if (!e->mtab)
         goto fail;
     if (pool) {

@@ -1,6 +1,7 @@
 /* query.c -- DNS question on the wire, reply matching, RCODE and EDE helpers (query.h). */
 #include "caascan/query.h"
 #include "caascan/case0x20.h"
+#include "caascan/random.h"
 
 #include <netinet/in.h>
 #include <stdio.h>
@@ -10,40 +11,44 @@
 cs_err cs_query_build(struct cs_wirequery *q, const char *name, uint16_t qtype, uint16_t qclass,
                       unsigned flags)
 {
+    /* ldns turns the presentation name (escapes included) into wire form; the fixed parts of
+     * the message around it are assembled here, which saves building a whole ldns_pkt for
+     * every query of a bulk scan. */
     ldns_rdf *dname = NULL;
     if (ldns_str2rdf_dname(&dname, name) != LDNS_STATUS_OK || dname == NULL)
         return CS_EINVAL;
-    uint16_t ldns_flags = 0;
-    if (flags & CS_QF_RD)
-        ldns_flags |= LDNS_RD;
-    if (flags & CS_QF_CD)
-        ldns_flags |= LDNS_CD;
-    ldns_pkt *pkt =
-        ldns_pkt_query_new(dname, (ldns_rr_type)qtype, (ldns_rr_class)qclass, ldns_flags);
-    if (pkt == NULL) {
+    size_t nlen = ldns_rdf_size(dname);
+    if (nlen == 0 || nlen > 255 || cs_wire_name_len(ldns_rdf_data(dname), nlen) != nlen) {
         ldns_rdf_deep_free(dname);
-        return CS_ENOMEM;
-    }
-    if (!(flags & CS_QF_NOEDNS)) {
-        ldns_pkt_set_edns_udp_size(pkt, CS_EDNS_BUFSIZE);
-        ldns_pkt_set_edns_do(pkt, (flags & CS_QF_DO) != 0);
-    }
-    uint8_t *wire = NULL;
-    size_t len = 0;
-    ldns_status st = ldns_pkt2wire(&wire, pkt, &len);
-    ldns_pkt_free(pkt);
-    if (st != LDNS_STATUS_OK) {
-        free(wire);
-        return st == LDNS_STATUS_MEM_ERR ? CS_ENOMEM : CS_EINVAL;
-    }
-    size_t nlen = cs_wire_name_len(wire + LDNS_HEADER_SIZE, len - LDNS_HEADER_SIZE);
-    if (len > sizeof(q->buf) || nlen == 0) {
-        free(wire);
         return CS_EINVAL;
     }
-    memcpy(q->buf, wire, len);
-    free(wire);
-    q->len = (uint16_t)len;
+    uint8_t *p = q->buf;
+    memset(p, 0, LDNS_HEADER_SIZE);
+    if (flags & CS_QF_RD)
+        p[2] |= LDNS_RD_MASK;
+    if (flags & CS_QF_CD)
+        p[3] |= LDNS_CD_MASK;
+    ldns_write_uint16(p + LDNS_QDCOUNT_OFF, 1);
+    p += LDNS_HEADER_SIZE;
+    memcpy(p, ldns_rdf_data(dname), nlen);
+    ldns_rdf_deep_free(dname);
+    p += nlen;
+    ldns_write_uint16(p, qtype);
+    ldns_write_uint16(p + 2, qclass);
+    p += 4;
+    if (!(flags & CS_QF_NOEDNS)) {
+        /* OPT: root owner, type 41, class = UDP payload size, TTL = ext-rcode, version, DO. */
+        ldns_write_uint16(q->buf + LDNS_ARCOUNT_OFF, 1);
+        *p++ = 0;
+        ldns_write_uint16(p, LDNS_RR_TYPE_OPT);
+        ldns_write_uint16(p + 2, CS_EDNS_BUFSIZE);
+        p[4] = 0;
+        p[5] = 0;
+        ldns_write_uint16(p + 6, (flags & CS_QF_DO) ? 0x8000 : 0);
+        ldns_write_uint16(p + 8, 0);
+        p += 10;
+    }
+    q->len = (uint16_t)(p - q->buf);
     q->qname_len = (uint16_t)nlen;
     q->qtype = qtype;
     q->qclass = qclass;
@@ -56,7 +61,7 @@ cs_err cs_query_build(struct cs_wirequery *q, const char *name, uint16_t qtype, 
 void cs_query_rearm(struct cs_wirequery *q, unsigned flags)
 {
     uint16_t id;
-    arc4random_buf(&id, sizeof(id));
+    cs_random_bytes(&id, sizeof(id));
     ldns_write_uint16(q->buf, id);
     if (!(flags & CS_QF_NO0X20))
         cs_0x20_randomize(q->buf + LDNS_HEADER_SIZE, q->qname_len);

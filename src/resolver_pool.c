@@ -1,5 +1,6 @@
 /* resolver_pool.c -- resolver health and selection (resolver_pool.h). */
 #include "caascan/resolver_pool.h"
+#include "caascan/random.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static size_t least_loaded(struct cs_resolver_pool *p, bool untried_only, const 
         if (best == p->n || r->load < p->v[best].load) {
             best = i;
             ties = 1;
-        } else if (r->load == p->v[best].load && arc4random_uniform((uint32_t)++ties) == 0) {
+        } else if (r->load == p->v[best].load && cs_random_uniform((uint32_t)++ties) == 0) {
             best = i; /* reservoir sampling over equal loads */
         }
     }

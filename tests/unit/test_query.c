@@ -45,6 +45,18 @@ static void test_build_layout(void **state)
                             'p', 'l', 'e', 4,   't', 'e', 's', 't', 0};
     assert_memory_equal(lower, want, 19);
 
+    /* ldns reads the assembled message back as the same query. */
+    ldns_pkt *parsed = NULL;
+    assert_int_equal(ldns_wire2pkt(&parsed, q.buf, q.len), LDNS_STATUS_OK);
+    assert_int_equal(ldns_pkt_qdcount(parsed), 1);
+    assert_int_equal(ldns_pkt_edns_udp_size(parsed), CS_EDNS_BUFSIZE);
+    assert_true(ldns_pkt_edns_do(parsed));
+    assert_true(ldns_pkt_rd(parsed));
+    assert_false(ldns_pkt_cd(parsed));
+    assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(parsed), 0)),
+                     LDNS_RR_TYPE_CAA);
+    ldns_pkt_free(parsed);
+
     struct cs_wirequery plain;
     assert_int_equal(cs_query_build(&plain, "x.test", LDNS_RR_TYPE_A, 1, CS_QF_NOEDNS | CS_QF_CD),
                      CS_OK);

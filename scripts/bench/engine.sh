@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# engine.sh -- the query engine against a real NSD on loopback, compared with dnsperf.
+#
+# Builds a zone of NAMES names (default 200,000; a third with CAA records), serves it with one NSD
+# process (RRL off) inside a private network namespace, measures NSD's ceiling with dnsperf, then
+# runs `caascan lookup -t CAA` over every name with no rate limit and prints: queries per second
+# of each, caascan's share of the ceiling, user+sys CPU ms per 1,000 queries, peak RSS, and names
+# lost (names without an answer line, or answered with anything but NOERROR).
+set -euo pipefail
+CAASCAN=${CAASCAN:?set CAASCAN to the caascan binary}
+NAMES=${NAMES:-200000}
+INFLIGHT=${INFLIGHT:-1000}
+
+if [ "${BENCH_IN_NS:-}" != 1 ]; then
+    exec env BENCH_IN_NS=1 unshare -rn bash "$0" "$@"
+fi
+ip link set lo up
+W=$(mktemp -d /tmp/caascan-bench-engine.XXXXXX)
+trap 'kill $(cat $W/nsd.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT
+
+python3 - "$W" "$NAMES" <<'PY'
+import sys
+w, n = sys.argv[1], int(sys.argv[2])
+with open(f"{w}/bench.zone", "w") as z, open(f"{w}/names.txt", "w") as names, \
+        open(f"{w}/dnsperf.txt", "w") as dp:
+    z.write("$ORIGIN bench.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
+            "@ NS ns1\nns1 A 127.0.0.1\n")
+    for i in range(n):
+        name = f"n{i:07d}"
+        z.write(f"{name} A 192.0.2.{i % 250 + 1}\n")
+        if i % 3 == 0:
+            z.write(f'{name} CAA 0 issue "letsencrypt.org"\n')
+        names.write(f"{name}.bench.test\n")
+        dp.write(f"{name}.bench.test CAA\n")
+PY
+cat > "$W/nsd.conf" <<CONF
+server:
+  ip-address: 127.0.0.1
+  port: 53
+  username: ""
+  chroot: ""
+  database: ""
+  zonelistfile: "$W/zonelist"
+  xfrdfile: "$W/xfrd.state"
+  pidfile: "$W/nsd.pid"
+  logfile: "$W/nsd.log"
+  rrl-ratelimit: 0
+  server-count: 1
+  verbosity: 0
+remote-control:
+  control-enable: no
+zone:
+  name: bench.test
+  zonefile: "$W/bench.zone"
+CONF
+nsd -c "$W/nsd.conf"
+for _ in $(seq 100); do
+    dig +short +time=1 +tries=1 @127.0.0.1 bench.test SOA >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+echo "zone: $NAMES names, $(grep -c CAA "$W/bench.zone") with CAA; NSD $(nsd -v 2>&1 | head -1 | awk '{print $3}'), one server process"
+dnsperf -s 127.0.0.1 -d "$W/dnsperf.txt" -n 1 -q "$INFLIGHT" -c 1 -T 1 >"$W/dnsperf.out" 2>&1
+dp_qps=$(awk '/Queries per second/ {print $4}' "$W/dnsperf.out")
+dp_lost=$(awk '/Queries lost/ {print $3}' "$W/dnsperf.out")
+echo "dnsperf: $dp_qps queries/s (lost: $dp_lost)"
+
+/usr/bin/time -v -o "$W/time.out" "$CAASCAN" lookup -t CAA -s 127.0.0.1 --max-inflight "$INFLIGHT" \
+    --timeout 2000 -o "$W/out.jsonl" "$W/names.txt" 2>"$W/caascan.err"
+cat "$W/caascan.err"
+python3 - "$W" "$NAMES" "$dp_qps" <<'PY'
+import json, re, sys
+w, n, dp = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+t = open(f"{w}/time.out").read()
+user = float(re.search(r"User time \(seconds\): ([\d.]+)", t).group(1))
+sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", t).group(1))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", t).group(1)
+parts = [float(x) for x in wall.split(":")]
+secs = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) > 2 else 0)
+seen, ok, caa = set(), 0, 0
+for line in open(f"{w}/out.jsonl"):
+    j = json.loads(line)
+    seen.add(j["name"])
+    if j.get("outcome") == "answer" and j.get("rcode") == "NOERROR":
+        ok += 1
+        caa += any(a["type"] == "CAA" for a in j["answers"])
+queries = int(re.search(r"(\d+) queries sent", open(f"{w}/caascan.err").read()).group(1))
+qps = n / secs
+print(f"caascan: {qps:.0f} names/s, {queries} queries for {n} names, {100 * qps / dp:.1f}% of dnsperf")
+print(f"caascan: CPU {user + sys_:.2f} s (user {user:.2f} + sys {sys_:.2f}) = "
+      f"{1000 * (user + sys_) / queries * 1000:.2f} ms per 1,000 queries; peak RSS {rss / 1024:.1f} MB")
+print(f"caascan: names lost: {n - len(seen)} without a line, {n - ok} without a NOERROR answer; "
+      f"{caa} answers with CAA (expected {(n + 2) // 3})")
+PY
