@@ -952,6 +952,8 @@ void cs_engine_free(struct cs_engine *e)
 {
     if (!e)
         return;
+    /* TCP connections are freed from deferred callbacks: let the loop run them. */
+    event_base_loop(e->base, EVLOOP_NONBLOCK);
     event_del(&e->dispatch_timer);
     if (e->resolver_dests) {
         for (size_t i = 0; i < e->pool->n; i++)

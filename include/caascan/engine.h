@@ -126,7 +126,11 @@ struct cs_engine_stats {
 struct cs_engine *cs_engine_new(struct event_base *base, const struct cs_engine_config *cfg,
                                 struct cs_resolver_pool *pool);
 
-/* Frees the engine and closes its sockets. Call it only when cs_engine_pending() is 0. */
+/*
+ * Frees the engine and closes its sockets. Call it only when cs_engine_pending() is 0, from
+ * outside the event loop: it runs one non-blocking pass of the loop so that TCP connections,
+ * which libevent frees from deferred callbacks, are released.
+ */
 void cs_engine_free(struct cs_engine *e);
 
 /*

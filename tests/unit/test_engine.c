@@ -1,0 +1,508 @@
+/*
+ * test_engine.c -- the engine against small responders in the same event loop, on loopback.
+ *
+ * Each responder is a UDP socket (and optionally a TCP listener) on 127.0.0.1 with a behaviour:
+ * echo the question exactly, echo it in lower case, stay silent, spoof before answering, set TC.
+ * The tests assert the exact outcome of every query and the engine's counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "caascan/case0x20.h"
+#include "caascan/engine.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+enum mode { ECHO, LOWER, SILENT, SPOOF_FIRST, TC_ALWAYS, SERVFAIL_RCODE };
+
+struct responder {
+    enum mode mode;
+    int fd;
+    int spoof_fd; /* a second socket: replies from the wrong port */
+    struct event *ev;
+    struct evconnlistener *tcp;
+    struct cs_addr addr;
+    unsigned udp_queries, tcp_queries;
+};
+
+/* Turns a query into its reply in place: QR, AA, the rcode; no records. */
+static void make_reply(uint8_t *p, size_t len, int rcode)
+{
+    p[2] |= 0x80 | 0x04;
+    p[3] = (uint8_t)((p[3] & 0xf0) | rcode);
+}
+
+static size_t question_end(const uint8_t *p, size_t len)
+{
+    size_t n = cs_wire_name_len(p + 12, len - 12);
+    return 12 + n + 4;
+}
+
+static void udp_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct responder *r = arg;
+    uint8_t buf[1500];
+    struct sockaddr_storage from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+    if (n < 12)
+        return;
+    r->udp_queries++;
+    size_t len = question_end(buf, (size_t)n); /* drop the OPT: answer without EDNS */
+    buf[11] = 0;
+    switch (r->mode) {
+    case SILENT:
+        return;
+    case ECHO:
+        make_reply(buf, len, 0);
+        break;
+    case SERVFAIL_RCODE:
+        make_reply(buf, len, 2);
+        break;
+    case LOWER:
+        make_reply(buf, len, 0);
+        cs_0x20_apply(buf + 12, len - 16, NULL, 0);
+        break;
+    case TC_ALWAYS:
+        make_reply(buf, len, 0);
+        buf[2] |= 0x02;
+        break;
+    case SPOOF_FIRST: {
+        make_reply(buf, len, 0);
+        /* 1: the right reply from the wrong port. */
+        sendto(r->spoof_fd, buf, len, 0, (struct sockaddr *)&from, fl);
+        /* 2: from the right port with another ID. */
+        uint8_t other[1500];
+        memcpy(other, buf, len);
+        other[0] ^= 0x55;
+        sendto(fd, other, len, 0, (struct sockaddr *)&from, fl);
+        /* 3: right port and ID, another name. */
+        memcpy(other, buf, len);
+        other[13] = other[13] == 'z' ? 'y' : 'z';
+        sendto(fd, other, len, 0, (struct sockaddr *)&from, fl);
+        break;
+    }
+    }
+    sendto(fd, buf, len, 0, (struct sockaddr *)&from, fl);
+}
+
+static void tcp_read(struct bufferevent *bev, void *arg)
+{
+    struct responder *r = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    uint8_t lb[2];
+    if (evbuffer_get_length(in) < 2)
+        return;
+    evbuffer_copyout(in, lb, 2);
+    size_t mlen = (size_t)lb[0] << 8 | lb[1];
+    if (evbuffer_get_length(in) < 2 + mlen)
+        return;
+    uint8_t buf[1500];
+    evbuffer_drain(in, 2);
+    evbuffer_remove(in, buf, mlen);
+    r->tcp_queries++;
+    size_t len = question_end(buf, mlen);
+    buf[11] = 0;
+    make_reply(buf, len, 0);
+    uint8_t out[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+    bufferevent_write(bev, out, 2);
+    bufferevent_write(bev, buf, len);
+}
+
+static void tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+        bufferevent_free(bev);
+}
+
+static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
+                       void *arg)
+{
+    struct bufferevent *bev =
+        bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(bev, tcp_read, NULL, tcp_event, arg);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static int udp_socket(struct cs_addr *out)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    if (out) {
+        out->len = sizeof(struct sockaddr_in);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&out->ss, &out->len), 0);
+    }
+    return fd;
+}
+
+static void responder_start(struct event_base *base, struct responder *r, enum mode mode,
+                            bool with_tcp)
+{
+    memset(r, 0, sizeof(*r));
+    r->mode = mode;
+    r->fd = udp_socket(&r->addr);
+    r->spoof_fd = udp_socket(NULL);
+    r->ev = event_new(base, r->fd, EV_READ | EV_PERSIST, udp_cb, r);
+    event_add(r->ev, NULL);
+    if (with_tcp) {
+        /* The TCP listener takes the same port number as the UDP socket. */
+        r->tcp = evconnlistener_new_bind(base, tcp_accept, r, LEV_OPT_CLOSE_ON_FREE, 16,
+                                         (struct sockaddr *)&r->addr.ss, (int)r->addr.len);
+        assert_non_null(r->tcp);
+    }
+}
+
+static void responder_stop(struct responder *r)
+{
+    /* Let the responder's side of TCP connections see the close and free itself. */
+    for (int i = 0; i < 20; i++) {
+        event_base_loop(event_get_base(r->ev), EVLOOP_NONBLOCK);
+        usleep(1000);
+    }
+    event_free(r->ev);
+    close(r->fd);
+    close(r->spoof_fd);
+    if (r->tcp)
+        evconnlistener_free(r->tcp);
+}
+
+struct result {
+    struct event_base *base;
+    struct cs_engine *e;
+    unsigned calls;
+    unsigned expect;
+    cs_outcome outcome[8];
+    bool case_echoed[8];
+    bool tcp[8];
+    bool truncated[8];
+    unsigned rcode[8];
+    unsigned nattempts[8];
+    struct cs_attempt log[8][4];
+};
+
+static void on_answer(struct cs_answer *ans, void *arg)
+{
+    struct result *r = arg;
+    unsigned i = r->calls++;
+    if (i < 8) {
+        r->outcome[i] = ans->outcome;
+        r->case_echoed[i] = ans->case_echoed;
+        r->tcp[i] = ans->tcp;
+        r->truncated[i] = ans->truncated;
+        r->rcode[i] = ans->rcode;
+        r->nattempts[i] = ans->nattempts;
+        for (unsigned k = 0; k < ans->nattempts && k < 4; k++)
+            r->log[i][k] = ans->attempts[k];
+    }
+    if (r->calls == r->expect)
+        event_base_loopbreak(r->base);
+}
+
+static void run_queries(struct result *res, const struct cs_query_spec *spec, unsigned n)
+{
+    res->expect = n;
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(cs_engine_submit(res->e, spec), CS_OK);
+    event_base_dispatch(res->base);
+    assert_int_equal(res->calls, n);
+    assert_int_equal(cs_engine_pending(res->e), 0);
+}
+
+static struct cs_engine *engine_for(struct event_base *base, struct cs_resolver_pool *pool)
+{
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    cfg.timeout_ms = 200;
+    cfg.min_timeout_ms = 200;
+    cfg.attempts = 2;
+    return cs_engine_new(base, &cfg, pool);
+}
+
+static void test_exact_echo_and_counters(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, ECHO, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {.name = "Shop.Example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(res.outcome[i], CS_OUT_ANSWER);
+        assert_true(res.case_echoed[i]);
+        assert_int_equal(res.nattempts[i], 1);
+        assert_false(res.tcp[i]);
+    }
+    struct cs_engine_stats st;
+    cs_engine_get_stats(res.e, &st);
+    assert_int_equal(st.sent_udp, 3);
+    assert_int_equal(st.answers, 3);
+    assert_int_equal(st.unsolicited + st.wrong_source + st.wrong_question, 0);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_spoofed_packets_ignored_and_counted(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, SPOOF_FIRST, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {.name = "www.example.test",
+                                 .qtype = LDNS_RR_TYPE_A,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 1);
+    assert_int_equal(res.outcome[0], CS_OUT_ANSWER);
+    assert_true(res.case_echoed[0]);
+    struct cs_engine_stats st;
+    cs_engine_get_stats(res.e, &st);
+    assert_int_equal(st.wrong_source, 1);
+    assert_int_equal(st.unsolicited, 1);
+    assert_int_equal(st.wrong_question, 1);
+    assert_int_equal(st.answers, 1);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_case_only_echo_from_fixed_server_is_final(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, LOWER, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    /* Upper-case letters guaranteed: the name is all letters, 20 of them. */
+    struct cs_query_spec spec = {.name = "abcdefghij.klmnopqrst",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 4);
+    unsigned mismatches = 0;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(res.nattempts[i], 1); /* not retried: it is the finding */
+        if (res.outcome[i] == CS_OUT_CASE_MISMATCH) {
+            assert_false(res.case_echoed[i]);
+            mismatches++;
+        } else {
+            /* Only when all 20 random bits came out lower case (p = 2^-20). */
+            assert_int_equal(res.outcome[i], CS_OUT_ANSWER);
+        }
+    }
+    assert_true(mismatches >= 3);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_truncated_goes_to_tcp(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, TC_ALWAYS, true);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {.name = "big.example.test",
+                                 .qtype = LDNS_RR_TYPE_TXT,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 1);
+    assert_int_equal(res.outcome[0], CS_OUT_ANSWER);
+    assert_true(res.tcp[0]);
+    assert_true(res.truncated[0]);
+    assert_true(res.case_echoed[0]);
+    assert_int_equal(res.nattempts[0], 1);
+    assert_int_equal(r.udp_queries, 1);
+    assert_int_equal(r.tcp_queries, 1);
+    struct cs_engine_stats st;
+    cs_engine_get_stats(res.e, &st);
+    assert_int_equal(st.tcp_fallbacks, 1);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_truncated_without_tcp_listener_fails(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, TC_ALWAYS, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {.name = "big.example.test",
+                                 .qtype = LDNS_RR_TYPE_TXT,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res,
+                                 .attempts = 2};
+    run_queries(&res, &spec, 1);
+    assert_int_equal(res.outcome[0], CS_OUT_TCP_FAILED);
+    assert_int_equal(res.nattempts[0], 2);
+    assert_true(res.log[0][0].truncated);
+    assert_true(res.log[0][0].tcp);
+    assert_int_equal(res.log[0][0].outcome, CS_OUT_TCP_FAILED);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_silent_server_times_out_with_attempts(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, SILENT, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {.name = "x.example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res,
+                                 .attempts = 3};
+    run_queries(&res, &spec, 1);
+    assert_int_equal(res.outcome[0], CS_OUT_TIMEOUT);
+    assert_int_equal(res.nattempts[0], 3);
+    assert_int_equal(r.udp_queries, 3);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_retry_moves_to_another_resolver(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder dead, alive;
+    responder_start(base, &dead, SILENT, false);
+    responder_start(base, &alive, ECHO, false);
+    struct cs_addr addrs[2] = {dead.addr, alive.addr};
+    struct cs_resolver_pool pool;
+    assert_int_equal(cs_pool_init(&pool, addrs, 2, 200), CS_OK);
+    struct result res = {.base = base, .e = engine_for(base, &pool)};
+    struct cs_query_spec spec = {.name = "www.example.test",
+                                 .qtype = LDNS_RR_TYPE_A,
+                                 .flags = CS_QF_RD,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 8);
+    for (int i = 0; i < 8; i++) {
+        /* Every query ends answered by the live resolver, on its first or second attempt. */
+        assert_int_equal(res.outcome[i], CS_OUT_ANSWER);
+        assert_true(res.nattempts[i] == 1 || res.nattempts[i] == 2);
+        const struct cs_attempt *last = &res.log[i][res.nattempts[i] - 1];
+        assert_true(cs_sockaddr_equal((struct sockaddr *)&last->server.ss,
+                                      (struct sockaddr *)&alive.addr.ss));
+        if (res.nattempts[i] == 2)
+            assert_true(cs_sockaddr_equal((struct sockaddr *)&res.log[i][0].server.ss,
+                                          (struct sockaddr *)&dead.addr.ss));
+    }
+    /* The dead resolver was charged for its failures. */
+    assert_int_equal(pool.v[0].answered, 0);
+    assert_int_equal(pool.v[0].failures, dead.udp_queries);
+    assert_int_equal(pool.v[1].answered, alive.udp_queries);
+    assert_int_equal(pool.v[0].load + pool.v[1].load, 0);
+    cs_engine_free(res.e);
+    cs_pool_free(&pool);
+    responder_stop(&dead);
+    responder_stop(&alive);
+    event_base_free(base);
+}
+
+static void test_resolver_case_mismatch_retried_elsewhere(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder lower, good;
+    responder_start(base, &lower, LOWER, false);
+    responder_start(base, &good, ECHO, false);
+    struct cs_addr addrs[2] = {lower.addr, good.addr};
+    struct cs_resolver_pool pool;
+    assert_int_equal(cs_pool_init(&pool, addrs, 2, 200), CS_OK);
+    struct result res = {.base = base, .e = engine_for(base, &pool)};
+    struct cs_query_spec spec = {.name = "abcdefghij.klmnopqrst",
+                                 .qtype = LDNS_RR_TYPE_A,
+                                 .flags = CS_QF_RD,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(res.outcome[i], CS_OUT_ANSWER);
+        assert_true(res.case_echoed[i]);
+        if (res.nattempts[i] == 2)
+            assert_int_equal(res.log[i][0].outcome, CS_OUT_CASE_MISMATCH);
+    }
+    /* A case-mangling resolver is not rested: it answered. */
+    assert_int_equal(pool.v[0].failures, 0);
+    cs_engine_free(res.e);
+    cs_pool_free(&pool);
+    responder_stop(&lower);
+    responder_stop(&good);
+    event_base_free(base);
+}
+
+static void test_rcode_reported(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, SERVFAIL_RCODE, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {.name = "sf.example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    run_queries(&res, &spec, 1);
+    assert_int_equal(res.outcome[0], CS_OUT_ANSWER);
+    assert_int_equal(res.rcode[0], LDNS_RCODE_SERVFAIL);
+    assert_int_equal(res.nattempts[0], 1);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+static void test_invalid_name_rejected_synchronously(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, ECHO, false);
+    struct result res = {.base = base, .e = engine_for(base, NULL)};
+    struct cs_query_spec spec = {
+        .name = "a..b", .qtype = 1, .server = &r.addr, .cb = on_answer, .arg = &res};
+    assert_int_equal(cs_engine_submit(res.e, &spec), CS_EINVAL);
+    assert_int_equal(cs_engine_pending(res.e), 0);
+    spec.server = NULL; /* no server and no pool */
+    spec.name = "ok.test";
+    assert_int_equal(cs_engine_submit(res.e, &spec), CS_EINVAL);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_echo_and_counters),
+        cmocka_unit_test(test_spoofed_packets_ignored_and_counted),
+        cmocka_unit_test(test_case_only_echo_from_fixed_server_is_final),
+        cmocka_unit_test(test_truncated_goes_to_tcp),
+        cmocka_unit_test(test_truncated_without_tcp_listener_fails),
+        cmocka_unit_test(test_silent_server_times_out_with_attempts),
+        cmocka_unit_test(test_retry_moves_to_another_resolver),
+        cmocka_unit_test(test_resolver_case_mismatch_retried_elsewhere),
+        cmocka_unit_test(test_rcode_reported),
+        cmocka_unit_test(test_invalid_name_rejected_synchronously),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
