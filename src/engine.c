@@ -1012,7 +1012,12 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
         }
         q->resolver = -1;
     } else {
-        size_t r = cs_pool_pick(e->pool, cs_now_ns(), NULL, 0);
+        size_t r;
+        if ((spec->flags & CS_QF_PIN_RESOLVER) && spec->resolver < e->pool->n &&
+            e->pool->v[spec->resolver].state == CS_RES_UP)
+            r = spec->resolver;
+        else
+            r = cs_pool_pick(e->pool, cs_now_ns(), NULL, 0);
         q->resolver = (int)r;
         q->tried[0] = (uint32_t)r;
         d = e->resolver_dests[r];

@@ -35,6 +35,7 @@
 enum {
     CS_QF_TCP_ONLY = 1 << 8,        /* skip UDP: ask over TCP */
     CS_QF_NO_TCP_FALLBACK = 1 << 9, /* keep a truncated UDP answer as it is */
+    CS_QF_PIN_RESOLVER = 1 << 10,   /* first attempt to spec->resolver (unless it rests) */
 };
 
 typedef enum cs_outcome {
@@ -87,6 +88,7 @@ struct cs_query_spec {
     uint16_t qclass;              /* 0: IN */
     unsigned flags;               /* CS_QF_* of query.h and engine.h */
     const struct cs_addr *server; /* NULL: the resolver pool */
+    unsigned resolver;            /* with CS_QF_PIN_RESOLVER: pool index for the first attempt */
     unsigned attempts;            /* 0: the engine's default */
     uint32_t timeout_ms;          /* 0: the engine's default (upper bound per attempt) */
     uint32_t min_timeout_ms;      /* 0: the engine's default (lower bound per attempt) */

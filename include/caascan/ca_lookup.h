@@ -1,0 +1,94 @@
+/*
+ * ca_lookup.h -- the CA-side CAA lookup of one level of an RFC 8659 climb, shared by every name
+ * that climbs through it.
+ *
+ * A level is one owner name (shop.example.test, example.test, test). Its lookup is `tries`
+ * independent CAA queries (RD=1, EDNS0, DO=1, as a CA's resolver asks), each sent to a different
+ * resolver of the pool, so that an intermittent failure shows as mixed outcomes. Every try that
+ * gets SERVFAIL is asked again with CD=1 at the same resolver: an answer then, or an Extended DNS
+ * Error of the DNSSEC family on the SERVFAIL, means DNSSEC validation is what failed.
+ *
+ * Levels are kept for the whole run in a table by name, so the zone apex and the TLD that
+ * thousands of names climb through are looked up once. A caller asks for a level and is called
+ * back when the level is complete (at once, from inside the call, if it already is).
+ */
+#ifndef CAASCAN_CA_LOOKUP_H
+#define CAASCAN_CA_LOOKUP_H
+
+#include "caascan/engine.h"
+
+#include <ldns/ldns.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What one try of a level saw. */
+typedef enum cs_try_result {
+    CS_TRY_DATA = 0, /* NOERROR with CAA records (possibly at the end of an alias chain) */
+    CS_TRY_EMPTY,    /* NOERROR without CAA records */
+    CS_TRY_NXDOMAIN, /* NXDOMAIN */
+    CS_TRY_ERROR,    /* an answer with another RCODE (SERVFAIL, REFUSED, ...) or malformed */
+    CS_TRY_TIMEOUT,  /* no answer (timeout, network or TCP failure) */
+} cs_try_result;
+
+struct cs_ca_try {
+    unsigned resolver; /* pool index */
+    cs_try_result result;
+    int rcode;         /* -1 without an answer */
+    bool case_mismatch; /* the resolver did not echo the 0x20 name */
+    bool dnssec;       /* the failure is a DNSSEC validation failure (EDE or CD=1 answer) */
+    bool cd_checked;   /* a CD=1 query was made */
+    int cd_rcode;      /* its RCODE, -1 without an answer */
+    int ede;           /* first EDE code of the answer, -1 when none */
+    char ede_text[96];
+    uint64_t set_hash; /* of the CAA set of a DATA try, to see tries that disagree */
+};
+
+struct cs_ca_level {
+    char *name; /* lower case, no trailing dot */
+    bool done;
+    unsigned ntries;
+    struct cs_ca_try tries[CS_MAX_ATTEMPTS];
+    unsigned n_data, n_empty, n_nxdomain, n_error, n_timeout, n_dnssec;
+    ldns_rr_list *caa; /* the CAA records of the first DATA try (owned), NULL when none */
+    char *caa_owner;   /* their owner name, lower case, no trailing dot */
+    bool alias;        /* the name is an alias (CNAME in the answer) */
+    bool sets_differ;  /* DATA tries returned different CAA sets */
+    /* private */
+    unsigned outstanding;
+    struct cs_ca_waiter *waiters;
+    struct cs_ca_level *hnext;
+};
+
+struct cs_ca_lookup;
+
+typedef void (*cs_ca_level_cb)(struct cs_ca_level *level, void *arg);
+
+/*
+ * Creates the level table on top of engine, whose resolver pool has nresolvers entries; each
+ * level is tried `tries` times (1 to CS_MAX_ATTEMPTS). Returns NULL when out of memory.
+ */
+struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolvers,
+                                      unsigned tries);
+/* Frees every level. Call it only when no lookup is outstanding. */
+void cs_ca_lookup_free(struct cs_ca_lookup *cl);
+
+/*
+ * Asks for the level `name` (lower case, no trailing dot). cb runs once the level is done: at once
+ * when it already is, else later from the event loop.
+ * \retval CS_OK
+ * \retval CS_EINVAL  the name cannot be queried (cb never runs)
+ * \retval CS_ENOMEM
+ */
+cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb,
+                          void *arg);
+
+/* Queries sent for levels so far (tries and CD=1 checks). */
+uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl);
+/* Levels in the table. */
+size_t cs_ca_lookup_levels(const struct cs_ca_lookup *cl);
+
+/* "DATA", "EMPTY", "NXDOMAIN", "ERROR", "TIMEOUT". */
+const char *cs_try_result_name(cs_try_result r);
+
+#endif

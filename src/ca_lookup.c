@@ -1,0 +1,369 @@
+/* ca_lookup.c -- CA-side CAA lookups of climb levels, shared across names (ca_lookup.h). */
+#include "caascan/ca_lookup.h"
+#include "caascan/random.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cs_ca_waiter {
+    cs_ca_level_cb cb;
+    void *arg;
+    struct cs_ca_waiter *next;
+};
+
+struct cs_ca_lookup {
+    struct cs_engine *engine;
+    size_t nresolvers;
+    unsigned tries;
+    unsigned next_resolver; /* round robin start for the tries of the next level */
+    struct cs_ca_level **tab;
+    size_t size, count;
+    uint64_t queries;
+};
+
+/* One in-flight query of a level: a try, or the CD=1 check of a try. */
+struct try_ctx {
+    struct cs_ca_lookup *cl;
+    struct cs_ca_level *level;
+    unsigned index;
+    bool cd;
+};
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+const char *cs_try_result_name(cs_try_result r)
+{
+    static const char *const names[] = {"DATA", "EMPTY", "NXDOMAIN", "ERROR", "TIMEOUT"};
+    return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolvers,
+                                      unsigned tries)
+{
+    struct cs_ca_lookup *cl = calloc(1, sizeof(*cl));
+    if (!cl)
+        return NULL;
+    cl->engine = engine;
+    cl->nresolvers = nresolvers ? nresolvers : 1;
+    cl->tries = tries < 1 ? 1 : tries > CS_MAX_ATTEMPTS ? CS_MAX_ATTEMPTS : tries;
+    cl->next_resolver = cs_random_uniform((uint32_t)cl->nresolvers);
+    cl->size = 1024;
+    cl->tab = calloc(cl->size, sizeof(*cl->tab));
+    if (!cl->tab) {
+        free(cl);
+        return NULL;
+    }
+    return cl;
+}
+
+static void level_free(struct cs_ca_level *lv)
+{
+    struct cs_ca_waiter *w, *next;
+    for (w = lv->waiters; w; w = next) {
+        next = w->next;
+        free(w);
+    }
+    ldns_rr_list_deep_free(lv->caa);
+    free(lv->caa_owner);
+    free(lv->name);
+    free(lv);
+}
+
+void cs_ca_lookup_free(struct cs_ca_lookup *cl)
+{
+    if (!cl)
+        return;
+    for (size_t i = 0; i < cl->size; i++) {
+        struct cs_ca_level *lv = cl->tab[i], *next;
+        for (; lv; lv = next) {
+            next = lv->hnext;
+            level_free(lv);
+        }
+    }
+    free(cl->tab);
+    free(cl);
+}
+
+uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl)
+{
+    return cl->queries;
+}
+
+size_t cs_ca_lookup_levels(const struct cs_ca_lookup *cl)
+{
+    return cl->count;
+}
+
+static cs_err grow(struct cs_ca_lookup *cl)
+{
+    size_t nsize = cl->size * 2;
+    struct cs_ca_level **nt = calloc(nsize, sizeof(*nt));
+    if (!nt)
+        return CS_ENOMEM;
+    for (size_t i = 0; i < cl->size; i++) {
+        struct cs_ca_level *lv = cl->tab[i], *next;
+        for (; lv; lv = next) {
+            next = lv->hnext;
+            size_t b = name_hash(lv->name) & (nsize - 1);
+            lv->hnext = nt[b];
+            nt[b] = lv;
+        }
+    }
+    free(cl->tab);
+    cl->tab = nt;
+    cl->size = nsize;
+    return CS_OK;
+}
+
+/* Owner name of rr, lower case, without the trailing dot (malloc'ed). */
+static char *owner_text(const ldns_rr *rr)
+{
+    char *s = ldns_rdf2str(ldns_rr_owner(rr));
+    if (!s)
+        return NULL;
+    size_t l = strlen(s);
+    if (l > 1 && s[l - 1] == '.')
+        s[l - 1] = '\0';
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+/* Order-independent hash of the CAA rdata of an answer section. */
+static uint64_t caa_set_hash(const ldns_rr_list *answers)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(answers, i);
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA)
+            continue;
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+            const ldns_rdf *f = ldns_rr_rdf(rr, k);
+            const uint8_t *d = ldns_rdf_data(f);
+            for (size_t j = 0; j < ldns_rdf_size(f); j++)
+                h = (h ^ d[j]) * 1099511628211ULL;
+            h = (h ^ 0xff) * 1099511628211ULL;
+        }
+        sum += h;
+    }
+    return sum;
+}
+
+static void level_finish(struct cs_ca_level *lv)
+{
+    lv->done = true;
+    struct cs_ca_waiter *w = lv->waiters;
+    lv->waiters = NULL;
+    while (w) {
+        struct cs_ca_waiter *next = w->next;
+        w->cb(lv, w->arg);
+        free(w);
+        w = next;
+    }
+}
+
+static void on_try_answer(struct cs_answer *ans, void *arg);
+
+static void send_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, unsigned index, bool cd)
+{
+    struct try_ctx *ctx = malloc(sizeof(*ctx));
+    struct cs_query_spec spec = {
+        .name = lv->name,
+        .qtype = LDNS_RR_TYPE_CAA,
+        .flags = CS_QF_RD | CS_QF_DO | CS_QF_PIN_RESOLVER | (cd ? CS_QF_CD : 0),
+        .resolver = lv->tries[index].resolver,
+        .attempts = 1,
+        .cb = on_try_answer,
+        .arg = ctx,
+    };
+    cs_err err = ctx ? cs_engine_submit(cl->engine, &spec) : CS_ENOMEM;
+    if (err != CS_OK) {
+        /* Cannot even be asked (out of memory): the try counts as unanswered. */
+        free(ctx);
+        if (!cd) {
+            lv->tries[index].result = CS_TRY_TIMEOUT;
+            lv->n_timeout++;
+        }
+        if (--lv->outstanding == 0)
+            level_finish(lv);
+        return;
+    }
+    ctx->cl = cl;
+    ctx->level = lv;
+    ctx->index = index;
+    ctx->cd = cd;
+    cl->queries++;
+}
+
+static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct cs_ca_try *t,
+                       struct cs_answer *ans)
+{
+    t->resolver = ans->resolver >= 0 ? (unsigned)ans->resolver : t->resolver;
+    t->rcode = ans->pkt ? (int)ans->rcode : -1;
+    t->case_mismatch = ans->outcome == CS_OUT_CASE_MISMATCH;
+    t->ede = -1;
+    if (ans->pkt) {
+        struct cs_ede ede[1];
+        if (cs_pkt_ede(ans->pkt, ede, 1) > 0) {
+            t->ede = ede[0].code;
+            memcpy(t->ede_text, ede[0].text, sizeof(t->ede_text) - 1);
+            t->ede_text[sizeof(t->ede_text) - 1] = '\0';
+        }
+    }
+    if (!ans->pkt) {
+        t->result = ans->outcome == CS_OUT_MALFORMED ? CS_TRY_ERROR : CS_TRY_TIMEOUT;
+    } else if (ans->outcome == CS_OUT_CASE_MISMATCH) {
+        t->result = CS_TRY_ERROR; /* a CA's resolver would drop it */
+    } else if (ans->rcode == LDNS_RCODE_NXDOMAIN) {
+        t->result = CS_TRY_NXDOMAIN;
+    } else if (ans->rcode != LDNS_RCODE_NOERROR) {
+        t->result = CS_TRY_ERROR;
+    } else {
+        ldns_rr_list *an = ldns_pkt_answer(ans->pkt);
+        size_t ncaa = 0;
+        for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+            ldns_rr_type ty = ldns_rr_get_type(ldns_rr_list_rr(an, i));
+            ncaa += ty == LDNS_RR_TYPE_CAA;
+            if (ty == LDNS_RR_TYPE_CNAME || ty == LDNS_RR_TYPE_DNAME)
+                lv->alias = true;
+        }
+        t->result = ncaa ? CS_TRY_DATA : CS_TRY_EMPTY;
+        if (ncaa) {
+            t->set_hash = caa_set_hash(an);
+            if (!lv->caa) {
+                lv->caa = ldns_rr_list_new();
+                for (size_t i = 0; lv->caa && i < ldns_rr_list_rr_count(an); i++) {
+                    const ldns_rr *rr = ldns_rr_list_rr(an, i);
+                    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA)
+                        continue;
+                    if (!lv->caa_owner)
+                        lv->caa_owner = owner_text(rr);
+                    ldns_rr_list_push_rr(lv->caa, ldns_rr_clone(rr));
+                }
+            }
+        }
+    }
+    switch (t->result) {
+    case CS_TRY_DATA:
+        lv->n_data++;
+        break;
+    case CS_TRY_EMPTY:
+        lv->n_empty++;
+        break;
+    case CS_TRY_NXDOMAIN:
+        lv->n_nxdomain++;
+        break;
+    case CS_TRY_ERROR:
+        lv->n_error++;
+        break;
+    case CS_TRY_TIMEOUT:
+        lv->n_timeout++;
+        break;
+    }
+    if (t->result == CS_TRY_ERROR && t->ede >= 0 && cs_ede_is_dnssec((uint16_t)t->ede)) {
+        t->dnssec = true;
+        lv->n_dnssec++;
+    }
+    /* A SERVFAIL not already explained by a DNSSEC EDE: ask again with checking disabled. */
+    if (t->rcode == LDNS_RCODE_SERVFAIL && !t->dnssec && !t->case_mismatch) {
+        lv->outstanding++;
+        send_try(cl, lv, (unsigned)(t - lv->tries), true);
+    }
+}
+
+static void on_try_answer(struct cs_answer *ans, void *arg)
+{
+    struct try_ctx *ctx = arg;
+    struct cs_ca_lookup *cl = ctx->cl;
+    struct cs_ca_level *lv = ctx->level;
+    struct cs_ca_try *t = &lv->tries[ctx->index];
+    if (ctx->cd) {
+        t->cd_checked = true;
+        t->cd_rcode = ans->pkt ? (int)ans->rcode : -1;
+        if (ans->pkt && ans->outcome == CS_OUT_ANSWER &&
+            (ans->rcode == LDNS_RCODE_NOERROR || ans->rcode == LDNS_RCODE_NXDOMAIN)) {
+            t->dnssec = true;
+            lv->n_dnssec++;
+        }
+    } else {
+        record_try(cl, lv, t, ans);
+    }
+    free(ctx);
+    if (--lv->outstanding == 0) {
+        for (unsigned i = 0; i < lv->ntries; i++)
+            for (unsigned k = i + 1; k < lv->ntries; k++)
+                if (lv->tries[i].result == CS_TRY_DATA && lv->tries[k].result == CS_TRY_DATA &&
+                    lv->tries[i].set_hash != lv->tries[k].set_hash)
+                    lv->sets_differ = true;
+        level_finish(lv);
+    }
+}
+
+cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb,
+                          void *arg)
+{
+    uint64_t h = name_hash(name);
+    struct cs_ca_level *lv;
+    for (lv = cl->tab[h & (cl->size - 1)]; lv; lv = lv->hnext)
+        if (strcmp(lv->name, name) == 0)
+            break;
+    if (lv && lv->done) {
+        cb(lv, arg);
+        return CS_OK;
+    }
+    struct cs_ca_waiter *w = malloc(sizeof(*w));
+    if (!w)
+        return CS_ENOMEM;
+    w->cb = cb;
+    w->arg = arg;
+    if (lv) {
+        w->next = lv->waiters;
+        lv->waiters = w;
+        return CS_OK;
+    }
+    struct cs_wirequery probe;
+    if (cs_query_build(&probe, name, LDNS_RR_TYPE_CAA, LDNS_RR_CLASS_IN, 0) != CS_OK) {
+        free(w);
+        return CS_EINVAL;
+    }
+    if (cl->count + 1 > cl->size && grow(cl) != CS_OK) {
+        free(w);
+        return CS_ENOMEM;
+    }
+    lv = calloc(1, sizeof(*lv));
+    if (!lv || !(lv->name = strdup(name))) {
+        free(lv);
+        free(w);
+        return CS_ENOMEM;
+    }
+    w->next = NULL;
+    lv->waiters = w;
+    size_t b = h & (cl->size - 1);
+    lv->hnext = cl->tab[b];
+    cl->tab[b] = lv;
+    cl->count++;
+    lv->ntries = cl->tries;
+    lv->outstanding = cl->tries;
+    unsigned start = cl->next_resolver++;
+    for (unsigned i = 0; i < cl->tries; i++) {
+        lv->tries[i].resolver = (unsigned)((start + i) % cl->nresolvers);
+        lv->tries[i].rcode = -1;
+        lv->tries[i].cd_rcode = -1;
+        lv->tries[i].ede = -1;
+    }
+    /* Hold one reference while sending so that a synchronous failure cannot finish it early. */
+    lv->outstanding++;
+    for (unsigned i = 0; i < cl->tries; i++)
+        send_try(cl, lv, i, false);
+    if (--lv->outstanding == 0)
+        level_finish(lv);
+    return CS_OK;
+}
