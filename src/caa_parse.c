@@ -101,7 +101,10 @@ size_t cs_caa_methods_format(unsigned mask, char *buf, size_t size)
 }
 
 /* RFC 8659 4.2: issuer-domain-name = label *("." label), label = (ALPHA / DIGIT)
- * *( *("-") (ALPHA / DIGIT)). Returns the offset of the first bad octet, or len when it is good. */
+ * *( *("-") (ALPHA / DIGIT)). Returns the offset of the first bad octet (len for a trailing dot),
+ * or DOMAIN_OK when it is good. */
+#define DOMAIN_OK ((size_t)-1)
+
 static size_t domain_grammar_check(const char *s, size_t len)
 {
     size_t label_start = 0;
@@ -121,7 +124,7 @@ static size_t domain_grammar_check(const char *s, size_t len)
             continue;
         return i;
     }
-    return len;
+    return DOMAIN_OK;
 }
 
 static void set_why(char *why, size_t size, const char *text)
@@ -142,7 +145,7 @@ cs_err cs_caa_policy_check(const struct cs_caa_policy *pol, char *why, size_t wh
         return CS_EINVAL;
     }
     size_t len = strlen(pol->ca_domain);
-    if (domain_grammar_check(pol->ca_domain, len) != len) {
+    if (domain_grammar_check(pol->ca_domain, len) != DOMAIN_OK) {
         set_why(why, why_size,
                 "the CA's issuer domain name must be letter/digit labels with inner hyphens, "
                 "separated by dots, without a trailing dot (RFC 8659 4.2)");
@@ -298,7 +301,7 @@ cs_err cs_caa_parse_issue_value(const uint8_t *value, size_t len, struct cs_caa_
     out->issuer_len = (size_t)(ie - ib);
 
     size_t bad = domain_grammar_check(ib, out->issuer_len);
-    out->issuer_rfc_ok = out->issuer_len == 0 || bad == out->issuer_len;
+    out->issuer_rfc_ok = out->issuer_len == 0 || bad == DOMAIN_OK;
     if (!out->issuer_rfc_ok)
         note_rfc(&d, "the issuer domain name is not letter/digit labels separated by dots",
                  (size_t)(ib - base) + bad);
