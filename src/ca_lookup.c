@@ -44,8 +44,7 @@ const char *cs_try_result_name(cs_try_result r)
     return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
 
-struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolvers,
-                                      unsigned tries)
+struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolvers, unsigned tries)
 {
     struct cs_ca_lookup *cl = calloc(1, sizeof(*cl));
     if (!cl)
@@ -307,8 +306,7 @@ static void on_try_answer(struct cs_answer *ans, void *arg)
     }
 }
 
-cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb,
-                          void *arg)
+cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg)
 {
     uint64_t h = name_hash(name);
     struct cs_ca_level *lv;

@@ -34,12 +34,12 @@ typedef enum cs_try_result {
 struct cs_ca_try {
     unsigned resolver; /* pool index */
     cs_try_result result;
-    int rcode;         /* -1 without an answer */
+    int rcode;          /* -1 without an answer */
     bool case_mismatch; /* the resolver did not echo the 0x20 name */
-    bool dnssec;       /* the failure is a DNSSEC validation failure (EDE or CD=1 answer) */
-    bool cd_checked;   /* a CD=1 query was made */
-    int cd_rcode;      /* its RCODE, -1 without an answer */
-    int ede;           /* first EDE code of the answer, -1 when none */
+    bool dnssec;        /* the failure is a DNSSEC validation failure (EDE or CD=1 answer) */
+    bool cd_checked;    /* a CD=1 query was made */
+    int cd_rcode;       /* its RCODE, -1 without an answer */
+    int ede;            /* first EDE code of the answer, -1 when none */
     char ede_text[96];
     uint64_t set_hash; /* of the CAA set of a DATA try, to see tries that disagree */
 };
@@ -68,8 +68,7 @@ typedef void (*cs_ca_level_cb)(struct cs_ca_level *level, void *arg);
  * Creates the level table on top of engine, whose resolver pool has nresolvers entries; each
  * level is tried `tries` times (1 to CS_MAX_ATTEMPTS). Returns NULL when out of memory.
  */
-struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolvers,
-                                      unsigned tries);
+struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolvers, unsigned tries);
 /* Frees every level. Call it only when no lookup is outstanding. */
 void cs_ca_lookup_free(struct cs_ca_lookup *cl);
 
@@ -80,8 +79,7 @@ void cs_ca_lookup_free(struct cs_ca_lookup *cl);
  * \retval CS_EINVAL  the name cannot be queried (cb never runs)
  * \retval CS_ENOMEM
  */
-cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb,
-                          void *arg);
+cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg);
 
 /* Queries sent for levels so far (tries and CD=1 checks). */
 uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl);

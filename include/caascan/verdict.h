@@ -1,0 +1,54 @@
+/*
+ * verdict.h -- a name's result from its RFC 8659 climb: status, issuable, problems, the relevant
+ * CAA set and one sentence a person can act on.
+ *
+ * The climb (levels[0] is the name -- for a wildcard, the name without "*." -- then each parent up
+ * to and including the TLD) is judged as a CA judges it: the relevant set is the first level
+ * whose tries returned CAA records; NXDOMAIN below the TLD counts as empty; a level at or below
+ * the relevant one whose every try failed fails the check (DNSSEC_BOGUS, SERVFAIL or TIMEOUT);
+ * failures of some tries only make the name FLAKY; levels above the relevant one do not matter.
+ * The relevant set is then judged for the CA by cs_caa_evaluate(). Findings of the authoritative
+ * checks are added by the caller (cs_verdict_add_auth).
+ */
+#ifndef CAASCAN_VERDICT_H
+#define CAASCAN_VERDICT_H
+
+#include "caascan/ca_lookup.h"
+#include "caascan/caa.h"
+#include "caascan/problem.h"
+#include "caascan/resolver_pool.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cs_verdict {
+    cs_status status;
+    const char *issuable; /* "yes", "no" or "unknown" */
+    cs_problems problems;
+    int relevant;            /* index of the level holding the relevant set, -1 when none */
+    int deciding;            /* index of the level the status comes from (failure or relevant) */
+    char caa_owner[256];     /* owner of the relevant set, "" when none */
+    char *caa;               /* the relevant set, records as `0 issue "x"` joined by ';' (malloc) */
+    char resolver_rcode[96]; /* outcome of each try at the deciding level, ';'-joined */
+    char ede[160];           /* "7 Signature Expired: text", "" when none */
+    char detail[1024];
+};
+
+/*
+ * Judges a climb. name is the input name (with "*." for a wildcard), levels[0..nlevels) the done
+ * levels; pool names the resolvers in the detail sentence (may be NULL).
+ * \retval CS_OK
+ * \retval CS_EINVAL  no levels, or a level not done
+ * \retval CS_ENOMEM
+ */
+cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *const *levels,
+                          size_t nlevels, const struct cs_caa_policy *pol,
+                          const struct cs_resolver_pool *pool, struct cs_verdict *out);
+
+/* Frees what cs_verdict_compute allocated. */
+void cs_verdict_clear(struct cs_verdict *v);
+
+/* "yes" for OK and AT_RISK, "unknown" for FLAKY, "no" for every other status. */
+const char *cs_status_issuable(cs_status st);
+
+#endif

@@ -1,0 +1,310 @@
+/* verdict.c -- a name's status from its climb and its relevant CAA set (verdict.h). */
+#include "caascan/verdict.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cs_status_issuable(cs_status st)
+{
+    switch (st) {
+    case CS_ST_OK:
+    case CS_ST_AT_RISK:
+        return "yes";
+    case CS_ST_FLAKY:
+        return "unknown";
+    default:
+        return "no";
+    }
+}
+
+/* Appends formatted text to buf (of size) at *len, keeping it terminated. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+    if (*len >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n >= size ? size - 1 : *len + (size_t)n;
+}
+
+static const char *resolver_label(const struct cs_resolver_pool *pool, unsigned i)
+{
+    return pool && i < pool->n ? pool->v[i].label : "a resolver";
+}
+
+static const char *try_word(const struct cs_ca_try *t, char *buf, size_t size)
+{
+    if (t->result == CS_TRY_TIMEOUT)
+        return "TIMEOUT";
+    if (t->case_mismatch)
+        return "CASE_MISMATCH";
+    if (t->rcode < 0)
+        return "MALFORMED";
+    return cs_rcode_name((unsigned)t->rcode, buf, size);
+}
+
+static void fill_rcodes(const struct cs_ca_level *lv, struct cs_verdict *v)
+{
+    size_t len = 0;
+    char rb[16];
+    v->resolver_rcode[0] = '\0';
+    for (unsigned i = 0; i < lv->ntries; i++)
+        append(v->resolver_rcode, sizeof(v->resolver_rcode), &len, "%s%s", i ? ";" : "",
+               try_word(&lv->tries[i], rb, sizeof(rb)));
+}
+
+static void fill_ede(const struct cs_ca_level *lv, struct cs_verdict *v)
+{
+    v->ede[0] = '\0';
+    for (unsigned i = 0; i < lv->ntries; i++) {
+        const struct cs_ca_try *t = &lv->tries[i];
+        if (t->ede < 0)
+            continue;
+        const char *nm = cs_ede_name((uint16_t)t->ede);
+        snprintf(v->ede, sizeof(v->ede), "%d %s%s%s", t->ede, nm ? nm : "Unknown",
+                 t->ede_text[0] ? ": " : "", t->ede_text);
+        return;
+    }
+}
+
+static bool try_failed(const struct cs_ca_try *t)
+{
+    return t->result == CS_TRY_ERROR || t->result == CS_TRY_TIMEOUT;
+}
+
+/* "2 of 3 lookups of CAA x.test returned SERVFAIL via 127.0.10.1:53, 127.0.10.2:53". */
+static void describe_failures(const struct cs_ca_level *lv, const struct cs_resolver_pool *pool,
+                              char *buf, size_t size, size_t *len)
+{
+    unsigned failed = 0;
+    for (unsigned i = 0; i < lv->ntries; i++)
+        failed += try_failed(&lv->tries[i]);
+    append(buf, size, len, "%u of %u lookups of CAA %s", failed, lv->ntries, lv->name);
+    bool used[CS_MAX_ATTEMPTS] = {false};
+    const char *sep = " ";
+    for (unsigned i = 0; i < lv->ntries; i++) {
+        const struct cs_ca_try *t = &lv->tries[i];
+        if (used[i] || !try_failed(t))
+            continue;
+        char word[16], rb[16];
+        snprintf(word, sizeof(word), "%s", try_word(t, rb, sizeof(rb)));
+        if (t->result == CS_TRY_TIMEOUT)
+            append(buf, size, len, "%sgot no answer via ", sep);
+        else
+            append(buf, size, len, "%sreturned %s via ", sep, word);
+        unsigned count = 0;
+        for (unsigned k = i; k < lv->ntries; k++) {
+            if (used[k] || !try_failed(&lv->tries[k]) ||
+                strcmp(try_word(&lv->tries[k], rb, sizeof(rb)), word) != 0)
+                continue;
+            used[k] = true;
+            bool named = false; /* each resolver once */
+            for (unsigned j = i; j < k; j++)
+                named |= used[j] && lv->tries[j].resolver == lv->tries[k].resolver &&
+                         strcmp(try_word(&lv->tries[j], rb, sizeof(rb)), word) == 0;
+            if (!named)
+                append(buf, size, len, "%s%s", count++ ? ", " : "",
+                       resolver_label(pool, lv->tries[k].resolver));
+        }
+        sep = "; ";
+    }
+    for (unsigned i = 0; i < lv->ntries; i++) {
+        const struct cs_ca_try *t = &lv->tries[i];
+        if (!t->dnssec)
+            continue;
+        if (t->ede >= 0 && cs_ede_is_dnssec((uint16_t)t->ede))
+            append(buf, size, len, "; DNSSEC validation fails (EDE %d %s)", t->ede,
+                   cs_ede_name((uint16_t)t->ede));
+        else
+            append(buf, size, len, "; DNSSEC validation fails (with CD=1 the resolver answers)");
+        break;
+    }
+}
+
+static bool level_failed_all(const struct cs_ca_level *lv)
+{
+    return lv->n_data + lv->n_empty + lv->n_nxdomain == 0;
+}
+
+static bool level_failed_some(const struct cs_ca_level *lv)
+{
+    return lv->n_error + lv->n_timeout > 0;
+}
+
+static cs_err format_set(const struct cs_ca_level *lv, struct cs_verdict *v)
+{
+    size_t n = lv->caa ? ldns_rr_list_rr_count(lv->caa) : 0;
+    size_t cap = 64 + n * 64, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return CS_ENOMEM;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        struct cs_caa_record rec;
+        if (cs_caa_record_from_rr(ldns_rr_list_rr(lv->caa, i), &rec) != CS_OK)
+            continue;
+        size_t need = cs_caa_format(&rec, NULL, 0);
+        if (len + need + 2 > cap) {
+            cap = (len + need + 2) * 2;
+            char *nb = realloc(out, cap);
+            if (!nb) {
+                free(out);
+                return CS_ENOMEM;
+            }
+            out = nb;
+        }
+        if (len)
+            out[len++] = ';';
+        cs_caa_format(&rec, out + len, cap - len);
+        len += need;
+    }
+    v->caa = out;
+    return CS_OK;
+}
+
+cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *const *levels,
+                          size_t nlevels, const struct cs_caa_policy *pol,
+                          const struct cs_resolver_pool *pool, struct cs_verdict *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->relevant = -1;
+    out->deciding = 0;
+    if (nlevels == 0)
+        return CS_EINVAL;
+    for (size_t i = 0; i < nlevels; i++)
+        if (!levels[i]->done)
+            return CS_EINVAL;
+
+    cs_status status = CS_ST_OK;
+    int failed = -1, flaky = -1;
+    for (size_t i = 0; i < nlevels; i++) {
+        const struct cs_ca_level *lv = levels[i];
+        if (level_failed_all(lv)) {
+            failed = (int)i;
+            break;
+        }
+        if (level_failed_some(lv) && flaky < 0)
+            flaky = (int)i;
+        if (lv->n_data > 0) {
+            out->relevant = (int)i;
+            break;
+        }
+    }
+    size_t dlen = 0;
+    char *d = out->detail;
+    size_t dsize = sizeof(out->detail);
+
+    if (failed >= 0) {
+        const struct cs_ca_level *lv = levels[failed];
+        out->deciding = failed;
+        if (lv->n_dnssec > 0) {
+            status = CS_ST_DNSSEC_BOGUS;
+            out->problems |= CS_PB_BIT(CS_PB_DNSSEC_BOGUS);
+        } else if (lv->n_error > 0) {
+            status = CS_ST_SERVFAIL;
+        } else {
+            status = CS_ST_TIMEOUT;
+        }
+        if (lv->n_error > 0)
+            out->problems |= CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL);
+        if (lv->n_timeout > 0)
+            out->problems |= CS_PB_BIT(CS_PB_RESOLVER_TIMEOUT);
+        describe_failures(lv, pool, d, dsize, &dlen);
+        fill_rcodes(lv, out);
+        fill_ede(lv, out);
+        out->status = status;
+        out->issuable = cs_status_issuable(status);
+        out->caa = strdup("");
+        return out->caa ? CS_OK : CS_ENOMEM;
+    }
+
+    /* The check can be made: judge the relevant set (none means any CA may issue). */
+    int deciding = out->relevant >= 0 ? out->relevant : 0;
+    out->deciding = deciding;
+    const struct cs_ca_level *rl = out->relevant >= 0 ? levels[out->relevant] : NULL;
+    struct cs_caa_verdict cv;
+    memset(&cv, 0, sizeof(cv));
+    cv.authorized = true;
+    if (rl) {
+        size_t n = ldns_rr_list_rr_count(rl->caa);
+        struct cs_caa_record *recs = calloc(n ? n : 1, sizeof(*recs));
+        if (!recs)
+            return CS_ENOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (cs_caa_record_from_rr(ldns_rr_list_rr(rl->caa, i), &recs[k]) == CS_OK)
+                k++;
+        cs_err err = cs_caa_evaluate(recs, k, wildcard, pol, &cv);
+        free(recs);
+        if (err != CS_OK)
+            return err;
+        out->problems |= cv.problems;
+        snprintf(out->caa_owner, sizeof(out->caa_owner), "%s",
+                 rl->caa_owner ? rl->caa_owner : rl->name);
+        if (format_set(rl, out) != CS_OK)
+            return CS_ENOMEM;
+        if (!cv.authorized)
+            status = CS_ST_CAA_FORBIDS;
+        append(d, dsize, &dlen, "%s (CAA at %s%s%s)", cv.reason, out->caa_owner,
+               rl->alias ? ", reached through an alias of " : "", rl->alias ? rl->name : "");
+        if (rl->sets_differ) {
+            out->problems |= CS_PB_BIT(CS_PB_INTERMITTENT);
+            append(d, dsize, &dlen, "; resolvers returned different CAA sets for %s", rl->name);
+        }
+    } else {
+        out->caa = strdup("");
+        if (!out->caa)
+            return CS_ENOMEM;
+        append(d, dsize, &dlen, "no CAA records from %s up to %s: any CA may issue",
+               levels[0]->name, levels[nlevels - 1]->name);
+    }
+
+    if (flaky >= 0) {
+        const struct cs_ca_level *lv = levels[flaky];
+        if (status > CS_ST_FLAKY)
+            status = CS_ST_FLAKY;
+        out->problems |= CS_PB_BIT(CS_PB_INTERMITTENT);
+        if (lv->n_error > 0)
+            out->problems |= CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL);
+        if (lv->n_timeout > 0)
+            out->problems |= CS_PB_BIT(CS_PB_RESOLVER_TIMEOUT);
+        if (lv->n_dnssec > 0)
+            out->problems |= CS_PB_BIT(CS_PB_DNSSEC_BOGUS);
+        append(d, dsize, &dlen, "; ");
+        describe_failures(lv, pool, d, dsize, &dlen);
+        append(d, dsize, &dlen, ", %u answered", lv->n_data + lv->n_empty + lv->n_nxdomain);
+        deciding = flaky;
+        out->deciding = flaky;
+    }
+
+    /* NXDOMAIN: the name itself does not exist (its CAA check may still pass). */
+    const struct cs_ca_level *top = levels[nlevels - 1];
+    if (top->n_nxdomain > 0 && top->n_data + top->n_empty == 0)
+        out->problems |= CS_PB_BIT(CS_PB_TLD_NXDOMAIN);
+    if (levels[0]->n_nxdomain > 0 && levels[0]->n_data + levels[0]->n_empty == 0) {
+        if (status > CS_ST_NXDOMAIN)
+            status = CS_ST_NXDOMAIN;
+        if (out->problems & CS_PB_BIT(CS_PB_TLD_NXDOMAIN))
+            append(d, dsize, &dlen, "; %s does not exist: the TLD %s does not exist", name,
+                   top->name);
+        else
+            append(d, dsize, &dlen, "; %s does not exist (NXDOMAIN)", levels[0]->name);
+    }
+
+    fill_rcodes(levels[deciding], out);
+    fill_ede(levels[deciding], out);
+    out->status = status;
+    out->issuable = cs_status_issuable(status);
+    return CS_OK;
+}
+
+void cs_verdict_clear(struct cs_verdict *v)
+{
+    free(v->caa);
+    v->caa = NULL;
+}

@@ -1,0 +1,325 @@
+/* test_verdict.c -- statuses, problems and detail sentences from hand-made climbs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "caascan/verdict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cs_caa_policy le = {.ca_domain = "letsencrypt.org"};
+
+/* A done level with the given try results; CAA records (presentation lines) for DATA tries. */
+static struct cs_ca_level *level(const char *name, const char *results, const char *caa1,
+                                 const char *caa2)
+{
+    struct cs_ca_level *lv = calloc(1, sizeof(*lv));
+    lv->name = strdup(name);
+    lv->done = true;
+    for (const char *p = results; *p; p++) {
+        struct cs_ca_try *t = &lv->tries[lv->ntries];
+        t->resolver = lv->ntries % 2;
+        t->ede = -1;
+        t->cd_rcode = -1;
+        switch (*p) {
+        case 'D':
+            t->result = CS_TRY_DATA;
+            t->rcode = 0;
+            lv->n_data++;
+            break;
+        case 'E':
+            t->result = CS_TRY_EMPTY;
+            t->rcode = 0;
+            lv->n_empty++;
+            break;
+        case 'N':
+            t->result = CS_TRY_NXDOMAIN;
+            t->rcode = 3;
+            lv->n_nxdomain++;
+            break;
+        case 'S':
+            t->result = CS_TRY_ERROR;
+            t->rcode = 2;
+            lv->n_error++;
+            break;
+        case 'B': /* SERVFAIL with EDE 7 */
+            t->result = CS_TRY_ERROR;
+            t->rcode = 2;
+            t->ede = 7;
+            strcpy(t->ede_text, "sig expired");
+            t->dnssec = true;
+            lv->n_error++;
+            lv->n_dnssec++;
+            break;
+        case 'T':
+            t->result = CS_TRY_TIMEOUT;
+            t->rcode = -1;
+            lv->n_timeout++;
+            break;
+        }
+        lv->ntries++;
+    }
+    if (caa1) {
+        lv->caa = ldns_rr_list_new();
+        const char *lines[2] = {caa1, caa2};
+        for (int i = 0; i < 2 && lines[i]; i++) {
+            ldns_rr *rr = NULL;
+            assert_int_equal(ldns_rr_new_frm_str(&rr, lines[i], 300, NULL, NULL), LDNS_STATUS_OK);
+            ldns_rr_list_push_rr(lv->caa, rr);
+        }
+        lv->caa_owner = strdup(name);
+    }
+    return lv;
+}
+
+static void free_levels(struct cs_ca_level **lv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ldns_rr_list_deep_free(lv[i]->caa);
+        free(lv[i]->caa_owner);
+        free(lv[i]->name);
+        free(lv[i]);
+    }
+}
+
+static struct cs_resolver_pool *pool2(void)
+{
+    static struct cs_resolver_pool p;
+    static int done;
+    if (!done) {
+        struct cs_addr a[2];
+        cs_addr_parse("127.0.10.1", 53, &a[0]);
+        cs_addr_parse("127.0.10.2", 53, &a[1]);
+        cs_pool_init(&p, a, 2, 1000);
+        done = 1;
+    }
+    return &p;
+}
+
+static void check(struct cs_ca_level **lv, size_t n, const char *name, bool wildcard,
+                  cs_status status, cs_problems problems, const char *detail, const char *rcodes)
+{
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute(name, wildcard, lv, n, &le, pool2(), &v), CS_OK);
+    assert_string_equal(cs_status_name(v.status), cs_status_name(status));
+    char got[512], want[512];
+    cs_problems_format(v.problems, got, sizeof(got));
+    cs_problems_format(problems, want, sizeof(want));
+    assert_string_equal(got, want);
+    assert_string_equal(v.issuable, cs_status_issuable(status));
+    assert_string_equal(v.detail, detail);
+    assert_string_equal(v.resolver_rcode, rcodes);
+    cs_verdict_clear(&v);
+}
+
+static void test_no_caa_anywhere_is_ok(void **state)
+{
+    struct cs_ca_level *lv[3] = {level("shop.example.test", "EEE", 0, 0),
+                                 level("example.test", "EEE", 0, 0), level("test", "EEE", 0, 0)};
+    check(lv, 3, "shop.example.test", false, CS_ST_OK, 0,
+          "no CAA records from shop.example.test up to test: any CA may issue",
+          "NOERROR;NOERROR;NOERROR");
+    free_levels(lv, 3);
+}
+
+static void test_parent_set_authorizes(void **state)
+{
+    struct cs_ca_level *lv[3] = {
+        level("shop.example.test", "EEE", 0, 0),
+        level("example.test", "DDD", "example.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "SSS", 0, 0)}; /* above the relevant level: does not matter */
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("shop.example.test", false, lv, 3, &le, pool2(), &v),
+                     CS_OK);
+    assert_int_equal(v.status, CS_ST_OK);
+    assert_int_equal(v.problems, 0);
+    assert_int_equal(v.relevant, 1);
+    assert_string_equal(v.caa_owner, "example.test");
+    assert_string_equal(v.caa, "0 issue \"letsencrypt.org\"");
+    assert_string_equal(v.resolver_rcode, "NOERROR;NOERROR;NOERROR");
+    assert_non_null(strstr(v.detail, "(CAA at example.test)"));
+    cs_verdict_clear(&v);
+    free_levels(lv, 3);
+}
+
+static void test_other_ca_forbids(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("forbid.test", "DDD",
+                                       "forbid.test. CAA 0 issue \"other-ca.test\"",
+                                       "forbid.test. CAA 0 iodef \"mailto:sec@forbid.test\""),
+                                 level("test", "EEE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("forbid.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
+    assert_string_equal(v.issuable, "no");
+    assert_int_equal(v.problems, CS_PB_BIT(CS_PB_CAA_NOT_AUTHORIZED));
+    assert_string_equal(v.caa, "0 issue \"other-ca.test\";0 iodef \"mailto:sec@forbid.test\"");
+    assert_non_null(strstr(v.detail, "other-ca.test"));
+    assert_non_null(strstr(v.detail, "(CAA at forbid.test)"));
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+}
+
+static void test_servfail_every_time(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("sf.test", "SSS", 0, 0), level("test", "EEE", 0, 0)};
+    check(lv, 2, "sf.test", false, CS_ST_SERVFAIL, CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL),
+          "3 of 3 lookups of CAA sf.test returned SERVFAIL via 127.0.10.1:53, 127.0.10.2:53",
+          "SERVFAIL;SERVFAIL;SERVFAIL");
+    free_levels(lv, 2);
+}
+
+static void test_timeout_every_time(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("quiet.test", "TT", 0, 0), level("test", "EE", 0, 0)};
+    check(lv, 2, "quiet.test", false, CS_ST_TIMEOUT, CS_PB_BIT(CS_PB_RESOLVER_TIMEOUT),
+          "2 of 2 lookups of CAA quiet.test got no answer via 127.0.10.1:53, 127.0.10.2:53",
+          "TIMEOUT;TIMEOUT");
+    free_levels(lv, 2);
+}
+
+static void test_mixed_failures_every_time_is_servfail(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("mix.test", "STS", 0, 0), level("test", "EEE", 0, 0)};
+    check(lv, 2, "mix.test", false, CS_ST_SERVFAIL,
+          CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL) | CS_PB_BIT(CS_PB_RESOLVER_TIMEOUT),
+          "3 of 3 lookups of CAA mix.test returned SERVFAIL via 127.0.10.1:53; "
+          "got no answer via 127.0.10.2:53",
+          "SERVFAIL;TIMEOUT;SERVFAIL");
+    free_levels(lv, 2);
+}
+
+static void test_dnssec_bogus(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("bogus.test", "BB", 0, 0), level("test", "EE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("bogus.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_DNSSEC_BOGUS);
+    assert_int_equal(v.problems,
+                     CS_PB_BIT(CS_PB_DNSSEC_BOGUS) | CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL));
+    assert_string_equal(v.ede, "7 Signature Expired: sig expired");
+    assert_string_equal(v.detail, "2 of 2 lookups of CAA bogus.test returned SERVFAIL via "
+                                  "127.0.10.1:53, 127.0.10.2:53; DNSSEC validation fails (EDE 7 "
+                                  "Signature Expired)");
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+}
+
+static void test_some_failures_is_flaky(void **state)
+{
+    struct cs_ca_level *lv[2] = {
+        level("flaky.test", "SDD", "flaky.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("flaky.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_FLAKY);
+    assert_string_equal(v.issuable, "unknown");
+    assert_int_equal(v.problems,
+                     CS_PB_BIT(CS_PB_INTERMITTENT) | CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL));
+    assert_non_null(strstr(v.detail,
+                           "; 1 of 3 lookups of CAA flaky.test returned SERVFAIL via 127.0.10.1:53"
+                           ", 2 answered"));
+    assert_string_equal(v.resolver_rcode, "SERVFAIL;NOERROR;NOERROR");
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+}
+
+static void test_forbids_beats_flaky(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("x.test", "TDD", "x.test. CAA 0 issue \";\"", 0),
+                                 level("test", "EEE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("x.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
+    assert_true(v.problems & CS_PB_BIT(CS_PB_CAA_EMPTY_ISSUER));
+    assert_true(v.problems & CS_PB_BIT(CS_PB_INTERMITTENT));
+    assert_true(v.problems & CS_PB_BIT(CS_PB_RESOLVER_TIMEOUT));
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+}
+
+static void test_failure_below_relevant_level_fails(void **state)
+{
+    /* The name's own level fails: the parent's permitting set cannot be reached safely. */
+    struct cs_ca_level *lv[3] = {
+        level("www.ex.test", "SSS", 0, 0),
+        level("ex.test", "DDD", "ex.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("www.ex.test", false, lv, 3, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_SERVFAIL);
+    assert_int_equal(v.deciding, 0);
+    assert_int_equal(v.relevant, -1);
+    cs_verdict_clear(&v);
+    free_levels(lv, 3);
+}
+
+static void test_nxdomain_name_and_tld(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("nope.ok.test", "NNN", 0, 0), level("ok.test", "EEE", 0, 0)};
+    struct cs_ca_level *lv3[1] = {level("test", "EEE", 0, 0)};
+    struct cs_ca_level *all[3] = {lv[0], lv[1], lv3[0]};
+    check(all, 3, "nope.ok.test", false, CS_ST_NXDOMAIN, 0,
+          "no CAA records from nope.ok.test up to test: any CA may issue; nope.ok.test does not "
+          "exist (NXDOMAIN)",
+          "NXDOMAIN;NXDOMAIN;NXDOMAIN");
+    free_levels(all, 3);
+
+    struct cs_ca_level *t[2] = {level("foo.nosuchtld", "NN", 0, 0), level("nosuchtld", "NN", 0, 0)};
+    check(t, 2, "foo.nosuchtld", false, CS_ST_NXDOMAIN, CS_PB_BIT(CS_PB_TLD_NXDOMAIN),
+          "no CAA records from foo.nosuchtld up to nosuchtld: any CA may issue; foo.nosuchtld "
+          "does not exist: the TLD nosuchtld does not exist",
+          "NXDOMAIN;NXDOMAIN");
+    free_levels(t, 2);
+}
+
+static void test_wildcard_uses_issuewild(void **state)
+{
+    struct cs_ca_level *lv[2] = {level("wild.test", "DD",
+                                       "wild.test. CAA 0 issue \"letsencrypt.org\"",
+                                       "wild.test. CAA 0 issuewild \"other-ca.test\""),
+                                 level("test", "EE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("*.wild.test", true, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
+    cs_verdict_clear(&v);
+    assert_int_equal(cs_verdict_compute("wild.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_OK);
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+}
+
+static void test_rejects_unfinished(void **state)
+{
+    struct cs_ca_level *lv[1] = {level("a.test", "E", 0, 0)};
+    struct cs_verdict v;
+    lv[0]->done = false;
+    assert_int_equal(cs_verdict_compute("a.test", false, lv, 1, &le, NULL, &v), CS_EINVAL);
+    assert_int_equal(cs_verdict_compute("a.test", false, lv, 0, &le, NULL, &v), CS_EINVAL);
+    free_levels(lv, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_caa_anywhere_is_ok),
+        cmocka_unit_test(test_parent_set_authorizes),
+        cmocka_unit_test(test_other_ca_forbids),
+        cmocka_unit_test(test_servfail_every_time),
+        cmocka_unit_test(test_timeout_every_time),
+        cmocka_unit_test(test_mixed_failures_every_time_is_servfail),
+        cmocka_unit_test(test_dnssec_bogus),
+        cmocka_unit_test(test_some_failures_is_flaky),
+        cmocka_unit_test(test_forbids_beats_flaky),
+        cmocka_unit_test(test_failure_below_relevant_level_fails),
+        cmocka_unit_test(test_nxdomain_name_and_tld),
+        cmocka_unit_test(test_wildcard_uses_issuewild),
+        cmocka_unit_test(test_rejects_unfinished),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    cs_pool_free(pool2());
+    return rc;
+}
