@@ -9,18 +9,18 @@
 
 typedef enum cs_err {
     CS_OK = 0,
-    CS_ENOMEM,    /* out of memory */
-    CS_EINVAL,    /* invalid argument or option value */
-    CS_EIO,       /* read or write failed (errno says more) */
-    CS_EPARSE,    /* malformed input: file, packet or value */
-    CS_ENOSPACE,  /* a fixed-size buffer or table is full */
-    CS_ENOTFOUND, /* the thing asked for does not exist */
-    CS_ESOCKET,   /* a socket could not be created, bound or used */
-    CS_EFORMAT,   /* input format not recognised */
-    CS_ETOOLONG,  /* a line, field or name is longer than allowed */
+    CS_ENOMEM,      /* out of memory */
+    CS_EINVAL,      /* invalid argument or option value */
+    CS_EIO,         /* read or write failed (errno says more) */
+    CS_EPARSE,      /* malformed input: file, packet or value */
+    CS_ENOSPACE,    /* a fixed-size buffer or table is full */
+    CS_ENOTFOUND,   /* the thing asked for does not exist */
+    CS_ESOCKET,     /* a socket could not be created, bound or used */
+    CS_EFORMAT,     /* input format not recognised */
+    CS_ETOOLONG,    /* a line, field or name is longer than allowed */
     CS_EINCOMPLETE, /* a run directory without its manifest */
-    CS_EMISMATCH, /* two things that must agree do not (schema, shard count) */
-    CS_ECORRUPT,  /* stored data fails its checks */
+    CS_EMISMATCH,   /* two things that must agree do not (schema, shard count) */
+    CS_ECORRUPT,    /* stored data fails its checks */
     CS_ERR_COUNT
 } cs_err;
 
