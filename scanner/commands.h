@@ -17,5 +17,6 @@ struct cs_command {
 };
 
 int cmd_lookup(int argc, char **argv);
+int cmd_names(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 
 static const struct cs_command commands[] = {
     {"lookup", "plain bulk DNS lookups, one JSON line per name", cmd_lookup},
+    {"names", "read, normalize and de-duplicate inventories into a CSV", cmd_names},
 };
 
 static void usage(FILE *out)
