@@ -145,3 +145,66 @@ cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char 
     }
     return CS_OK;
 }
+
+cs_err cs_outfile_open(cs_outfile *of, const char *path, char *err, size_t errlen)
+{
+    memset(of, 0, sizeof(*of));
+    if (!path || strcmp(path, "-") == 0) {
+        of->fp = stdout;
+        return CS_OK;
+    }
+    of->path = strdup(path);
+    if (!of->path || asprintf(&of->tmp, "%s.tmp", path) < 0) {
+        free(of->path);
+        of->path = NULL;
+        of->tmp = NULL;
+        snprintf(err, errlen, "%s: out of memory", path);
+        return CS_ENOMEM;
+    }
+    of->fp = fopen(of->tmp, "we");
+    if (!of->fp) {
+        cs_io_error(err, errlen, of->tmp, "cannot create", errno);
+        free(of->path);
+        free(of->tmp);
+        of->path = of->tmp = NULL;
+        return CS_EIO;
+    }
+    return CS_OK;
+}
+
+cs_err cs_outfile_close(cs_outfile *of, bool commit, char *err, size_t errlen)
+{
+    cs_err rc = CS_OK;
+    if (!of->fp)
+        return CS_OK;
+    if (!of->path) {
+        if (commit && (fflush(of->fp) != 0 || ferror(of->fp))) {
+            cs_io_error(err, errlen, "standard output", "write failed", errno);
+            rc = CS_EIO;
+        }
+        of->fp = NULL;
+        return rc;
+    }
+    if (commit) {
+        if (fflush(of->fp) != 0 || ferror(of->fp) || fsync(fileno(of->fp)) != 0) {
+            cs_io_error(err, errlen, of->tmp, "write failed", errno);
+            rc = CS_EIO;
+        }
+        if (fclose(of->fp) != 0 && rc == CS_OK) {
+            cs_io_error(err, errlen, of->tmp, "close failed", errno);
+            rc = CS_EIO;
+        }
+        if (rc == CS_OK && rename(of->tmp, of->path) != 0) {
+            cs_io_error(err, errlen, of->path, "rename failed", errno);
+            rc = CS_EIO;
+        }
+    } else {
+        fclose(of->fp);
+    }
+    if (!commit || rc != CS_OK)
+        unlink(of->tmp);
+    free(of->path);
+    free(of->tmp);
+    memset(of, 0, sizeof(*of));
+    return rc;
+}

@@ -8,7 +8,9 @@
 #ifndef CAASCAN_FILEIO_H
 #define CAASCAN_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "caascan/error.h"
 
@@ -37,6 +39,26 @@ void cs_io_error(char *err, size_t errlen, const char *path, const char *what, i
  */
 cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char *err,
                             size_t errlen);
+
+/* An output file written under PATH.tmp and renamed over PATH when complete, or stdout. */
+typedef struct cs_outfile {
+    FILE *fp;
+    char *path; /* NULL for stdout */
+    char *tmp;
+} cs_outfile;
+
+/*
+ * Opens path for writing (as path.tmp), or stdout when path is NULL or "-". Returns CS_OK, CS_EIO
+ * or CS_ENOMEM with err saying why.
+ */
+cs_err cs_outfile_open(cs_outfile *of, const char *path, char *err, size_t errlen);
+
+/*
+ * Closes of. With commit, flushes, fsync()s and renames the file into place (stdout is flushed);
+ * without, removes the temporary file. Returns CS_OK or CS_EIO with err saying why (the
+ * temporary file is then removed).
+ */
+cs_err cs_outfile_close(cs_outfile *of, bool commit, char *err, size_t errlen);
 
 /*
  * Test hook: after after_bytes more bytes have been written through cs_write_all(), every write
