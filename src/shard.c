@@ -610,7 +610,8 @@ static void reader_compact(cs_shard_reader *r)
 {
     size_t keep = r->nf - r->row_first;
     size_t base = keep ? r->fofs[r->row_first] : r->alen;
-    memmove(r->arena, r->arena + base, r->alen - base);
+    if (r->alen > base)
+        memmove(r->arena, r->arena + base, r->alen - base);
     r->alen -= base;
     for (size_t i = 0; i < keep; i++)
         r->fofs[i] = r->fofs[r->row_first + i] - base;
