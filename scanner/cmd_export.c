@@ -25,12 +25,9 @@ static void export_usage(FILE *out)
 int cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"status", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'},
-        {"allow-incomplete", no_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"format", required_argument, NULL, 'f'}, {"status", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'}, {"allow-incomplete", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     cs_export_opts o = {.format = CS_EXPORT_CSV};
     for (int i = 0; i < CS_ST_COUNT; i++)

@@ -73,8 +73,7 @@ int cmd_report(int argc, char **argv)
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*end || n < 1 || n > 1000000) {
-                fprintf(stderr, "caascan: report: --max-names: \"%s\" is not 1..1000000\n",
-                        optarg);
+                fprintf(stderr, "caascan: report: --max-names: \"%s\" is not 1..1000000\n", optarg);
                 return CS_EXIT_USAGE;
             }
             o.max_names = (size_t)n;

@@ -69,7 +69,7 @@ cs_err cs_diff_detail(cs_strbuf *b, cs_change ch, const cs_diff_side *old, const
         rc = cs_strbuf_printf(b, "new name, status %s", new->status);
         if (rc == CS_OK && *new->problems)
             rc = cs_strbuf_printf(b, "; problems %s", new->problems);
-        if (rc == CS_OK && failing_name(new->status) && new->detail && *new->detail)
+        if (rc == CS_OK && failing_name(new->status) && new->detail &&*new->detail)
             rc = cs_strbuf_printf(b, "; now: %s", new->detail);
         return rc;
     }
@@ -90,7 +90,7 @@ cs_err cs_diff_detail(cs_strbuf *b, cs_change ch, const cs_diff_side *old, const
                               or_none(new->problems));
         sep = "; ";
     }
-    if (rc == CS_OK && failing_name(new->status) && new->detail && *new->detail &&
+    if (rc == CS_OK && failing_name(new->status) && new->detail &&*new->detail &&
         (ch == CS_CH_NEW_FAILURE || ch == CS_CH_STATUS_CHANGED))
         rc = cs_strbuf_printf(b, "%snow: %s", sep, new->detail);
     return rc;
@@ -162,8 +162,8 @@ cs_err cs_diff_runs(const char *old_dir, const char *new_dir, bool allow_incompl
     bool out_failed = false;
     if (errlen)
         err[0] = '\0';
-    cs_err rc = cs_merge_open_run(&mo, old_dir, CS_TABLE_RESULTS, allow_incomplete, &man_o, err,
-                                  errlen);
+    cs_err rc =
+        cs_merge_open_run(&mo, old_dir, CS_TABLE_RESULTS, allow_incomplete, &man_o, err, errlen);
     if (rc != CS_OK)
         goto done;
     rc = cs_merge_open_run(&mn, new_dir, CS_TABLE_RESULTS, allow_incomplete, &man_n, err, errlen);

@@ -103,14 +103,14 @@ static json_t *row_json(const char *const *header, const bool *is_list, const ch
     return o;
 }
 
-cs_err cs_export_run(const char *dir, const cs_export_opts *o, FILE *out, uint64_t *rows,
-                     char *err, size_t errlen)
+cs_err cs_export_run(const char *dir, const cs_export_opts *o, FILE *out, uint64_t *rows, char *err,
+                     size_t errlen)
 {
     if (rows)
         *rows = 0;
     cs_merge *mg;
-    cs_err rc = cs_merge_open_run(&mg, dir, CS_TABLE_RESULTS, o->allow_incomplete, NULL, err,
-                                  errlen);
+    cs_err rc =
+        cs_merge_open_run(&mg, dir, CS_TABLE_RESULTS, o->allow_incomplete, NULL, err, errlen);
     if (rc != CS_OK)
         return rc;
     size_t n;

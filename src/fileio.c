@@ -84,45 +84,55 @@ cs_err cs_fsync_dir(const char *dir)
     return CS_OK;
 }
 
-void cs_io_error(char *err, size_t errlen, const char *path, const char *what, int errnum)
+static void io_error(char *err, size_t errlen, const char *path, const char *what, int errnum,
+                     const char *full_note)
 {
     if (!err || errlen == 0)
         return;
     int full = errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG;
-    snprintf(err, errlen, "%s: %s: %s%s", path, what, strerror(errnum),
-             full ? " (disk full: the run is left incomplete, without manifest.json)" : "");
+    snprintf(err, errlen, "%s: %s: %s%s", path, what, strerror(errnum), full ? full_note : "");
 }
 
-cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char *err,
-                            size_t errlen)
+void cs_io_error(char *err, size_t errlen, const char *path, const char *what, int errnum)
+{
+    io_error(err, errlen, path, what, errnum, " (disk full)");
+}
+
+void cs_run_io_error(char *err, size_t errlen, const char *path, const char *what, int errnum)
+{
+    io_error(err, errlen, path, what, errnum,
+             " (disk full: the run is left incomplete, without manifest.json)");
+}
+
+cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char *err, size_t errlen)
 {
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-        cs_io_error(err, errlen, path, "path too long", ENAMETOOLONG);
+        cs_run_io_error(err, errlen, path, "path too long", ENAMETOOLONG);
         return CS_EIO;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        cs_io_error(err, errlen, tmp, "cannot create", errno);
+        cs_run_io_error(err, errlen, tmp, "cannot create", errno);
         return CS_EIO;
     }
     if (cs_write_all(fd, buf, len) != CS_OK) {
         int e = errno;
         close(fd);
         unlink(tmp);
-        cs_io_error(err, errlen, tmp, "write failed", e);
+        cs_run_io_error(err, errlen, tmp, "write failed", e);
         return CS_EIO;
     }
     if (cs_fsync_close(fd) != CS_OK) {
         int e = errno;
         unlink(tmp);
-        cs_io_error(err, errlen, tmp, "fsync/close failed", e);
+        cs_run_io_error(err, errlen, tmp, "fsync/close failed", e);
         return CS_EIO;
     }
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        cs_io_error(err, errlen, path, "rename failed", e);
+        cs_run_io_error(err, errlen, path, "rename failed", e);
         return CS_EIO;
     }
     char dir[4096];
@@ -140,7 +150,7 @@ cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char 
         dir[1] = '\0';
     }
     if (cs_fsync_dir(dir) != CS_OK) {
-        cs_io_error(err, errlen, dir, "fsync failed", errno);
+        cs_run_io_error(err, errlen, dir, "fsync failed", errno);
         return CS_EIO;
     }
     return CS_OK;

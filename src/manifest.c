@@ -106,8 +106,7 @@ cs_err cs_manifest_add_resolver(cs_manifest *m, const char *resolver)
     json_t *v = json_string(resolver);
     if (!v)
         return CS_ENOMEM;
-    return json_array_append_new(json_object_get(m->root, "resolvers"), v) == 0 ? CS_OK
-                                                                                : CS_ENOMEM;
+    return json_array_append_new(json_object_get(m->root, "resolvers"), v) == 0 ? CS_OK : CS_ENOMEM;
 }
 
 json_t *cs_manifest_options(cs_manifest *m)
@@ -119,8 +118,8 @@ cs_err cs_manifest_add_input(cs_manifest *m, const cs_input_counts *in, size_t *
 {
     json_t *o = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:{}}", "path", in->path, "format",
                           in->format, "lines", (json_int_t)in->lines, "names",
-                          (json_int_t)in->names, "invalid", (json_int_t)in->invalid,
-                          "duplicates", (json_int_t)in->duplicates, "invalid_reasons");
+                          (json_int_t)in->names, "invalid", (json_int_t)in->invalid, "duplicates",
+                          (json_int_t)in->duplicates, "invalid_reasons");
     if (!o)
         return CS_ENOMEM;
     json_t *inputs = json_object_get(m->root, "inputs");
@@ -171,8 +170,8 @@ cs_err cs_manifest_set_table(cs_manifest *m, cs_table t, const char *const *head
         cs_shard_path(path, sizeof(path), ".", cs_table_prefix(t), i);
         uint64_t rows = cs_shard_writer_rows(w, i);
         total += rows;
-        if (json_array_append_new(shards, json_pack("{s:s, s:I}", "file", path + 2, "rows",
-                                                    (json_int_t)rows)) != 0)
+        if (json_array_append_new(
+                shards, json_pack("{s:s, s:I}", "file", path + 2, "rows", (json_int_t)rows)) != 0)
             goto oom;
     }
     char part[128];
@@ -267,8 +266,9 @@ static cs_err check_table(const cs_manifest *m, const char *dir, cs_table t, uns
         const json_t *rows = json_object_get(s, "rows");
         if (!file || !shard_name_ok(file, cs_table_prefix(t)) || !json_is_integer(rows) ||
             json_integer_value(rows) < 0) {
-            snprintf(why, sizeof(why), "tables.%s.shards[%zu] needs a file %s-NNNN.csv.zst and rows",
-                     table_keys[t], i, cs_table_prefix(t));
+            snprintf(why, sizeof(why),
+                     "tables.%s.shards[%zu] needs a file %s-NNNN.csv.zst and rows", table_keys[t],
+                     i, cs_table_prefix(t));
             return load_fail(err, errlen, mpath, CS_ECORRUPT, why);
         }
         total += json_integer_value(rows);
@@ -375,8 +375,9 @@ cs_err cs_manifest_load(cs_manifest **out, const char *dir, unsigned flags, char
     }
     if (json_integer_value(schema) < 1 || json_integer_value(schema) > CS_MANIFEST_SCHEMA) {
         char why[256];
-        snprintf(why, sizeof(why), "schema version %" JSON_INTEGER_FORMAT
-                 " (this caascan reads 1 to %d)", json_integer_value(schema), CS_MANIFEST_SCHEMA);
+        snprintf(why, sizeof(why),
+                 "schema version %" JSON_INTEGER_FORMAT " (this caascan reads 1 to %d)",
+                 json_integer_value(schema), CS_MANIFEST_SCHEMA);
         rc = load_fail(err, errlen, mpath, CS_EMISMATCH, why);
         goto fail;
     }
@@ -585,7 +586,7 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
 {
     *out = NULL;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        cs_io_error(err, errlen, dir, "cannot create run directory", errno);
+        cs_run_io_error(err, errlen, dir, "cannot create run directory", errno);
         return CS_EIO;
     }
     struct stat st;
@@ -597,7 +598,7 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
     snprintf(path, sizeof(path), "%s/%s", dir, CS_RUN_LOCK_FILE);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        cs_io_error(err, errlen, path, "cannot create", errno);
+        cs_run_io_error(err, errlen, path, "cannot create", errno);
         return CS_EIO;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -607,7 +608,7 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
             snprintf(err, errlen, "%s: another scan is writing this run", dir);
             return CS_EINVAL;
         }
-        cs_io_error(err, errlen, path, "cannot lock", e);
+        cs_run_io_error(err, errlen, path, "cannot lock", e);
         return CS_EIO;
     }
     char mpath[4096];
@@ -623,7 +624,7 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
         }
         /* The manifest goes first, so the run is incomplete, never half old and half new. */
         if (unlink(mpath) != 0 || cs_fsync_dir(dir) != CS_OK) {
-            cs_io_error(err, errlen, mpath, "cannot remove", errno);
+            cs_run_io_error(err, errlen, mpath, "cannot remove", errno);
             close(fd);
             return CS_EIO;
         }
@@ -636,7 +637,7 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
     if (e || ftruncate(fd, 0) != 0 || cs_write_all(fd, pid, (size_t)n) != CS_OK) {
         if (!e)
             e = errno;
-        cs_io_error(err, errlen, path, "cannot prepare the run directory", e);
+        cs_run_io_error(err, errlen, path, "cannot prepare the run directory", e);
         close(fd);
         unlink(path);
         return CS_EIO;

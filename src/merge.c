@@ -39,8 +39,7 @@ static void heap_down(cs_merge *mg, size_t i)
     }
 }
 
-cs_err cs_merge_open(cs_merge **out, const char *const *paths, size_t n, char *err,
-                     size_t errlen)
+cs_err cs_merge_open(cs_merge **out, const char *const *paths, size_t n, char *err, size_t errlen)
 {
     *out = NULL;
     if (n == 0) {
@@ -128,8 +127,7 @@ const char *const *cs_merge_header(const cs_merge *mg, size_t *n)
     return cs_shard_reader_header(mg->readers[0], n);
 }
 
-cs_err cs_merge_next(cs_merge *mg, bool *have, const char *const **fields, char *err,
-                     size_t errlen)
+cs_err cs_merge_next(cs_merge *mg, bool *have, const char *const **fields, char *err, size_t errlen)
 {
     *have = false;
     if (mg->advance != SIZE_MAX) {

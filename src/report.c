@@ -275,8 +275,8 @@ static int group_cmp(const void *x, const void *y)
 static cs_err read_servers(struct ctx *c, const char *dir, char *err, size_t errlen)
 {
     cs_merge *mg;
-    cs_err rc = cs_merge_open_run(&mg, dir, CS_TABLE_SERVERS, c->o->allow_incomplete, NULL, err,
-                                  errlen);
+    cs_err rc =
+        cs_merge_open_run(&mg, dir, CS_TABLE_SERVERS, c->o->allow_incomplete, NULL, err, errlen);
     if (rc == CS_ENOTFOUND)
         return CS_OK; /* a run without a per-server table */
     if (rc != CS_OK)
@@ -288,8 +288,8 @@ static cs_err read_servers(struct ctx *c, const char *dir, char *err, size_t err
     int col_host = by_zone ? -1 : cs_header_find(h, n, "nameserver");
     int col_findings = cs_header_find(h, n, "findings");
     if (col_key < 0 || col_findings < 0 || (!by_zone && col_host < 0)) {
-        snprintf(err, errlen, "%s: the per-server table lacks zone, nameserver, address or findings",
-                 dir);
+        snprintf(err, errlen,
+                 "%s: the per-server table lacks zone, nameserver, address or findings", dir);
         cs_merge_free(mg);
         return CS_ECORRUPT;
     }
@@ -322,8 +322,8 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
     if (!rep)
         return CS_ENOMEM;
     rep->by = o->by;
-    cs_err rc = cs_merge_open_run(&mg, dir, CS_TABLE_RESULTS, o->allow_incomplete, NULL, err,
-                                  errlen);
+    cs_err rc =
+        cs_merge_open_run(&mg, dir, CS_TABLE_RESULTS, o->allow_incomplete, NULL, err, errlen);
     if (rc != CS_OK)
         goto done;
     size_t n;
@@ -456,10 +456,10 @@ struct table {
 static struct table table_of(const cs_report *rep)
 {
     struct table t = {.ncols = 0};
-#define COL(name, num)                                                                             \
-    do {                                                                                           \
-        t.head[t.ncols] = (name);                                                                  \
-        t.numeric[t.ncols++] = (num);                                                              \
+#define COL(name, num)                \
+    do {                              \
+        t.head[t.ncols] = (name);     \
+        t.numeric[t.ncols++] = (num); \
     } while (0)
     COL(rep->key_column, false);
     if (rep->by == CS_REPORT_NAMESERVER)
@@ -509,7 +509,8 @@ static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv,
     if (cs_strbuf_puts(ex, g->examples) != CS_OK)
         return CS_ENOMEM;
     uint64_t more = g->failing + g->at_risk - g->nexamples;
-    if (!csv && more > 0 && cs_strbuf_printf(ex, " (+%llu more)", (unsigned long long)more) != CS_OK)
+    if (!csv && more > 0 &&
+        cs_strbuf_printf(ex, " (+%llu more)", (unsigned long long)more) != CS_OK)
         return CS_ENOMEM;
     cell[k++] = ex->data;
     return CS_OK;

@@ -29,14 +29,14 @@
 #include "caascan/csvout.h"
 #include "caascan/fileio.h"
 
-#define SPOOL_FLUSH    (64 * 1024)
-#define OUT_BATCH      (128 * 1024)
-#define READ_CHUNK     (64 * 1024)
-#define FEED_CHUNK     (16 * 1024)
-#define MAX_ROW_BYTES  (16 * 1024 * 1024)
-#define SPOOL_LEVEL    1
-#define SHARD_LEVEL    3
-#define ERRLEN         8192
+#define SPOOL_FLUSH   (64 * 1024)
+#define OUT_BATCH     (128 * 1024)
+#define READ_CHUNK    (64 * 1024)
+#define FEED_CHUNK    (16 * 1024)
+#define MAX_ROW_BYTES (16 * 1024 * 1024)
+#define SPOOL_LEVEL   1
+#define SHARD_LEVEL   3
+#define ERRLEN        8192
 
 uint64_t cs_fnv1a64(const void *p, size_t len)
 {
@@ -153,17 +153,17 @@ static cs_err spool_flush(cs_shard_writer *w, unsigned i)
     spool_path(path, sizeof(path), w->dir, w->prefix, i);
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
-        cs_io_error(w->err, sizeof(w->err), path, "cannot open spool", errno);
+        cs_run_io_error(w->err, sizeof(w->err), path, "cannot open spool", errno);
         return CS_EIO;
     }
     if (cs_write_all(fd, w->zbuf, n) != CS_OK) {
         int e = errno;
         close(fd);
-        cs_io_error(w->err, sizeof(w->err), path, "write failed", e);
+        cs_run_io_error(w->err, sizeof(w->err), path, "write failed", e);
         return CS_EIO;
     }
     if (close(fd) != 0) {
-        cs_io_error(w->err, sizeof(w->err), path, "close failed", errno);
+        cs_run_io_error(w->err, sizeof(w->err), path, "close failed", errno);
         return CS_EIO;
     }
     s->raw += s->len;
@@ -221,7 +221,7 @@ static cs_err spool_load(cs_shard_writer *w, unsigned i, char **out)
         goto done;
     }
     if (fd < 0) {
-        cs_io_error(w->err, sizeof(w->err), path, "cannot open spool", errno);
+        cs_run_io_error(w->err, sizeof(w->err), path, "cannot open spool", errno);
         rc = CS_EIO;
         goto done;
     }
@@ -232,7 +232,7 @@ static cs_err spool_load(cs_shard_writer *w, unsigned i, char **out)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            cs_io_error(w->err, sizeof(w->err), path, "read failed", errno);
+            cs_run_io_error(w->err, sizeof(w->err), path, "read failed", errno);
             rc = CS_EIO;
             goto done;
         }
@@ -302,7 +302,7 @@ static cs_err shard_emit(cs_shard_writer *w, int fd, const char *path, cs_strbuf
             return CS_EIO;
         }
         if (ob.pos && cs_write_all(fd, w->zbuf, ob.pos) != CS_OK) {
-            cs_io_error(w->err, sizeof(w->err), path, "write failed", errno);
+            cs_run_io_error(w->err, sizeof(w->err), path, "write failed", errno);
             return CS_EIO;
         }
         if (end ? left == 0 : ib.pos == ib.size)
@@ -352,8 +352,8 @@ static cs_err shard_write(cs_shard_writer *w, unsigned i)
         for (size_t c = 0; c < w->ncols; c++) {
             const char *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
             if (!nul) {
-                snprintf(w->err, sizeof(w->err), "%s: spool does not hold %" PRIu64 " rows",
-                         final, s->rows);
+                snprintf(w->err, sizeof(w->err), "%s: spool does not hold %" PRIu64 " rows", final,
+                         s->rows);
                 rc = CS_ECORRUPT;
                 goto done;
             }
@@ -364,7 +364,7 @@ static cs_err shard_write(cs_shard_writer *w, unsigned i)
 
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        cs_io_error(w->err, sizeof(w->err), tmp, "cannot create", errno);
+        cs_run_io_error(w->err, sizeof(w->err), tmp, "cannot create", errno);
         rc = CS_EIO;
         goto done;
     }
@@ -389,12 +389,12 @@ static cs_err shard_write(cs_shard_writer *w, unsigned i)
     int tfd = fd;
     fd = -1;
     if (cs_fsync_close(tfd) != CS_OK) {
-        cs_io_error(w->err, sizeof(w->err), tmp, "fsync/close failed", errno);
+        cs_run_io_error(w->err, sizeof(w->err), tmp, "fsync/close failed", errno);
         rc = CS_EIO;
         goto done;
     }
     if (rename(tmp, final) != 0) {
-        cs_io_error(w->err, sizeof(w->err), final, "rename failed", errno);
+        cs_run_io_error(w->err, sizeof(w->err), final, "rename failed", errno);
         rc = CS_EIO;
         goto done;
     }
@@ -419,13 +419,12 @@ cs_err cs_shard_writer_finish(cs_shard_writer *w)
         cs_err rc = shard_write(w, i);
         if (rc != CS_OK) {
             if (rc == CS_ENOMEM && !w->err[0])
-                snprintf(w->err, sizeof(w->err), "%s: out of memory writing shard %u", w->dir,
-                         i);
+                snprintf(w->err, sizeof(w->err), "%s: out of memory writing shard %u", w->dir, i);
             return rc;
         }
     }
     if (cs_fsync_dir(w->dir) != CS_OK) {
-        cs_io_error(w->err, sizeof(w->err), w->dir, "fsync failed", errno);
+        cs_run_io_error(w->err, sizeof(w->err), w->dir, "fsync failed", errno);
         return CS_EIO;
     }
     return CS_OK;
@@ -487,10 +486,10 @@ struct cs_shard_reader {
     ZSTD_DCtx *dctx;
     char *in;
     ZSTD_inBuffer ib;
-    size_t zlast;      /* last ZSTD_decompressStream result: 0 at a frame end */
-    bool flush_more;   /* the last decompress call filled its output */
+    size_t zlast;    /* last ZSTD_decompressStream result: 0 at a frame end */
+    bool flush_more; /* the last decompress call filled its output */
     bool file_eof;
-    bool done;         /* csv_fini called, nothing more to parse */
+    bool done; /* csv_fini called, nothing more to parse */
     bool failed;
     bool have_header;
     char *out;
@@ -644,10 +643,9 @@ static cs_err reader_feed(cs_shard_reader *r)
     }
     if (r->file_eof && !r->flush_more && r->ib.pos == r->ib.size) {
         if (r->zlast != 0)
-            return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": file is truncated (%s)",
-                               parse_rowno(r),
-                               r->alen || r->have_header ? "zstd frame incomplete"
-                                                         : "empty or not zstd");
+            return reader_fail(
+                r, CS_ECORRUPT, "row %" PRIu64 ": file is truncated (%s)", parse_rowno(r),
+                r->alen || r->have_header ? "zstd frame incomplete" : "empty or not zstd");
         if (csv_fini(&r->csv, on_field, on_row, r) != 0)
             return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": %s", parse_rowno(r),
                                "unterminated quoted field at end of file");
@@ -773,8 +771,8 @@ cs_err cs_shard_reader_next(cs_shard_reader *r, bool *have, const char *const **
     uint64_t rowno = r->rowno + 1;
     if (n != r->ncols) {
         *have = false;
-        return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": %zu fields, the header has %zu",
-                           rowno, n, r->ncols);
+        return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": %zu fields, the header has %zu", rowno,
+                           n, r->ncols);
     }
     for (size_t i = 0; i < n; i++)
         r->cur[i] = r->arena + r->fofs[r->rstart[r->head] + i];
@@ -786,8 +784,8 @@ cs_err cs_shard_reader_next(cs_shard_reader *r, bool *have, const char *const **
     }
     if (r->prev_key && strcmp(r->prev_key, key) > 0) {
         *have = false;
-        return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": not sorted (%s after %s)", rowno,
-                           key, r->prev_key);
+        return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": not sorted (%s after %s)", rowno, key,
+                           r->prev_key);
     }
     if (klen + 1 > r->prev_cap) {
         char *p = realloc(r->prev_key, klen + 1);

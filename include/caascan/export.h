@@ -41,7 +41,7 @@ bool cs_export_is_list_column(const char *column);
  * CS_OK; the errors of cs_merge_open_run() / cs_merge_next(); CS_ECORRUPT for a row whose status
  * is unknown; CS_EIO when writing out fails (errno says why); err says why.
  */
-cs_err cs_export_run(const char *dir, const cs_export_opts *o, FILE *out, uint64_t *rows,
-                     char *err, size_t errlen);
+cs_err cs_export_run(const char *dir, const cs_export_opts *o, FILE *out, uint64_t *rows, char *err,
+                     size_t errlen);
 
 #endif

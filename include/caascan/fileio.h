@@ -28,14 +28,17 @@ cs_err cs_fsync_dir(const char *dir);
 
 /*
  * Formats "PATH: WHAT: strerror(errnum)" into err (errlen bytes); for ENOSPC, EDQUOT and EFBIG it
- * adds that the disk is full and the run is left without a manifest.
+ * adds "(disk full)".
  */
 void cs_io_error(char *err, size_t errlen, const char *path, const char *what, int errnum);
+/* As cs_io_error(), for files of a run being written: a full disk also says that the run is left
+ * incomplete, without manifest.json. */
+void cs_run_io_error(char *err, size_t errlen, const char *path, const char *what, int errnum);
 
 /*
- * Writes len bytes to path atomically: PATH.tmp is written, fsync()ed, renamed over path, and the
- * directory fsync()ed. On failure the temporary file is removed, path is untouched, and err says
- * why. Returns CS_OK or CS_EIO.
+ * Writes len bytes to path (a file of a run directory) atomically: PATH.tmp is written, fsync()ed,
+ * renamed over path, and the directory fsync()ed. On failure the temporary file is removed, path is
+ * untouched, and err says why. Returns CS_OK or CS_EIO.
  */
 cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char *err,
                             size_t errlen);

@@ -33,7 +33,7 @@ typedef struct cs_manifest cs_manifest;
 /* Counts of one input file (SPEC.md "Inputs"). */
 typedef struct cs_input_counts {
     const char *path;
-    const char *format; /* "list", "csv", "crtsh-json", "crtsh-csv" */
+    const char *format;  /* "list", "csv", "crtsh-json", "crtsh-csv" */
     uint64_t lines;      /* lines (or records) read */
     uint64_t names;      /* names found, valid or not */
     uint64_t invalid;    /* names not scanned because invalid */

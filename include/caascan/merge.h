@@ -20,8 +20,7 @@ typedef struct cs_merge cs_merge;
  * Opens the n shard files paths (all with the same header). Returns CS_OK; CS_EIO, CS_ECORRUPT
  * (unreadable shard, or headers that differ), CS_EINVAL (n == 0) or CS_ENOMEM with err saying why.
  */
-cs_err cs_merge_open(cs_merge **out, const char *const *paths, size_t n, char *err,
-                     size_t errlen);
+cs_err cs_merge_open(cs_merge **out, const char *const *paths, size_t n, char *err, size_t errlen);
 
 /*
  * Opens table t of the run in dir: its manifest must be complete and readable (CS_EINCOMPLETE,

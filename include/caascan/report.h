@@ -33,7 +33,8 @@ typedef enum cs_report_by {
     CS_REPORT_BY_COUNT
 } cs_report_by;
 
-/* Parses "certificate", "zone", "nameserver", "registered-domain"; CS_REPORT_BY_COUNT if unknown. */
+/* Parses "certificate", "zone", "nameserver", "registered-domain"; CS_REPORT_BY_COUNT if unknown.
+ */
 cs_report_by cs_report_by_parse(const char *s);
 
 typedef struct cs_report_opts {

@@ -44,11 +44,7 @@ typedef enum cs_server_col {
 } cs_server_col;
 
 /* The two tables of a run. */
-typedef enum cs_table {
-    CS_TABLE_RESULTS = 0,
-    CS_TABLE_SERVERS,
-    CS_TABLE_COUNT
-} cs_table;
+typedef enum cs_table { CS_TABLE_RESULTS = 0, CS_TABLE_SERVERS, CS_TABLE_COUNT } cs_table;
 
 /* One row: nfields strings, the fixed columns first. Borrowed pointers unless said otherwise. */
 typedef struct cs_row {

@@ -18,11 +18,12 @@
 #include "caascan/shard.h"
 
 /* A result row of the 13 fixed columns from the cells a test cares about. */
-#define FX_ROW(name, status, problems, caa, zone, ns, sources)                                     \
-    name, status, "yes", problems, "", caa, zone, ns, "NOERROR", "", "", sources,                  \
+#define FX_ROW(name, status, problems, caa, zone, ns, sources)                    \
+    name, status, "yes", problems, "", caa, zone, ns, "NOERROR", "", "", sources, \
         "2026-11-23T02:00:00Z"
 
-__attribute__((unused)) static int fx_unlink_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+__attribute__((unused)) static int fx_unlink_cb(const char *path, const struct stat *sb, int flag,
+                                                struct FTW *ftw)
 {
     (void)sb;
     (void)flag;
@@ -57,9 +58,10 @@ __attribute__((unused)) static char *fx_path(const char *dir, const char *name)
  * Writes a complete run into dir: n result rows of ncols fields (flat array; header names the
  * columns) and nsrv per-server rows of CS_SC_COUNT fields, in nshards shards.
  */
-__attribute__((unused)) static void fx_write_run(const char *dir, const char *const *header, size_t ncols,
-                         const char *const *rows, size_t n, const char *const *srv, size_t nsrv,
-                         unsigned nshards)
+__attribute__((unused)) static void fx_write_run(const char *dir, const char *const *header,
+                                                 size_t ncols, const char *const *rows, size_t n,
+                                                 const char *const *srv, size_t nsrv,
+                                                 unsigned nshards)
 {
     char err[8192];
     cs_run *run;

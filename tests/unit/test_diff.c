@@ -13,10 +13,10 @@
 
 #include "caascan/diff.h"
 
-#define LE "0 issue \"letsencrypt.org\""
+#define LE    "0 issue \"letsencrypt.org\""
 #define OTHER "0 issue \"other-ca.test\""
 #define IODEF "0 iodef \"mailto:ops@example.test\""
-#define NS "ns1.dnsprov.test/127.0.3.1;ns2.dnsprov.test/127.0.3.2"
+#define NS    "ns1.dnsprov.test/127.0.3.1;ns2.dnsprov.test/127.0.3.2"
 
 static const char *const old_rows[] = {
     FX_ROW("removed.test", "OK", "", LE, "test", NS, "a.txt:1"),
@@ -34,7 +34,8 @@ static const char *const old_rows[] = {
 static const char *const new_rows[] = {
     FX_ROW("added.test", "OK", "", LE, "test", NS, "a.txt:11"),
     FX_ROW("newfail.test", "CAA_FORBIDS", "CAA_NOT_AUTHORIZED", OTHER, "test", NS, "a.txt:2"),
-    FX_ROW("risk2fail.test", "SERVFAIL", "RESOLVER_SERVFAIL;AUTH_NOTIMP", LE, "test", NS, "a.txt:3"),
+    FX_ROW("risk2fail.test", "SERVFAIL", "RESOLVER_SERVFAIL;AUTH_NOTIMP", LE, "test", NS,
+           "a.txt:3"),
     FX_ROW("recovered.test", "OK", "", "", "test", NS, "a.txt:4"),
     FX_ROW("statuschg.test", "AT_RISK", "CASE_NOT_PRESERVED", LE, "test", NS, "a.txt:5"),
     FX_ROW("failfail.test", "TIMEOUT", "RESOLVER_TIMEOUT", "", "test", NS, "a.txt:6"),
@@ -99,8 +100,8 @@ static int teardown(void **state)
 }
 
 /* Runs the diff into memory; returns the error and the CSV text in *text. */
-static cs_err run_diff(const char *old, const char *new, bool allow, char **text,
-                       cs_diff_stats *st, char *err, size_t errlen)
+static cs_err run_diff(const char *old, const char *new, bool allow, char **text, cs_diff_stats *st,
+                       char *err, size_t errlen)
 {
     size_t len;
     FILE *out = open_memstream(text, &len);
@@ -145,7 +146,8 @@ static void test_every_change_kind(void **state)
 
 static void test_classify_precedence(void **state)
 {
-    cs_diff_side ok = {"OK", "", LE, ""}, forbids = {"CAA_FORBIDS", "CAA_NOT_AUTHORIZED", OTHER, ""};
+    cs_diff_side ok = {"OK", "", LE, ""},
+                 forbids = {"CAA_FORBIDS", "CAA_NOT_AUTHORIZED", OTHER, ""};
     cs_diff_side nx = {"NXDOMAIN", "", "", ""}, inval = {"INVALID", "INVALID_NAME", "", ""};
     cs_diff_side risk = {"AT_RISK", "AUTH_REFUSED", OTHER, ""};
     assert_int_equal(cs_diff_classify(NULL, &forbids), CS_CH_ADDED);
@@ -170,8 +172,7 @@ static void test_refuses_incomplete_and_other_schema(void **state)
     cs_diff_stats st;
     char *m = fx_path(r->new, "manifest.json"), *saved = fx_path(r->base, "saved.json");
     assert_int_equal(rename(m, saved), 0);
-    assert_int_equal(run_diff(r->old, r->new, false, &text, &st, err, sizeof(err)),
-                     CS_EINCOMPLETE);
+    assert_int_equal(run_diff(r->old, r->new, false, &text, &st, err, sizeof(err)), CS_EINCOMPLETE);
     free(text);
     snprintf(want, sizeof(want),
              "%s: incomplete run: no manifest.json (the scan was stopped or failed)", r->new);

@@ -16,7 +16,8 @@
 #include "caascan/fileio.h"
 
 static const char *const rows[] = {
-    FX_ROW("a.test", "OK", "", "0 issue \"letsencrypt.org\"", "test", "ns1.test/127.0.0.1", "in.txt:1"),
+    FX_ROW("a.test", "OK", "", "0 issue \"letsencrypt.org\"", "test", "ns1.test/127.0.0.1",
+           "in.txt:1"),
     FX_ROW("b.test", "SERVFAIL", "RESOLVER_SERVFAIL", "", "test", "ns1.test/127.0.0.1", "in.txt:2"),
     FX_ROW("c.test", "OK", "", "", "test", "ns1.test/127.0.0.1", "in.txt:3"),
 };
@@ -100,10 +101,11 @@ static void test_builder_inputs_and_options(void **state)
     const json_t *j = cs_manifest_json(m);
     const json_t *i0 = json_array_get(json_object_get(j, "inputs"), 0);
     assert_int_equal(json_integer_value(json_object_get(i0, "duplicates")), 12);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(i0, "invalid_reasons"), "label longer than 63 octets")),
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(i0, "invalid_reasons"),
+                                                        "label longer than 63 octets")),
                      5);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "options"), "qps")), 500);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "options"), "qps")),
+                     500);
     assert_int_equal(json_integer_value(json_object_get(j, "queries_sent")), 123456);
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "resolvers"), 0)),
                         "127.0.0.1:5353");
@@ -115,7 +117,8 @@ static void drop_shard_rows(json_t *root)
 {
     json_t *s = json_array_get(
         json_object_get(json_object_get(json_object_get(root, "tables"), "results"), "shards"), 0);
-    json_object_set_new(s, "rows", json_integer(json_integer_value(json_object_get(s, "rows")) + 1));
+    json_object_set_new(s, "rows",
+                        json_integer(json_integer_value(json_object_get(s, "rows")) + 1));
 }
 
 static void bump_schema(json_t *root)
@@ -140,7 +143,8 @@ static void test_validation_errors(void **state)
     edit_manifest(dir, drop_shard_rows);
     /* Without reading the shards only the totals are checked: the sum now differs. */
     assert_int_equal(cs_manifest_load(&m, dir, 0, err, sizeof(err)), CS_ECORRUPT);
-    snprintf(want, sizeof(want), "%s: tables.results.rows is not the sum of its shards' rows", mpath);
+    snprintf(want, sizeof(want), "%s: tables.results.rows is not the sum of its shards' rows",
+             mpath);
     assert_string_equal(err, want);
     fx_write_run(dir, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, rows, 3, srv, 1, 2);
 
@@ -242,9 +246,9 @@ static void test_full_disk_leaves_no_manifest(void **state)
     cs_run *run;
     assert_int_equal(cs_run_create(&run, dir, 0, err, sizeof(err)), CS_OK);
     cs_shard_writer *w;
-    assert_int_equal(cs_shard_writer_open(&w, dir, "results", cs_table_header(CS_TABLE_RESULTS),
-                                          CS_RC_COUNT, 2),
-                     CS_OK);
+    assert_int_equal(
+        cs_shard_writer_open(&w, dir, "results", cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, 2),
+        CS_OK);
     for (int i = 0; i < 3; i++)
         assert_int_equal(cs_shard_writer_add(w, rows + i * CS_RC_COUNT), CS_OK);
     assert_int_equal(cs_shard_writer_finish(w), CS_OK);

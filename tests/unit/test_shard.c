@@ -41,7 +41,8 @@ static void test_csv_quoting(void **state)
     cs_strbuf b = {0};
     const char *f[] = {"plain", "a,b", "say \"hi\"", "two\nlines", "cr\rx", " spaced ", "", "ü"};
     assert_int_equal(cs_csv_append_row(&b, f, 8), CS_OK);
-    assert_string_equal(b.data, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rx\", spaced ,,ü\r\n");
+    assert_string_equal(
+        b.data, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rx\", spaced ,,ü\r\n");
     assert_false(cs_csv_needs_quotes("0 issue letsencrypt.org;x"));
     assert_true(cs_csv_needs_quotes("0 issue \"letsencrypt.org\""));
     cs_strbuf_free(&b);
@@ -117,12 +118,13 @@ static void test_round_trip_tricky_fields(void **state)
 
     char *path = fx_path(dir, "results-0000.csv.zst");
     char *text = fx_zstdcat(path);
-    assert_string_equal(text, "name,detail,caa,customer_id\r\n"
-                              "a.test,\"line one\r\nline two\nthree\",,\"quote \"\" and \"\"\"\"\"\r\n"
-                              "b.test,\"comma, inside\",\"0 issue \"\"letsencrypt.org\"\";0 iodef "
-                              "\"\"mailto:x@y\"\"\",c1\r\n"
-                              "c.test,,,\r\n"
-                              "xn--bcher-kva.test,Bücher — ünïcödé ✓, lead and trail ,\r\n");
+    assert_string_equal(text,
+                        "name,detail,caa,customer_id\r\n"
+                        "a.test,\"line one\r\nline two\nthree\",,\"quote \"\" and \"\"\"\"\"\r\n"
+                        "b.test,\"comma, inside\",\"0 issue \"\"letsencrypt.org\"\";0 iodef "
+                        "\"\"mailto:x@y\"\"\",c1\r\n"
+                        "c.test,,,\r\n"
+                        "xn--bcher-kva.test,Bücher — ünïcödé ✓, lead and trail ,\r\n");
     free(text);
 
     char **v;
@@ -282,7 +284,8 @@ static void test_corrupted_shard(void **state)
     fputc(last ^ 1, f);
     fclose(f);
     assert_int_equal(read_to_end(path, msg, sizeof(msg)), CS_ECORRUPT);
-    assert_non_null(strstr(msg, ": corrupt compressed data (Restored data doesn't match checksum)"));
+    assert_non_null(
+        strstr(msg, ": corrupt compressed data (Restored data doesn't match checksum)"));
     f = fopen(path, "r+b");
     assert_non_null(f);
     for (long off = st.st_size / 3; off < st.st_size / 3 + 64; off += 8) {
