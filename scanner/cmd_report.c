@@ -25,7 +25,7 @@ static void report_usage(FILE *out)
             "  --by registered-domain  registrable domains (public suffix list)\n"
             "  --format text|csv       aligned table (default) or CSV\n"
             "  --all                   also groups without failing or at-risk names\n"
-            "  --max-names N           names listed per group (default 10)\n"
+            "  --max-names N           names listed per group (default 5)\n"
             "  -o, --output FILE       write FILE (atomically) instead of standard output\n"
             "  --allow-incomplete      read a run without manifest.json\n");
 }

@@ -316,7 +316,7 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
         snprintf(err, errlen, "--group-column goes with --by certificate only");
         return CS_EINVAL;
     }
-    struct ctx c = {.o = o, .psl = psl_builtin(), .max_names = o->max_names ? o->max_names : 10};
+    struct ctx c = {.o = o, .psl = psl_builtin(), .max_names = o->max_names ? o->max_names : 5};
     cs_report *rep = calloc(1, sizeof(*rep));
     cs_merge *mg = NULL;
     if (!rep)

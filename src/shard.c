@@ -33,7 +33,7 @@
 #define OUT_BATCH     (128 * 1024)
 #define READ_CHUNK    (64 * 1024)
 #define FEED_CHUNK    (16 * 1024)
-#define MAX_ROW_BYTES (16 * 1024 * 1024)
+#define MAX_ROW_BYTES (1024 * 1024) /* a real row is a few KiB: detail and CAA set */
 #define SPOOL_LEVEL   1
 #define SHARD_LEVEL   3
 #define ERRLEN        8192
@@ -716,6 +716,8 @@ cs_err cs_shard_reader_open(cs_shard_reader **out, const char *path, char *err, 
         goto fail;
     }
     csv_set_space_func(&r->csv, no_space);
+    /* libcsv grows its field buffer by this much: the default (128) makes long fields quadratic. */
+    csv_set_blk_size(&r->csv, 64 * 1024);
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
         rc = CS_EIO;

@@ -40,7 +40,7 @@ cs_report_by cs_report_by_parse(const char *s);
 typedef struct cs_report_opts {
     cs_report_by by;
     const char *group_column; /* certificate report: group by this kept column instead */
-    size_t max_names;         /* failing / at-risk example names kept per group (0: 10) */
+    size_t max_names;         /* failing / at-risk example names kept per group (0: 5) */
     bool all;                 /* list groups without failing or at-risk names or findings too */
     bool allow_incomplete;
 } cs_report_opts;

@@ -355,6 +355,20 @@ static void test_malformed_csv_in_shard(void **state)
     fx_write_zst(path, "name,status\r\na.test,OK");
     assert_int_equal(read_to_end(path, msg, sizeof(msg)), CS_OK);
 
+    /* A 2 MiB field (a decompression bomb compresses it to almost nothing) is refused. */
+    size_t big = 2 * 1024 * 1024;
+    char *text = malloc(big + 64);
+    const char *head = "name,status\r\na.test,";
+    size_t hl = strlen(head);
+    memcpy(text, head, hl);
+    memset(text + hl, 'x', big);
+    memcpy(text + hl + big, "\r\n", 3);
+    fx_write_zst(path, text);
+    free(text);
+    assert_int_equal(read_to_end(path, msg, sizeof(msg)), CS_ECORRUPT);
+    snprintf(want, sizeof(want), "%s: row 1: row longer than 1048576 bytes", path);
+    assert_string_equal(msg, want);
+
     char *missing = fx_path(dir, "nope.csv.zst");
     assert_int_equal(read_to_end(missing, msg, sizeof(msg)), CS_EIO);
     assert_non_null(strstr(msg, "nope.csv.zst: cannot open: No such file or directory"));
