@@ -36,7 +36,10 @@
 #define MAX_ROW_BYTES (1024 * 1024) /* a real row is a few KiB: detail and CAA set */
 #define SPOOL_LEVEL   1
 #define SHARD_LEVEL   3
-#define ERRLEN        8192
+/* 128 KiB window: a reader needs about that much per open shard, and a k-way merge opens them
+ * all; sorted rows repeat locally, so a larger window gains little. */
+#define SHARD_WINDOW_LOG 17
+#define ERRLEN           8192
 
 uint64_t cs_fnv1a64(const void *p, size_t len)
 {
@@ -371,6 +374,7 @@ static cs_err shard_write(cs_shard_writer *w, unsigned i)
     ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, SHARD_LEVEL);
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_windowLog, SHARD_WINDOW_LOG);
     if (cs_csv_append_row(&b, (const char *const *)w->header, w->ncols) != CS_OK) {
         rc = CS_ENOMEM;
         goto done;

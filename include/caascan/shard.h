@@ -32,7 +32,7 @@
 
 /* Default and largest shard counts (--shards). */
 #define CS_SHARDS_DEFAULT 16
-#define CS_SHARDS_MAX     4096
+#define CS_SHARDS_MAX     1024
 
 /* FNV-1a 64-bit hash of the len bytes at p. */
 uint64_t cs_fnv1a64(const void *p, size_t len);
