@@ -2,6 +2,8 @@
 #ifndef CAASCAN_COMMANDS_H
 #define CAASCAN_COMMANDS_H
 
+#include "caascan/error.h"
+
 /* Exit statuses (SPEC.md "Conventions"). */
 enum {
     CS_EXIT_OK = 0,
@@ -18,5 +20,17 @@ struct cs_command {
 
 int cmd_lookup(int argc, char **argv);
 int cmd_names(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/*
+ * Exit status for a library error of the store commands (export, diff, report): unreadable,
+ * incomplete or mismatched runs are input errors (2), memory and output failures runtime (3).
+ */
+static inline int cs_exit_for(cs_err err)
+{
+    return err == CS_ENOMEM || err == CS_EIO ? CS_EXIT_RUNTIME : CS_EXIT_USAGE;
+}
 
 #endif

@@ -10,6 +10,9 @@
 static const struct cs_command commands[] = {
     {"lookup", "plain bulk DNS lookups, one JSON line per name", cmd_lookup},
     {"names", "read, normalize and de-duplicate inventories into a CSV", cmd_names},
+    {"export", "one sorted table (CSV or JSON lines) of a run's results", cmd_export},
+    {"diff", "what changed between two runs; exit 1 on new failures", cmd_diff},
+    {"report", "roll-ups by certificate, zone, nameserver or registered domain", cmd_report},
 };
 
 static void usage(FILE *out)
