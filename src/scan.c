@@ -1,0 +1,157 @@
+/* scan.c -- a name's climb and verdict (scan.h). */
+#include "caascan/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cs_scanner {
+    struct cs_ca_lookup *cl;
+    const struct cs_resolver_pool *pool;
+    const struct cs_caa_policy *policy;
+    size_t pending;
+};
+
+struct name_task {
+    struct cs_scanner *s;
+    cs_scan_done_cb done;
+    void *arg;
+    bool wildcard;
+    size_t nlevels;
+    size_t waiting;
+    cs_err error; /* a level that could not be asked */
+    char *name;
+    struct cs_ca_level **levels;
+};
+
+struct level_slot {
+    struct name_task *task;
+    size_t index;
+};
+
+struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_pool *pool,
+                                  unsigned tries, const struct cs_caa_policy *policy)
+{
+    struct cs_scanner *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->cl = cs_ca_lookup_new(engine, pool ? pool->n : 1, tries);
+    if (!s->cl) {
+        free(s);
+        return NULL;
+    }
+    s->pool = pool;
+    s->policy = policy;
+    return s;
+}
+
+void cs_scanner_free(struct cs_scanner *s)
+{
+    if (!s)
+        return;
+    cs_ca_lookup_free(s->cl);
+    free(s);
+}
+
+size_t cs_scanner_pending(const struct cs_scanner *s)
+{
+    return s->pending;
+}
+
+uint64_t cs_scanner_queries(const struct cs_scanner *s)
+{
+    return cs_ca_lookup_queries(s->cl);
+}
+
+size_t cs_scanner_levels(const struct cs_scanner *s)
+{
+    return cs_ca_lookup_levels(s->cl);
+}
+
+static void task_finish(struct name_task *t, cs_err err)
+{
+    struct cs_scanner *s = t->s;
+    struct cs_verdict v;
+    struct cs_scan_result res = {
+        .name = t->name,
+        .wildcard = t->wildcard,
+        .levels = t->levels,
+        .nlevels = t->nlevels,
+        .error = err,
+    };
+    if (err != CS_OK) {
+        res.nlevels = 0;
+    } else {
+        res.error = cs_verdict_compute(t->name, t->wildcard, t->levels, t->nlevels, s->policy,
+                                       s->pool, &v);
+        if (res.error == CS_OK)
+            res.verdict = &v;
+    }
+    s->pending--;
+    t->done(&res, t->arg);
+    if (res.verdict)
+        cs_verdict_clear(&v);
+    free(t->levels);
+    free(t->name);
+    free(t);
+}
+
+static void on_level(struct cs_ca_level *level, void *arg)
+{
+    struct level_slot *slot = arg;
+    struct name_task *t = slot->task;
+    t->levels[slot->index] = level;
+    free(slot);
+    if (--t->waiting == 0)
+        task_finish(t, t->error);
+}
+
+cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb done, void *arg)
+{
+    struct name_task *t = calloc(1, sizeof(*t));
+    if (!t)
+        return CS_ENOMEM;
+    t->s = s;
+    t->done = done;
+    t->arg = arg;
+    t->wildcard = strncmp(name, "*.", 2) == 0;
+    t->name = strdup(name);
+    const char *base = t->wildcard ? name + 2 : name;
+    size_t n = 1;
+    for (const char *p = base; *p; p++)
+        n += *p == '.';
+    t->levels = calloc(n, sizeof(*t->levels));
+    if (!t->name || !t->levels) {
+        free(t->name);
+        free(t->levels);
+        free(t);
+        return CS_ENOMEM;
+    }
+    t->nlevels = n;
+    s->pending++;
+    /* One extra count held while asking, so that levels already known cannot finish early. */
+    t->waiting = n + 1;
+    cs_err failed = CS_OK;
+    const char *p = base;
+    for (size_t i = 0; i < n; i++) {
+        struct level_slot *slot = malloc(sizeof(*slot));
+        cs_err err = CS_ENOMEM;
+        if (slot) {
+            slot->task = t;
+            slot->index = i;
+            err = cs_ca_lookup_level(s->cl, p, on_level, slot);
+        }
+        if (err != CS_OK) {
+            free(slot);
+            failed = err;
+            t->waiting--;
+        }
+        const char *dot = strchr(p, '.');
+        p = dot ? dot + 1 : p + strlen(p);
+    }
+    /* Some level cannot be asked: the name still ends, with the error, once the levels that were
+     * asked are in. */
+    t->error = failed;
+    if (--t->waiting == 0)
+        task_finish(t, t->error);
+    return CS_OK;
+}
