@@ -19,6 +19,8 @@ struct cs_command {
 };
 
 int cmd_lookup(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_names(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

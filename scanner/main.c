@@ -8,6 +8,8 @@
 #include <string.h>
 
 static const struct cs_command commands[] = {
+    {"scan", "check every name of an inventory into a run directory", cmd_scan},
+    {"check", "check a few names and explain each step", cmd_check},
     {"lookup", "plain bulk DNS lookups, one JSON line per name", cmd_lookup},
     {"names", "read, normalize and de-duplicate inventories into a CSV", cmd_names},
     {"export", "one sorted table (CSV or JSON lines) of a run's results", cmd_export},

@@ -81,8 +81,8 @@ static void task_finish(struct name_task *t, cs_err err)
     if (err != CS_OK) {
         res.nlevels = 0;
     } else {
-        res.error = cs_verdict_compute(t->name, t->wildcard, t->levels, t->nlevels, s->policy,
-                                       s->pool, &v);
+        res.error =
+            cs_verdict_compute(t->name, t->wildcard, t->levels, t->nlevels, s->policy, s->pool, &v);
         if (res.error == CS_OK)
             res.verdict = &v;
     }

@@ -1,0 +1,63 @@
+/*
+ * scan_run.h -- `caascan scan` as a library call: every entry of an inventory checked and written
+ * as one row of a run directory (result shards, per-server table, manifest.json written last).
+ *
+ * Every entry ends as exactly one row: valid names with their verdict, invalid ones as INVALID
+ * with the reason and where they came from. A run stopped by SIGINT or SIGTERM, or by a write
+ * error such as a full disk, is aborted: its temporary files are removed and no manifest is
+ * written, so it cannot be mistaken for a complete run.
+ */
+#ifndef CAASCAN_SCAN_RUN_H
+#define CAASCAN_SCAN_RUN_H
+
+#include "caascan/addr.h"
+#include "caascan/caa.h"
+#include "caascan/engine.h"
+#include "caascan/inventory.h"
+#include "caascan/problem.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum cs_progress {
+    CS_PROGRESS_NONE = 0,
+    CS_PROGRESS_BAR,    /* a bar redrawn on a terminal */
+    CS_PROGRESS_MINUTE, /* one status line a minute */
+};
+
+struct cs_scan_run_options {
+    const char *run_dir;
+    unsigned shards;
+    bool overwrite; /* replace a complete run in run_dir */
+    struct cs_caa_policy policy;
+    unsigned tries; /* CA-side lookups per level (--attempts) */
+    struct cs_engine_config engine;
+    const struct cs_addr *resolvers;
+    size_t nresolvers;
+    enum cs_progress progress;
+    unsigned partition_k, partition_n; /* scan only partition k of n (1-based; n <= 1: all) */
+    const json_t *options;             /* recorded in the manifest (copied) */
+};
+
+struct cs_scan_summary {
+    uint64_t rows;
+    uint64_t status[CS_ST_COUNT];
+    uint64_t queries;
+    uint64_t levels;
+    double seconds;
+    bool interrupted;
+};
+
+/*
+ * Scans inv into o->run_dir. err receives a message on failure.
+ * \retval CS_OK
+ * \retval CS_EINVAL  the run directory cannot be used (a complete run there, or being written)
+ * \retval CS_EIO     writing the run failed (err says why: a full disk, ...); no manifest
+ * \retval CS_EINCOMPLETE  stopped by a signal; no manifest
+ * \retval CS_ENOMEM
+ */
+cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o,
+                   struct cs_scan_summary *sum, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * cmd_check.c -- caascan check: the scan's checks for a few names, explained step by step for a
+ * person: each level of the climb, what every resolver answered, which set is relevant and why
+ * the CA would or would not issue.
+ */
+#include "commands.h"
+#include "options.h"
+
+#include "caascan/name.h"
+#include "caascan/scan.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: caascan check [options] NAME...\n"
+    "\n"
+    "Checks each NAME as a CA's CAA check would and explains every step.\n"
+    "Exit status 0 when every name is issuable, 1 when one is not (or unknown).\n"
+    "\n"
+    "  -r, --resolvers LIST       resolvers: IP[:port],... or @FILE (default: /etc/resolv.conf)\n"
+    "      --ca DOMAIN            CA issuer domain (default letsencrypt.org)\n"
+    "      --account-uri URI      ACME account URI, for RFC 8657 accounturi\n"
+    "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n"
+    "      --attempts N           lookups of every CAA level (default 3)\n"
+    "      --timeout MS           longest wait for one query (default 4000)\n"
+    "      --min-timeout MS       shortest wait (default 1000)\n"
+    "  -h, --help                 this text\n";
+
+struct check {
+    struct event_base *base;
+    const struct cs_resolver_pool *pool;
+    const struct cs_caa_policy *policy;
+    unsigned not_ok;
+};
+
+static void print_try(const struct cs_resolver_pool *pool, const struct cs_ca_try *t)
+{
+    char rb[16];
+    printf("      via %-22s ", t->resolver < pool->n ? pool->v[t->resolver].label : "?");
+    if (t->result == CS_TRY_TIMEOUT)
+        printf("no answer");
+    else if (t->case_mismatch)
+        printf("answer with the query name in another case (dropped, as a CA's resolver does)");
+    else if (t->rcode < 0)
+        printf("malformed answer");
+    else
+        printf("%s", cs_rcode_name((unsigned)t->rcode, rb, sizeof(rb)));
+    if (t->result == CS_TRY_DATA)
+        printf(", CAA records");
+    else if (t->result == CS_TRY_EMPTY)
+        printf(", no CAA records");
+    if (t->ede >= 0) {
+        const char *n = cs_ede_name((uint16_t)t->ede);
+        printf(", EDE %d (%s)%s%s", t->ede, n ? n : "unknown", t->ede_text[0] ? ": " : "",
+               t->ede_text);
+    }
+    if (t->cd_checked)
+        printf(", asked again with CD=1: %s",
+               t->cd_rcode < 0 ? "no answer"
+                               : cs_rcode_name((unsigned)t->cd_rcode, rb, sizeof(rb)));
+    if (t->dnssec)
+        printf(" -> DNSSEC validation failure");
+    printf("\n");
+}
+
+static void on_done(const struct cs_scan_result *res, void *arg)
+{
+    struct check *ck = arg;
+    if (!res->verdict) {
+        printf("%s: could not be checked: %s\n\n", res->name, cs_strerror(res->error));
+        ck->not_ok++;
+        return;
+    }
+    const struct cs_verdict *v = res->verdict;
+    char problems[1024];
+    cs_problems_format(v->problems, problems, sizeof(problems));
+    printf("%s: %s (issuable: %s)\n", res->name, cs_status_name(v->status), v->issuable);
+    if (res->wildcard)
+        printf("  a wildcard: the climb starts at %s and issuewild records count when there are "
+               "any\n",
+               res->levels[0]->name);
+    printf("  CAA climb (RFC 8659), %u lookups a level, each via another resolver:\n",
+           res->nlevels ? res->levels[0]->ntries : 0);
+    bool past = false;
+    for (size_t i = 0; i < res->nlevels; i++) {
+        const struct cs_ca_level *lv = res->levels[i];
+        if (past) {
+            printf("    %s: not needed (a lower level decided)\n", lv->name);
+            continue;
+        }
+        printf("    %s%s\n", lv->name,
+               (int)i == v->relevant ? "  <- relevant CAA set"
+               : (int)i == v->deciding && v->relevant < 0 && v->status != CS_ST_OK &&
+                       v->status != CS_ST_NXDOMAIN
+                   ? "  <- the check fails here"
+                   : "");
+        for (unsigned k = 0; k < lv->ntries; k++)
+            print_try(ck->pool, &lv->tries[k]);
+        if (lv->alias)
+            printf("      %s is an alias: the CAA set is the alias target's (%s)\n", lv->name,
+                   lv->caa_owner ? lv->caa_owner : "none");
+        if ((int)i == v->relevant || (int)i == v->deciding)
+            past = (int)i == v->relevant || v->status == CS_ST_SERVFAIL ||
+                   v->status == CS_ST_TIMEOUT || v->status == CS_ST_DNSSEC_BOGUS;
+    }
+    if (v->caa[0])
+        printf("  relevant set at %s: %s\n", v->caa_owner, v->caa);
+    printf("  CA %s: %s\n", ck->policy->ca_domain, v->detail);
+    printf("  problems: %s\n\n", problems[0] ? problems : "none");
+    if (strcmp(v->issuable, "yes") != 0)
+        ck->not_ok++;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    enum { O_CA = 256, O_ACCOUNT, O_METHOD, O_ATTEMPTS, O_TIMEOUT, O_MINTIMEOUT };
+    static const struct option longopts[] = {
+        {"resolvers", required_argument, 0, 'r'},
+        {"ca", required_argument, 0, O_CA},
+        {"account-uri", required_argument, 0, O_ACCOUNT},
+        {"validation-method", required_argument, 0, O_METHOD},
+        {"attempts", required_argument, 0, O_ATTEMPTS},
+        {"timeout", required_argument, 0, O_TIMEOUT},
+        {"min-timeout", required_argument, 0, O_MINTIMEOUT},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    struct cs_caa_policy policy = {.ca_domain = "letsencrypt.org"};
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    const char *resolvers = NULL;
+    unsigned tries = 3;
+    unsigned long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+        bool ok = true;
+        switch (c) {
+        case 'r':
+            resolvers = optarg;
+            break;
+        case O_CA:
+            policy.ca_domain = optarg;
+            break;
+        case O_ACCOUNT:
+            policy.account_uri = optarg;
+            break;
+        case O_METHOD:
+            policy.validation_method = optarg;
+            break;
+        case O_ATTEMPTS:
+            ok = opt_uint("check", "--attempts", optarg, 1, CS_MAX_ATTEMPTS, &v);
+            tries = (unsigned)v;
+            break;
+        case O_TIMEOUT:
+            ok = opt_uint("check", "--timeout", optarg, 1, 600000, &v);
+            cfg.timeout_ms = (uint32_t)v;
+            break;
+        case O_MINTIMEOUT:
+            ok = opt_uint("check", "--min-timeout", optarg, 1, 600000, &v);
+            cfg.min_timeout_ms = (uint32_t)v;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return CS_EXIT_OK;
+        default:
+            fputs(usage_text, stderr);
+            return CS_EXIT_USAGE;
+        }
+        if (!ok)
+            return CS_EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "caascan: check: give at least one NAME\n%s", usage_text);
+        return CS_EXIT_USAGE;
+    }
+    char why[256];
+    if (cs_caa_policy_check(&policy, why, sizeof(why)) != CS_OK) {
+        fprintf(stderr, "caascan: check: %s\n", why);
+        return CS_EXIT_USAGE;
+    }
+    struct cs_addr *addrs;
+    size_t naddrs;
+    if (!opt_resolvers("check", resolvers, &addrs, &naddrs))
+        return CS_EXIT_USAGE;
+    struct cs_resolver_pool pool;
+    if (cs_pool_init(&pool, addrs, naddrs, cfg.min_timeout_ms) != CS_OK) {
+        free(addrs);
+        return CS_EXIT_RUNTIME;
+    }
+    free(addrs);
+    struct check ck = {.pool = &pool, .policy = &policy};
+    ck.base = event_base_new();
+    struct cs_engine *engine = ck.base ? cs_engine_new(ck.base, &cfg, &pool) : NULL;
+    struct cs_scanner *scanner = engine ? cs_scanner_new(engine, &pool, tries, &policy) : NULL;
+    if (!scanner) {
+        fprintf(stderr, "caascan: check: cannot start the engine\n");
+        cs_engine_free(engine);
+        if (ck.base)
+            event_base_free(ck.base);
+        cs_pool_free(&pool);
+        return CS_EXIT_RUNTIME;
+    }
+    printf("resolvers:");
+    for (size_t i = 0; i < pool.n; i++)
+        printf(" %s", pool.v[i].label);
+    printf("\n\n");
+    int rc = CS_EXIT_OK;
+    /* One name at a time, so that the explanations come in the order asked. */
+    for (int i = optind; i < argc; i++) {
+        struct cs_name n;
+        cs_name_normalize(argv[i], strlen(argv[i]), &n);
+        if (n.reason != CS_NAME_OK) {
+            printf("%s: INVALID (not a name a CA would check: %s)\n\n", argv[i],
+                   cs_name_reason_text(n.reason));
+            ck.not_ok++;
+            continue;
+        }
+        if (cs_scanner_submit(scanner, n.text, on_done, &ck) != CS_OK) {
+            rc = CS_EXIT_RUNTIME;
+            break;
+        }
+        while (cs_scanner_pending(scanner) > 0 && event_base_loop(ck.base, EVLOOP_ONCE) == 0)
+            ;
+    }
+    fflush(stdout);
+    cs_scanner_free(scanner);
+    cs_engine_free(engine);
+    event_base_free(ck.base);
+    cs_pool_free(&pool);
+    if (rc == CS_EXIT_OK && ck.not_ok)
+        rc = CS_EXIT_FOUND;
+    return rc;
+}
