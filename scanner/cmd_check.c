@@ -25,8 +25,8 @@ static const char usage_text[] =
     "      --account-uri URI      ACME account URI, for RFC 8657 accounturi\n"
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n"
     "      --attempts N           lookups of every CAA level (default 3)\n"
-    "      --timeout MS           longest wait for one query (default 4000)\n"
-    "      --min-timeout MS       shortest wait (default 1000)\n"
+    "      --timeout MS           longest wait for one query (default 8000)\n"
+    "      --min-timeout MS       shortest wait (default 8000)\n"
     "  -h, --help                 this text\n";
 
 struct check {
@@ -131,6 +131,8 @@ int cmd_check(int argc, char **argv)
     struct cs_caa_policy policy = {.ca_domain = "letsencrypt.org"};
     struct cs_engine_config cfg;
     cs_engine_config_default(&cfg);
+    cfg.timeout_ms = 8000; /* as scan: the resolver's own recursion is waited for */
+    cfg.min_timeout_ms = 8000;
     const char *resolvers = NULL;
     unsigned tries = 3;
     unsigned long v;

@@ -30,8 +30,9 @@ static const char usage_text[] =
     "      --resolver-qps N       query rate per resolver (default 0: none)\n"
     "      --auth-qps N           query rate per authoritative address (default 20)\n"
     "      --max-inflight N       queries in flight at most (default 2000)\n"
-    "      --timeout MS           longest wait for one query (default 4000)\n"
-    "      --min-timeout MS       shortest wait, however fast the server (default 1000)\n"
+    "      --timeout MS           longest wait for one query (default 8000)\n"
+    "      --min-timeout MS       shortest wait, however fast the server (default 8000: a CA's\n"
+    "                             resolver is given time for its own recursion)\n"
     "      --shards N             result shards (default 16)\n"
     "      --column NAME|N        customer CSV: the name column\n"
     "      --keep-columns A,B     customer CSV: columns to carry into every result row\n"
@@ -125,6 +126,9 @@ int cmd_scan(int argc, char **argv)
     struct cs_scan_run_options o;
     memset(&o, 0, sizeof(o));
     cs_engine_config_default(&o.engine);
+    /* A CA-side lookup waits for the resolver's own recursion, as a CA does: no RTT shortcut. */
+    o.engine.timeout_ms = 8000;
+    o.engine.min_timeout_ms = 8000;
     o.engine.auth_qps_mq = 20000;
     o.shards = CS_SHARDS_DEFAULT;
     o.tries = 3;

@@ -223,9 +223,10 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         return out->caa ? CS_OK : CS_ENOMEM;
     }
 
-    /* The check can be made: judge the relevant set (none means any CA may issue). */
-    int deciding = out->relevant >= 0 ? out->relevant : 0;
-    out->deciding = deciding;
+    /* The check can be made: judge the relevant set (none means any CA may issue). The rcodes
+     * shown are the name's own, unless some tries failed at a level. */
+    int deciding = 0;
+    out->deciding = out->relevant >= 0 ? out->relevant : 0;
     const struct cs_ca_level *rl = out->relevant >= 0 ? levels[out->relevant] : NULL;
     struct cs_caa_verdict cv;
     memset(&cv, 0, sizeof(cv));

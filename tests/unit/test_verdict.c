@@ -139,7 +139,7 @@ static void test_parent_set_authorizes(void **state)
     assert_int_equal(v.relevant, 1);
     assert_string_equal(v.caa_owner, "example.test");
     assert_string_equal(v.caa, "0 issue \"letsencrypt.org\"");
-    assert_string_equal(v.resolver_rcode, "NOERROR;NOERROR;NOERROR");
+    assert_string_equal(v.resolver_rcode, "NOERROR;NOERROR;NOERROR"); /* the name's own level */
     assert_non_null(strstr(v.detail, "(CAA at example.test)"));
     cs_verdict_clear(&v);
     free_levels(lv, 3);
