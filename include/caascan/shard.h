@@ -18,8 +18,8 @@
  * Reader: streams one shard file with ZSTD_decompressStream and libcsv; checks the field count of
  * every row against the header, that rows are sorted by key, the zstd checksum, and that the file
  * is complete; a row longer than 1 MiB is refused (a real row is a few KiB), so a small
- * decompression bomb cannot make the reader hold a huge row. Errors are reported as "PATH: row N: why" (row 1 is the first row after the
- * header), never as a crash.
+ * decompression bomb cannot make the reader hold a huge row. Errors are reported as "PATH: row N:
+ * why" (row 1 is the first row after the header), never as a crash.
  */
 #ifndef CAASCAN_SHARD_H
 #define CAASCAN_SHARD_H
