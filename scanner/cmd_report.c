@@ -1,6 +1,7 @@
 /* cmd_report.c -- caascan report: options for cs_report_build() / cs_report_write() (report.h). */
 #include "commands.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +114,11 @@ int cmd_report(int argc, char **argv)
         return CS_EXIT_RUNTIME;
     }
     rc = cs_report_write(rep, csv, of.fp);
+    int werr = errno;
     cs_report_free(rep);
-    if (rc != CS_OK)
+    if (rc == CS_EIO)
+        cs_io_error(err, sizeof(err), output ? output : "standard output", "write failed", werr);
+    else if (rc != CS_OK)
         snprintf(err, sizeof(err), "writing the report: %s", cs_strerror(rc));
     char cerr[8192] = "";
     if (cs_outfile_close(&of, rc == CS_OK, cerr, sizeof(cerr)) != CS_OK && rc == CS_OK) {

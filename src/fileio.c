@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static long long inject_after = -1;
@@ -164,7 +165,23 @@ cs_err cs_outfile_open(cs_outfile *of, const char *path, char *err, size_t errle
         return CS_OK;
     }
     of->path = strdup(path);
-    if (!of->path || asprintf(&of->tmp, "%s.tmp", path) < 0) {
+    if (!of->path) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return CS_ENOMEM;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or FIFO: never replace it by a rename. */
+        of->fp = fopen(path, "we");
+        if (!of->fp) {
+            cs_io_error(err, errlen, path, "cannot open", errno);
+            free(of->path);
+            of->path = NULL;
+            return CS_EIO;
+        }
+        return CS_OK;
+    }
+    if (asprintf(&of->tmp, "%s.tmp", path) < 0) {
         free(of->path);
         of->path = NULL;
         of->tmp = NULL;
@@ -187,12 +204,18 @@ cs_err cs_outfile_close(cs_outfile *of, bool commit, char *err, size_t errlen)
     cs_err rc = CS_OK;
     if (!of->fp)
         return CS_OK;
-    if (!of->path) {
+    if (!of->tmp) {
         if (commit && (fflush(of->fp) != 0 || ferror(of->fp))) {
-            cs_io_error(err, errlen, "standard output", "write failed", errno);
+            cs_io_error(err, errlen, of->path ? of->path : "standard output", "write failed",
+                        errno);
             rc = CS_EIO;
         }
-        of->fp = NULL;
+        if (of->path && fclose(of->fp) != 0 && commit && rc == CS_OK) {
+            cs_io_error(err, errlen, of->path, "close failed", errno);
+            rc = CS_EIO;
+        }
+        free(of->path);
+        memset(of, 0, sizeof(*of));
         return rc;
     }
     if (commit) {

@@ -43,16 +43,19 @@ void cs_run_io_error(char *err, size_t errlen, const char *path, const char *wha
 cs_err cs_write_file_atomic(const char *path, const void *buf, size_t len, char *err,
                             size_t errlen);
 
-/* An output file written under PATH.tmp and renamed over PATH when complete, or stdout. */
+/*
+ * An output file written under PATH.tmp and renamed over PATH when complete; or written directly
+ * when PATH exists and is not a regular file (a device such as /dev/null, a FIFO); or stdout.
+ */
 typedef struct cs_outfile {
     FILE *fp;
     char *path; /* NULL for stdout */
-    char *tmp;
+    char *tmp;  /* NULL when written directly */
 } cs_outfile;
 
 /*
- * Opens path for writing (as path.tmp), or stdout when path is NULL or "-". Returns CS_OK, CS_EIO
- * or CS_ENOMEM with err saying why.
+ * Opens path for writing (as path.tmp when it is or will be a regular file), or stdout when path
+ * is NULL or "-". Returns CS_OK, CS_EIO or CS_ENOMEM with err saying why.
  */
 cs_err cs_outfile_open(cs_outfile *of, const char *path, char *err, size_t errlen);
 

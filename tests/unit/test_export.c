@@ -11,7 +11,10 @@
 
 #include "run_fixture.h"
 
+#include <sys/stat.h>
+
 #include "caascan/export.h"
+#include "caascan/fileio.h"
 
 static const char *const header[] = {
     "name",   "status",  "issuable",    "problems",       "caa_owner",
@@ -181,6 +184,43 @@ static void test_full_output_device(void **state)
     assert_string_equal(err, "output: write failed: No space left on device (disk full)");
 }
 
+static void test_outfile_never_replaces_a_device(void **state)
+{
+    char err[8192];
+    cs_outfile of;
+    struct stat st;
+    assert_int_equal(cs_outfile_open(&of, "/dev/null", err, sizeof(err)), CS_OK);
+    fputs("data", of.fp);
+    assert_int_equal(cs_outfile_close(&of, true, err, sizeof(err)), CS_OK);
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    assert_int_equal(cs_outfile_open(&of, "/dev/full", err, sizeof(err)), CS_OK);
+    fputs("data", of.fp);
+    assert_int_equal(cs_outfile_close(&of, true, err, sizeof(err)), CS_EIO);
+    assert_string_equal(err, "/dev/full: write failed: No space left on device (disk full)");
+    assert_int_equal(stat("/dev/full", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    /* A regular file appears only complete: PATH.tmp, then a rename; dropped on failure. */
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "out.csv"), *tmp = fx_path(dir, "out.csv.tmp");
+    assert_int_equal(cs_outfile_open(&of, path, err, sizeof(err)), CS_OK);
+    fputs("partial", of.fp);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(access(tmp, F_OK), 0);
+    assert_int_equal(cs_outfile_close(&of, false, err, sizeof(err)), CS_OK);
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(cs_outfile_open(&of, path, err, sizeof(err)), CS_OK);
+    fputs("whole", of.fp);
+    assert_int_equal(cs_outfile_close(&of, true, err, sizeof(err)), CS_OK);
+    char *text = fx_slurp(path, NULL);
+    assert_string_equal(text, "whole");
+    free(text);
+    free(path);
+    free(tmp);
+    fx_rm_rf(dir);
+    free(dir);
+}
+
 static void test_incomplete_run_refused(void **state)
 {
     char *m = fx_path(run_dir, "manifest.json"), *saved = fx_path(run_dir, "m.saved");
@@ -207,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_status_filter),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_full_output_device),
+        cmocka_unit_test(test_outfile_never_replaces_a_device),
         cmocka_unit_test(test_incomplete_run_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
