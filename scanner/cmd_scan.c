@@ -3,6 +3,7 @@
 #include "options.h"
 
 #include "caascan/inventory.h"
+#include "caascan/result.h"
 #include "caascan/scan_run.h"
 #include "caascan/shard.h"
 
@@ -38,7 +39,7 @@ static const char usage_text[] =
     "      --keep-columns A,B     customer CSV: columns to carry into every result row\n"
     "      --input-format F       list, csv, crtsh-json or crtsh-csv (default: detected)\n"
     "      --partition K/N        scan only the K-th of N hash partitions of the names\n"
-    "      --overwrite            replace a complete run already in RUN\n"
+    "      --force                replace a complete run already in RUN\n"
     "      --progress / --no-progress   force the progress display on or off\n"
     "  -q, --quiet                no progress and no summary\n"
     "  -h, --help                 this text\n";
@@ -116,6 +117,7 @@ int cmd_scan(int argc, char **argv)
         {"keep-columns", required_argument, 0, O_KEEP},
         {"input-format", required_argument, 0, O_FORMAT},
         {"partition", required_argument, 0, O_PARTITION},
+        {"force", no_argument, 0, O_OVERWRITE},
         {"overwrite", no_argument, 0, O_OVERWRITE},
         {"progress", no_argument, 0, O_PROGRESS},
         {"no-progress", no_argument, 0, O_NOPROGRESS},
@@ -273,6 +275,14 @@ int cmd_scan(int argc, char **argv)
     int rc = CS_EXIT_OK;
     if (keep_arg && (!keep_copy || !split_list(keep_copy, &keep, &nkeep)))
         rc = CS_EXIT_RUNTIME;
+    for (size_t k = 0; rc == CS_EXIT_OK && k < nkeep; k++)
+        for (size_t f = 0; f < CS_RC_COUNT; f++)
+            if (strcmp(keep[k], cs_result_col_name((cs_result_col)f)) == 0) {
+                fprintf(stderr, "caascan: scan: --keep-columns: '%s' is a result column already\n",
+                        keep[k]);
+                rc = CS_EXIT_USAGE;
+                break;
+            }
     in_opt.keep_columns = keep;
     in_opt.n_keep = nkeep;
     struct cs_inventory *inv = rc == CS_EXIT_OK ? cs_inventory_new(keep, nkeep) : NULL;
