@@ -314,6 +314,17 @@ int cmd_scan(int argc, char **argv)
                     fprintf(stderr, " %s %llu", cs_status_name((cs_status)s),
                             (unsigned long long)sum.status[s]);
             fprintf(stderr, "; written to %s\n", o.run_dir);
+            const struct cs_engine_stats *es = &sum.engine;
+            if (es->timeouts + es->unsolicited + es->wrong_source + es->wrong_question +
+                    es->case_mismatches >
+                0)
+                fprintf(stderr,
+                        "caascan: scan: %llu queries timed out, %llu answers with the name in "
+                        "another case; %llu unsolicited, %llu wrong-source, %llu wrong-question "
+                        "packets ignored\n",
+                        (unsigned long long)es->timeouts, (unsigned long long)es->case_mismatches,
+                        (unsigned long long)es->unsolicited, (unsigned long long)es->wrong_source,
+                        (unsigned long long)es->wrong_question);
         }
     }
     cs_inventory_free(inv);

@@ -70,6 +70,8 @@ static void level_free(struct cs_ca_level *lv)
         free(w);
     }
     ldns_rr_list_deep_free(lv->caa);
+    for (unsigned i = 0; i < lv->n_other_sets; i++)
+        ldns_rr_list_deep_free(lv->other_sets[i]);
     free(lv->caa_owner);
     free(lv->name);
     free(lv);
@@ -156,6 +158,21 @@ static uint64_t caa_set_hash(const ldns_rr_list *answers)
     return sum;
 }
 
+/* The CAA records of an answer section (a new list); *owner gets the first one's owner. */
+static ldns_rr_list *caa_records(const ldns_rr_list *an, char **owner)
+{
+    ldns_rr_list *list = ldns_rr_list_new();
+    for (size_t i = 0; list && i < ldns_rr_list_rr_count(an); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(an, i);
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA)
+            continue;
+        if (owner && !*owner)
+            *owner = owner_text(rr);
+        ldns_rr_list_push_rr(list, ldns_rr_clone(rr));
+    }
+    return list;
+}
+
 static void level_finish(struct cs_ca_level *lv)
 {
     lv->done = true;
@@ -237,17 +254,13 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         t->result = ncaa ? CS_TRY_DATA : CS_TRY_EMPTY;
         if (ncaa) {
             t->set_hash = caa_set_hash(an);
-            if (!lv->caa) {
-                lv->caa = ldns_rr_list_new();
-                for (size_t i = 0; lv->caa && i < ldns_rr_list_rr_count(an); i++) {
-                    const ldns_rr *rr = ldns_rr_list_rr(an, i);
-                    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA)
-                        continue;
-                    if (!lv->caa_owner)
-                        lv->caa_owner = owner_text(rr);
-                    ldns_rr_list_push_rr(lv->caa, ldns_rr_clone(rr));
-                }
-            }
+            bool seen = false;
+            for (unsigned i = 0; i < (unsigned)(t - lv->tries); i++)
+                seen |= lv->tries[i].result == CS_TRY_DATA && lv->tries[i].set_hash == t->set_hash;
+            if (!lv->caa)
+                lv->caa = caa_records(an, &lv->caa_owner);
+            else if (!seen && lv->n_other_sets < CS_MAX_ATTEMPTS - 1)
+                lv->other_sets[lv->n_other_sets++] = caa_records(an, NULL);
         }
     }
     switch (t->result) {

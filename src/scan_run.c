@@ -344,6 +344,7 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     struct cs_engine_stats es;
     cs_engine_get_stats(st.engine, &es);
     sum->queries = es.sent_udp + es.sent_tcp;
+    sum->engine = es;
     sum->levels = cs_scanner_levels(st.scanner);
     sum->seconds = (double)(cs_now_ns() - st.start_ns) / 1e9;
     if (o->progress != CS_PROGRESS_NONE && !sum->interrupted)

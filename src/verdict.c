@@ -136,9 +136,9 @@ static bool level_failed_some(const struct cs_ca_level *lv)
     return lv->n_error + lv->n_timeout > 0;
 }
 
-static cs_err format_set(const struct cs_ca_level *lv, struct cs_verdict *v)
+static cs_err format_set(const ldns_rr_list *set, struct cs_verdict *v)
 {
-    size_t n = lv->caa ? ldns_rr_list_rr_count(lv->caa) : 0;
+    size_t n = set ? ldns_rr_list_rr_count(set) : 0;
     size_t cap = 64 + n * 64, len = 0;
     char *out = malloc(cap);
     if (!out)
@@ -146,7 +146,7 @@ static cs_err format_set(const struct cs_ca_level *lv, struct cs_verdict *v)
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         struct cs_caa_record rec;
-        if (cs_caa_record_from_rr(ldns_rr_list_rr(lv->caa, i), &rec) != CS_OK)
+        if (cs_caa_record_from_rr(ldns_rr_list_rr(set, i), &rec) != CS_OK)
             continue;
         size_t need = cs_caa_format(&rec, NULL, 0);
         if (len + need + 2 > cap) {
@@ -165,6 +165,23 @@ static cs_err format_set(const struct cs_ca_level *lv, struct cs_verdict *v)
     }
     v->caa = out;
     return CS_OK;
+}
+
+/* Judges one CAA set for the policy. */
+static cs_err evaluate_set(const ldns_rr_list *set, bool wildcard, const struct cs_caa_policy *pol,
+                           struct cs_caa_verdict *cv)
+{
+    size_t n = ldns_rr_list_rr_count(set);
+    struct cs_caa_record *recs = calloc(n ? n : 1, sizeof(*recs));
+    if (!recs)
+        return CS_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cs_caa_record_from_rr(ldns_rr_list_rr(set, i), &recs[k]) == CS_OK)
+            k++;
+    cs_err err = cs_caa_evaluate(recs, k, wildcard, pol, cv);
+    free(recs);
+    return err;
 }
 
 cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *const *levels,
@@ -232,22 +249,24 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
     memset(&cv, 0, sizeof(cv));
     cv.authorized = true;
     if (rl) {
-        size_t n = ldns_rr_list_rr_count(rl->caa);
-        struct cs_caa_record *recs = calloc(n ? n : 1, sizeof(*recs));
-        if (!recs)
-            return CS_ENOMEM;
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (cs_caa_record_from_rr(ldns_rr_list_rr(rl->caa, i), &recs[k]) == CS_OK)
-                k++;
-        cs_err err = cs_caa_evaluate(recs, k, wildcard, pol, &cv);
-        free(recs);
+        /* When resolvers returned different sets, the worst one counts (SPEC.md: the worst
+         * server's data). */
+        const ldns_rr_list *worst = rl->caa;
+        cs_err err = evaluate_set(rl->caa, wildcard, pol, &cv);
+        for (unsigned s = 0; err == CS_OK && s < rl->n_other_sets; s++) {
+            struct cs_caa_verdict other;
+            err = evaluate_set(rl->other_sets[s], wildcard, pol, &other);
+            if (err == CS_OK && cv.authorized && !other.authorized) {
+                cv = other;
+                worst = rl->other_sets[s];
+            }
+        }
         if (err != CS_OK)
             return err;
         out->problems |= cv.problems;
         snprintf(out->caa_owner, sizeof(out->caa_owner), "%s",
                  rl->caa_owner ? rl->caa_owner : rl->name);
-        if (format_set(rl, out) != CS_OK)
+        if (format_set(worst, out) != CS_OK)
             return CS_ENOMEM;
         if (!cv.authorized)
             status = CS_ST_CAA_FORBIDS;

@@ -52,8 +52,11 @@ struct cs_ca_level {
     unsigned n_data, n_empty, n_nxdomain, n_error, n_timeout, n_dnssec;
     ldns_rr_list *caa; /* the CAA records of the first DATA try (owned), NULL when none */
     char *caa_owner;   /* their owner name, lower case, no trailing dot */
-    bool alias;        /* the name is an alias (CNAME in the answer) */
-    bool sets_differ;  /* DATA tries returned different CAA sets */
+    /* Other CAA sets that later DATA tries returned (owned), when resolvers disagree. */
+    ldns_rr_list *other_sets[CS_MAX_ATTEMPTS - 1];
+    unsigned n_other_sets;
+    bool alias;       /* the name is an alias (CNAME in the answer) */
+    bool sets_differ; /* DATA tries returned different CAA sets */
     /* private */
     unsigned outstanding;
     struct cs_ca_waiter *waiters;

@@ -45,6 +45,7 @@ struct cs_scan_summary {
     uint64_t status[CS_ST_COUNT];
     uint64_t queries;
     uint64_t levels;
+    struct cs_engine_stats engine; /* the engine's counters at the end */
     double seconds;
     bool interrupted;
 };

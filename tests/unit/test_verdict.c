@@ -292,6 +292,30 @@ static void test_wildcard_uses_issuewild(void **state)
     free_levels(lv, 2);
 }
 
+static void test_worst_of_differing_sets_counts(void **state)
+{
+    struct cs_ca_level *lv[2] = {
+        level("split.test", "DDD", "split.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    ldns_rr *rr = NULL;
+    assert_int_equal(
+        ldns_rr_new_frm_str(&rr, "split.test. CAA 0 issue \"other-ca.test\"", 300, NULL, NULL),
+        LDNS_STATUS_OK);
+    lv[0]->other_sets[0] = ldns_rr_list_new();
+    ldns_rr_list_push_rr(lv[0]->other_sets[0], rr);
+    lv[0]->n_other_sets = 1;
+    lv[0]->sets_differ = true;
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("split.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
+    assert_int_equal(v.problems,
+                     CS_PB_BIT(CS_PB_CAA_NOT_AUTHORIZED) | CS_PB_BIT(CS_PB_INTERMITTENT));
+    assert_string_equal(v.caa, "0 issue \"other-ca.test\"");
+    cs_verdict_clear(&v);
+    ldns_rr_list_deep_free(lv[0]->other_sets[0]);
+    free_levels(lv, 2);
+}
+
 static void test_rejects_unfinished(void **state)
 {
     struct cs_ca_level *lv[1] = {level("a.test", "E", 0, 0)};
@@ -317,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_failure_below_relevant_level_fails),
         cmocka_unit_test(test_nxdomain_name_and_tld),
         cmocka_unit_test(test_wildcard_uses_issuewild),
+        cmocka_unit_test(test_worst_of_differing_sets_counts),
         cmocka_unit_test(test_rejects_unfinished),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# scan.sh -- caascan scan and check in the DNS world: every CA-side status, the alias, wildcard
+# and DNSSEC cases, with exact status and problem codes; the run directory and its manifest.
+. "$(dirname "$0")/lib.sh"
+
+# name <TAB> status <TAB> problems -- what a CA's CAA check makes of each zone of the world.
+# Zones whose CA-side result depends on which server or resolver answers first (split.test: two
+# servers with different CAA sets; lame.test: a dead server that a cold Unbound may wait on past
+# any timeout) are judged by the authoritative checks, not here.
+cat >"$TMP/expect.tsv" <<'TSV'
+www.ok-le.test	OK	
+ok-le.test	OK	
+locked.ok-le.test	CAA_FORBIDS	CAA_NOT_AUTHORIZED;CAA_EMPTY_ISSUER
+nope.ok-le.test	NXDOMAIN	
+forbid.test	CAA_FORBIDS	CAA_NOT_AUTHORIZED;CAA_EMPTY_ISSUER
+other-ca.test	CAA_FORBIDS	CAA_NOT_AUTHORIZED
+nocaa.test	OK	
+critical.test	CAA_FORBIDS	CAA_NOT_AUTHORIZED;CAA_CRITICAL_UNKNOWN
+wild.test	OK	
+*.wild.test	CAA_FORBIDS	CAA_NOT_AUTHORIZED
+*.wild2.test	OK	
+www.alias-src.test	CAA_FORBIDS	CAA_NOT_AUTHORIZED
+foo.nosuchtld	NXDOMAIN	TLD_NXDOMAIN
+expired.test	DNSSEC_BOGUS	RESOLVER_SERVFAIL;DNSSEC_BOGUS
+allservfail.test	SERVFAIL	RESOLVER_SERVFAIL
+tc-notcp.test	SERVFAIL	RESOLVER_SERVFAIL
+flaky.test	FLAKY	RESOLVER_SERVFAIL;INTERMITTENT
+tc.test	OK	
+bad..name	INVALID	INVALID_NAME
+192.0.2.1	INVALID	INVALID_NAME
+TSV
+{
+    echo "domain,customer_id"
+    cut -f1 "$TMP/expect.tsv" | awk '{print $0 ",C" NR}'
+    echo "WWW.OK-LE.TEST.,C99" # a duplicate after normalization: one row, two sources
+} >"$TMP/inventory.csv"
+
+"$CAASCAN" scan -r "$WORLD_RESOLVERS" --keep-columns customer_id --shards 4 --no-progress \
+    -o "$TMP/run" "$TMP/inventory.csv" 2>"$TMP/scan.err" || fail "scan exit status $?"
+cat "$TMP/scan.err"
+"$CAASCAN" export "$TMP/run" -o "$TMP/all.csv" || fail "export exit status $?"
+python3 - "$TMP/all.csv" "$TMP/expect.tsv" >"$TMP/cmp" <<'PY'
+import csv, sys
+rows = {r["name"]: r for r in csv.DictReader(open(sys.argv[1], newline=""))}
+for line in open(sys.argv[2]):
+    name, status, problems = line.rstrip("\n").split("\t")
+    r = rows.get(name)
+    got = (r["status"], r["problems"]) if r else ("MISSING", "")
+    print(f"{name}|{got[0]}|{got[1]}|{status}|{problems}")
+print(f"ROWS|{len(rows)}")
+PY
+while IFS='|' read -r name gs gp ws wp; do
+    if [ "$name" = ROWS ]; then
+        expect "one row per distinct name" "$gs" "$(wc -l <"$TMP/expect.tsv")"
+        continue
+    fi
+    expect "$name status" "$gs" "$ws"
+    expect "$name problems" "$gp" "$wp"
+done <"$TMP/cmp"
+
+field() { # field NAME COLUMN
+    python3 -c 'import csv,sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["name"] == sys.argv[2]: print(r[sys.argv[3]])' "$TMP/all.csv" "$1" "$2"
+}
+expect "issuable of a forbidden name" "$(field other-ca.test issuable)" no
+expect "issuable of a flaky name" "$(field flaky.test issuable)" unknown
+expect "caa cell" "$(field '*.wild.test' caa)" '0 issue "letsencrypt.org";0 issuewild "other-ca.test"'
+expect "caa owner through an alias" "$(field www.alias-src.test caa_owner)" target.alias-dst.test
+expect "caa owner from a parent" "$(field www.ok-le.test caa_owner)" ok-le.test
+expect "EDE of the bogus zone" "$(field expired.test ede | cut -d: -f1)" "7 Signature Expired"
+expect "sources of a duplicate" "$(field www.ok-le.test sources)" "$TMP/inventory.csv:2;$TMP/inventory.csv:22"
+expect "kept column of a duplicate" "$(field www.ok-le.test customer_id)" "C1;C99"
+expect "invalid detail" "$(field 192.0.2.1 detail)" "not scanned: ip_address ($TMP/inventory.csv:21)"
+expect "flaky detail names the resolver" \
+    "$(field flaky.test detail | grep -o 'returned SERVFAIL via 127.0.10.1:53')" "returned SERVFAIL via 127.0.10.1:53"
+
+# The manifest: written last, with counts that match the rows.
+python3 - "$TMP/run/manifest.json" >"$TMP/m" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+inp = m["inputs"][0]
+print(m["schema_version"], m["ca"], ",".join(m["resolvers"]))
+print(inp["lines"], inp["names"], inp["invalid"], inp["duplicates"])
+print(m["status_counts"]["OK"], m["status_counts"]["INVALID"], m["status_counts"]["CAA_FORBIDS"])
+print(sum(s["rows"] for s in m["tables"]["results"]["shards"]), len(m["tables"]["results"]["shards"]))
+print(m["queries_sent"] > 0)
+PY
+expect "manifest header" "$(sed -n 1p "$TMP/m")" "1 letsencrypt.org 127.0.10.1:53,127.0.10.2:53"
+expect "manifest input counts" "$(sed -n 2p "$TMP/m")" "22 21 2 1"
+expect "manifest status counts" "$(sed -n 3p "$TMP/m")" "6 2 6"
+expect "manifest shards" "$(sed -n 4p "$TMP/m")" "20 4"
+expect "manifest queries" "$(sed -n 5p "$TMP/m")" True
+[ ! -e "$TMP/run/RUNNING" ] && PASSED=$((PASSED + 1)) || fail "RUNNING left behind"
+
+# A complete run is not overwritten without --force.
+if "$CAASCAN" scan -q -r "$WORLD_RESOLVERS" -o "$TMP/run" "$TMP/inventory.csv" 2>"$TMP/err"; then
+    fail "scan over a complete run succeeded"
+else
+    expect "refusal exit status" "$?" 2
+fi
+
+# A server that never answers CAA: the resolvers' own retries outlast a 3 s wait.
+printf 'allsilent.test\n' >"$TMP/silent.txt"
+"$CAASCAN" scan -q -r "$WORLD_RESOLVERS" --timeout 3000 --min-timeout 3000 -o "$TMP/run2" "$TMP/silent.txt"
+expect "silent zone" "$("$CAASCAN" export "$TMP/run2" | tail -1 | cut -d, -f2,4)" "TIMEOUT,RESOLVER_TIMEOUT"
+
+# check: the same verdict, explained; exit 1 when a name is not issuable.
+"$CAASCAN" check -r "$WORLD_RESOLVERS" www.ok-le.test >"$TMP/check.out"
+expect "check exit for an OK name" "$?" 0
+expect "check verdict line" "$(head -3 "$TMP/check.out" | tail -1)" "www.ok-le.test: OK (issuable: yes)"
+grep -q "ok-le.test  <- relevant CAA set" "$TMP/check.out" && PASSED=$((PASSED + 1)) || fail "check names the relevant level"
+set +e
+"$CAASCAN" check -r "$WORLD_RESOLVERS" expired.test >"$TMP/check.out"
+rc=$?
+set -e
+expect "check exit for a bogus name" "$rc" 1
+grep -q "EDE 7 (Signature Expired)" "$TMP/check.out" && PASSED=$((PASSED + 1)) || fail "check shows the EDE"
+finish
