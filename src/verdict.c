@@ -136,35 +136,53 @@ static bool level_failed_some(const struct cs_ca_level *lv)
     return lv->n_error + lv->n_timeout > 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The set as `0 issue "x";0 iodef "y"`, records sorted so that the cell does not depend on the
+ * order a resolver happened to return them in. */
 static cs_err format_set(const ldns_rr_list *set, struct cs_verdict *v)
 {
-    size_t n = set ? ldns_rr_list_rr_count(set) : 0;
-    size_t cap = 64 + n * 64, len = 0;
-    char *out = malloc(cap);
-    if (!out)
+    size_t n = set ? ldns_rr_list_rr_count(set) : 0, k = 0, total = 1;
+    char **recs = calloc(n ? n : 1, sizeof(*recs));
+    if (!recs)
         return CS_ENOMEM;
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
+    cs_err err = CS_OK;
+    for (size_t i = 0; i < n && err == CS_OK; i++) {
         struct cs_caa_record rec;
         if (cs_caa_record_from_rr(ldns_rr_list_rr(set, i), &rec) != CS_OK)
             continue;
         size_t need = cs_caa_format(&rec, NULL, 0);
-        if (len + need + 2 > cap) {
-            cap = (len + need + 2) * 2;
-            char *nb = realloc(out, cap);
-            if (!nb) {
-                free(out);
-                return CS_ENOMEM;
-            }
-            out = nb;
+        if (!(recs[k] = malloc(need + 1))) {
+            err = CS_ENOMEM;
+            break;
         }
-        if (len)
-            out[len++] = ';';
-        cs_caa_format(&rec, out + len, cap - len);
-        len += need;
+        cs_caa_format(&rec, recs[k], need + 1);
+        total += need + 1;
+        k++;
     }
+    qsort(recs, k, sizeof(*recs), cmp_str);
+    char *out = err == CS_OK ? malloc(total) : NULL;
+    if (out) {
+        size_t len = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < k; i++) {
+            if (i)
+                out[len++] = ';';
+            size_t l = strlen(recs[i]);
+            memcpy(out + len, recs[i], l + 1);
+            len += l;
+        }
+    } else {
+        err = CS_ENOMEM;
+    }
+    for (size_t i = 0; i < k; i++)
+        free(recs[i]);
+    free(recs);
     v->caa = out;
-    return CS_OK;
+    return err;
 }
 
 /* Judges one CAA set for the policy. */
