@@ -369,7 +369,7 @@ server:
     pidfile: "$base/state/unbound$n.pid"
     logfile: "$base/logs/unbound$n.log"
     use-syslog: no
-    verbosity: 1
+    verbosity: ${WORLD_UNBOUND_VERBOSITY:-1}
     log-servfail: yes
     val-log-level: 2
     num-threads: 1
@@ -388,6 +388,9 @@ server:
     cache-max-negative-ttl: 5
     infra-host-ttl: 10
     prefetch: no
+    # Debian's Unbound drops a reply that took longer than discard-timeout (1.9 s by default);
+    # a lame or silent server can cost that, so replies are kept for 10 s to stay deterministic.
+    discard-timeout: 10000
 remote-control:
     control-enable: yes
     control-interface: "$base/state/unbound$n.ctl"
