@@ -295,9 +295,11 @@ build_bulk() {
     rm -rf "$W/zones/bulk"
     mkdir -p "$W/zones/bulk"
     : >"$W/names/bulk.txt"
+    : >"$W/tmp/bulk.zones"
     [ "$n" -gt 0 ] || return 0
     awk -v n="$n" -v m="$m" -v dir="$W/zones/bulk" -v serial="$SERIAL" \
-        -v names="$W/names/bulk.txt" -v deleg="$W/tmp/tld-delegations" '
+        -v names="$W/names/bulk.txt" -v deleg="$W/tmp/tld-delegations" \
+        -v nsdlist="$W/tmp/bulk.zones" '
     BEGIN {
         for (z = 1; z <= n; z++) {
             zone = sprintf("c%05d.test", z)
@@ -319,6 +321,7 @@ build_bulk() {
             }
             close(f)
             printf "%s. 300 IN NS ns1.dnsprov.test.\n%s. 300 IN NS ns2.dnsprov.test.\n", zone, zone >> deleg
+            printf "zone:\n    name: \"%s\"\n    zonefile: \"bulk/%s.zone\"\n", zone, zone > nsdlist
         }
     }'
 }
@@ -369,7 +372,7 @@ server:
     pidfile: "$base/state/unbound$n.pid"
     logfile: "$base/logs/unbound$n.log"
     use-syslog: no
-    verbosity: 1
+    verbosity: ${WORLD_UNBOUND_VERBOSITY:-1}
     log-servfail: yes
     val-log-level: 2
     num-threads: 1
@@ -388,6 +391,9 @@ server:
     cache-max-negative-ttl: 5
     infra-host-ttl: 10
     prefetch: no
+    # Debian's Unbound drops a reply that took longer than discard-timeout (1.9 s by default);
+    # a lame or silent server can cost that, so replies are kept for 10 s to stay deterministic.
+    discard-timeout: 10000
 remote-control:
     control-enable: yes
     control-interface: "$base/state/unbound$n.ctl"
@@ -487,15 +493,12 @@ cmd_build() {
     {
         local f z
         for f in "$W"/zones/*.zone; do
-            z=$(basename "$f" .zone)
+            z=${f##*/}
+            z=${z%.zone}
             case "$z" in root | test | tc | tc-notcp | allsilent | flaky | casesens | allservfail | split) continue ;; esac
             nsd_zone_list "$z" "$z.zone"
         done
-        for f in "$W"/zones/bulk/*.zone; do
-            [ -e "$f" ] || continue
-            z=$(basename "$f" .zone)
-            nsd_zone_list "$z" "bulk/$z.zone"
-        done
+        cat "$W/tmp/bulk.zones"
     } >"$W/nsd/prov-a.zones"
 
     canned_conf night1 >"$W/zones/cannedns.conf"
