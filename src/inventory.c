@@ -304,7 +304,7 @@ static bool cert_find(const struct cs_inventory *inv, uint64_t id, uint32_t *idx
 
 static cs_err cert_add(struct cs_inventory *inv, const struct cs_input_record *rec)
 {
-    uint32_t idx, slot;
+    uint32_t idx, slot = 0;
     if (cert_find(inv, rec->crtsh_id, &idx, NULL))
         return CS_OK;
     if ((size_t)(inv->ncerts + 1) * 2 > inv->ncert_slots) {
