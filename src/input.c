@@ -186,20 +186,32 @@ static cs_err open_common(struct cs_input **out, FILE *f, bool own, const char *
         goto fail;
     }
 
-    /* Have the first line (or 64 KiB of it) in the buffer for detection. */
-    while (!in->eof && !in->read_error && !memchr(in->buf, '\n', in->len) && in->len < IN_BUFSIZE)
-        input_fill(in);
-    if (input_read_status(in) != CS_OK)
+    if (!input_fill(in) && input_read_status(in) != CS_OK)
         goto fail;
     if (in->len >= 3 && memcmp(in->buf, "\xef\xbb\xbf", 3) == 0)
         in->pos = 3;
-    bool blank = true;
-    for (size_t i = in->pos; i < in->len && blank; i++)
-        blank = in->buf[i] == ' ' || in->buf[i] == '\t' || in->buf[i] == '\r' || in->buf[i] == '\n';
-    if (blank && in->eof) {
-        input_fail(in, CS_EPARSE, 0, "empty input: no names");
-        goto fail;
+    /* Blank lines before the content are read here (and counted); nothing else is. */
+    for (;;) {
+        size_t i = in->pos;
+        while (i < in->len && (in->buf[i] == ' ' || in->buf[i] == '\t' || in->buf[i] == '\r' ||
+                               in->buf[i] == '\n'))
+            i++;
+        if (i < in->len)
+            break;
+        while (in->pos < in->len)
+            input_getc(in);
+        if (!input_fill(in)) {
+            if (input_read_status(in) == CS_OK)
+                input_fail(in, CS_EPARSE, 0, "empty input: no names");
+            goto fail;
+        }
     }
+    /* Have the first line (or 64 KiB of it) in the buffer for detection. */
+    while (!memchr(in->buf + in->pos, '\n', in->len - in->pos) && in->len - in->pos < IN_BUFSIZE &&
+           input_fill(in))
+        ;
+    if (input_read_status(in) != CS_OK)
+        goto fail;
     in->fmt = in->opt.format != CS_INPUT_AUTO ? in->opt.format : detect(in);
     in->ops = ops_for(in->fmt);
     if (in->ops->start(in) != CS_OK)

@@ -321,6 +321,9 @@ static cs_err csv_start(struct cs_input *in)
     if (csv_init(&st->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
         return input_fail(in, CS_ENOMEM, 0, "%s", cs_strerror(CS_ENOMEM));
     st->parser_ok = true;
+    /* libcsv grows a field by blk_size (128 bytes by default) at a time: linear steps would
+     * make a multi-megabyte field quadratic. */
+    csv_set_blk_size(&st->parser, 1024 * 1024);
     st->row_line = 1;
 
     const struct row *r;

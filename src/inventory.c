@@ -304,7 +304,7 @@ static bool cert_find(const struct cs_inventory *inv, uint64_t id, uint32_t *idx
 
 static cs_err cert_add(struct cs_inventory *inv, const struct cs_input_record *rec)
 {
-    uint32_t idx, slot;
+    uint32_t idx, slot = 0;
     if (cert_find(inv, rec->crtsh_id, &idx, NULL))
         return CS_OK;
     if ((size_t)(inv->ncerts + 1) * 2 > inv->ncert_slots) {
@@ -548,15 +548,17 @@ size_t cs_inventory_format_sources(const struct cs_inventory *inv, size_t i, cha
     size_t pos = 0;
     if (size > 0)
         buf[0] = '\0';
-    uint64_t prev_cert = 0;
     for (uint32_t s = inv->entries[i].first; s != NONE; s = inv->sources[s].next) {
         const struct source *src = &inv->sources[s];
         char item[64];
         int n;
         if (src->crtsh_id) {
-            if (src->crtsh_id == prev_cert)
+            /* Each certificate once, even when a JSON and a CSV export both name it. */
+            bool seen = false;
+            for (uint32_t t = inv->entries[i].first; t != s && !seen; t = inv->sources[t].next)
+                seen = inv->sources[t].crtsh_id == src->crtsh_id;
+            if (seen)
                 continue;
-            prev_cert = src->crtsh_id;
             n = snprintf(item, sizeof(item), "crtsh:%llu", (unsigned long long)src->crtsh_id);
         } else {
             n = snprintf(item, sizeof(item), ":%lu", (unsigned long)src->line);

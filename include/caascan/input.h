@@ -31,10 +31,12 @@ const char *cs_input_format_name(cs_input_format fmt);
 /* Parses a format name; returns CS_INPUT_FORMAT_COUNT when unknown. */
 cs_input_format cs_input_format_parse(const char *name);
 
-/* Longest line of a list or CSV, and longest CSV row or crt.sh object, in bytes. */
+/* Longest list line kept (longer ones are INVALID name_too_long), and longest customer CSV row
+ * (quoted newlines included), crt.sh CSV row or crt.sh JSON object (longer ones are errors). */
 #define CS_INPUT_LINE_MAX   (1024 * 1024)
 #define CS_INPUT_RECORD_MAX (16 * 1024 * 1024)
 
+/* Reader options; the strings must outlive the reader. */
 struct cs_input_options {
     cs_input_format format; /* CS_INPUT_AUTO to detect */
     /*

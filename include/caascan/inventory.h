@@ -119,8 +119,8 @@ bool cs_inventory_source_next(struct cs_inventory_source_iter *it, struct cs_inv
 
 /*
  * Writes the sources cell of entry i ("a.csv:3;crtsh:123") into buf, NUL-terminated and cut to
- * size; returns the length the whole text needs, like snprintf. A certificate listed twice in a
- * row for one name appears once.
+ * size; returns the length the whole text needs, like snprintf. Each certificate id appears
+ * once (a JSON and a CSV export of the same certificate give one "crtsh:ID").
  */
 size_t cs_inventory_format_sources(const struct cs_inventory *inv, size_t i, char *buf,
                                    size_t size);
