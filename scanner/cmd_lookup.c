@@ -34,6 +34,8 @@ static const char usage_text[] =
     "      --resolver-qps N     rate limit per resolver (default 0: none)\n"
     "      --auth-qps N         rate limit for --server (default 0: none)\n"
     "      --max-inflight N     queries in flight at most (default 2000)\n"
+    "      --resolver-inflight N  of those, on one resolver at most (default 128)\n"
+    "      --auth-inflight N    of those, on the --server address at most (default 32)\n"
     "      --attempts N         attempts per name, each on another resolver (default 3)\n"
     "      --timeout MS         longest wait for one attempt (default 4000)\n"
     "      --min-timeout MS     shortest wait, however fast the server (default 1000)\n"
@@ -228,6 +230,8 @@ int cmd_lookup(int argc, char **argv)
         {"norecurse", no_argument, 0, 10},
         {"tcp", no_argument, 0, 11},
         {"no-edns", no_argument, 0, 12},
+        {"resolver-inflight", required_argument, 0, 13},
+        {"auth-inflight", required_argument, 0, 14},
         {"output", required_argument, 0, 'o'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
@@ -302,6 +306,16 @@ int cmd_lookup(int argc, char **argv)
             break;
         case 12:
             flags |= CS_QF_NOEDNS;
+            break;
+        case 13:
+            if (!opt_uint("lookup", "--resolver-inflight", optarg, 1, 1000000, &v))
+                return CS_EXIT_USAGE;
+            cfg.resolver_inflight = (unsigned)v;
+            break;
+        case 14:
+            if (!opt_uint("lookup", "--auth-inflight", optarg, 1, 1000000, &v))
+                return CS_EXIT_USAGE;
+            cfg.auth_inflight = (unsigned)v;
             break;
         case 'o':
             outpath = optarg;

@@ -31,6 +31,8 @@ static const char usage_text[] =
     "      --resolver-qps N       query rate per resolver (default 0: none)\n"
     "      --auth-qps N           query rate per authoritative address (default 20)\n"
     "      --max-inflight N       queries in flight at most (default 2000)\n"
+    "      --resolver-inflight N  of those, on one resolver at most (default 128)\n"
+    "      --auth-inflight N      of those, on one authoritative address at most (default 32)\n"
     "      --timeout MS           longest wait for one query (default 8000)\n"
     "      --min-timeout MS       shortest wait, however fast the server (default 8000: a CA's\n"
     "                             resolver is given time for its own recursion)\n"
@@ -98,6 +100,8 @@ int cmd_scan(int argc, char **argv)
         O_OVERWRITE,
         O_PROGRESS,
         O_NOPROGRESS,
+        O_RINFLIGHT,
+        O_AINFLIGHT,
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -110,6 +114,8 @@ int cmd_scan(int argc, char **argv)
         {"resolver-qps", required_argument, 0, O_RQPS},
         {"auth-qps", required_argument, 0, O_AQPS},
         {"max-inflight", required_argument, 0, O_INFLIGHT},
+        {"resolver-inflight", required_argument, 0, O_RINFLIGHT},
+        {"auth-inflight", required_argument, 0, O_AINFLIGHT},
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
         {"shards", required_argument, 0, O_SHARDS},
@@ -177,6 +183,14 @@ int cmd_scan(int argc, char **argv)
         case O_INFLIGHT:
             ok = opt_uint("scan", "--max-inflight", optarg, 1, 1000000, &v);
             o.engine.max_inflight = (unsigned)v;
+            break;
+        case O_RINFLIGHT:
+            ok = opt_uint("scan", "--resolver-inflight", optarg, 1, 1000000, &v);
+            o.engine.resolver_inflight = (unsigned)v;
+            break;
+        case O_AINFLIGHT:
+            ok = opt_uint("scan", "--auth-inflight", optarg, 1, 1000000, &v);
+            o.engine.auth_inflight = (unsigned)v;
             break;
         case O_TIMEOUT:
             ok = opt_uint("scan", "--timeout", optarg, 1, 600000, &v);

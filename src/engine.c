@@ -80,6 +80,9 @@ struct dest {
     bool on_ring;
     bool sleeping;
     struct cs_q *fifo_head, *fifo_tail;
+    unsigned inflight; /* sent and unanswered */
+    unsigned inflight_cap;
+    bool full; /* off the ring until one of its queries ends */
     struct cs_ratelimit rl;
     struct event wake;
     struct cs_rtt rtt;     /* fixed servers: their own estimate */
@@ -167,6 +170,8 @@ void cs_engine_config_default(struct cs_engine_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->max_inflight = 2000;
+    cfg->resolver_inflight = 128;
+    cfg->auth_inflight = 32;
     cfg->attempts = 3;
     cfg->timeout_ms = 4000;
     cfg->min_timeout_ms = 1000;
@@ -201,7 +206,7 @@ static void dest_wake_cb(evutil_socket_t fd, short what, void *arg);
 
 static void ring_add(struct cs_engine *e, struct dest *d)
 {
-    if (d->on_ring || d->sleeping || !d->fifo_head)
+    if (d->on_ring || d->sleeping || d->full || !d->fifo_head)
         return;
     d->on_ring = true;
     if (!e->ring) {
@@ -240,6 +245,7 @@ static struct dest *dest_new(struct cs_engine *e, const struct cs_addr *a, uint6
     d->addr = *a;
     d->e = e;
     d->resolver = resolver;
+    d->inflight_cap = resolver >= 0 ? e->cfg.resolver_inflight : e->cfg.auth_inflight;
     cs_ratelimit_init(&d->rl, rate_mq, cs_ratelimit_default_burst(rate_mq), cs_now_ns());
     cs_rtt_init(&d->rtt, e->cfg.min_timeout_ms);
     evtimer_assign(&d->wake, e->base, dest_wake_cb, d);
@@ -531,6 +537,7 @@ static void send_query(struct cs_q *q, uint64_t now)
     struct cs_engine *e = q->e;
     struct dest *d = q->dest;
     e->inflight++;
+    d->inflight++;
     begin_attempt_log(q, false);
     count_dest_second(e, d, now);
     if (q->resolver >= 0)
@@ -579,6 +586,11 @@ static void dispatch(struct cs_engine *e)
         uint64_t now = cs_now_ns();
         while (e->ring && e->inflight < e->cfg.max_inflight) {
             struct dest *d = e->ring;
+            if (d->inflight >= d->inflight_cap) {
+                ring_remove(e, d);
+                d->full = true;
+                continue;
+            }
             uint64_t wait = cs_ratelimit_wait_ns(&d->rl, now);
             if (wait > 0) {
                 ring_remove(e, d);
@@ -799,6 +811,10 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
         return;
     }
     e->inflight--;
+    if (--q->dest->inflight < q->dest->inflight_cap && q->dest->full) {
+        q->dest->full = false;
+        ring_add(e, q->dest);
+    }
 
     ldns_pkt *parsed = NULL;
     if (outcome == CS_OUT_ANSWER) {
@@ -893,6 +909,10 @@ struct cs_engine *cs_engine_new(struct event_base *base, const struct cs_engine_
     cs_engine_config_default(&def);
     if (!e->cfg.max_inflight)
         e->cfg.max_inflight = def.max_inflight;
+    if (!e->cfg.resolver_inflight)
+        e->cfg.resolver_inflight = def.resolver_inflight;
+    if (!e->cfg.auth_inflight)
+        e->cfg.auth_inflight = def.auth_inflight;
     if (!e->cfg.attempts)
         e->cfg.attempts = def.attempts;
     if (e->cfg.attempts > CS_MAX_ATTEMPTS)

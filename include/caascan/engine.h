@@ -97,15 +97,17 @@ struct cs_query_spec {
 };
 
 struct cs_engine_config {
-    uint64_t qps_mq;          /* global rate, milli-q/s; 0 unlimited */
-    uint64_t resolver_qps_mq; /* per resolver; 0 unlimited */
-    uint64_t auth_qps_mq;     /* per fixed (authoritative) address; 0 unlimited */
-    unsigned max_inflight;    /* queries sent and unanswered; default 2000 */
-    unsigned attempts;        /* default 3 */
-    uint32_t timeout_ms;      /* default 4000 */
-    uint32_t min_timeout_ms;  /* default 1000 */
-    unsigned udp_sockets;     /* sockets per address family; default 64 */
-    unsigned socket_uses;     /* queries a socket sends before it is replaced; default 256 */
+    uint64_t qps_mq;            /* global rate, milli-q/s; 0 unlimited */
+    uint64_t resolver_qps_mq;   /* per resolver; 0 unlimited */
+    uint64_t auth_qps_mq;       /* per fixed (authoritative) address; 0 unlimited */
+    unsigned max_inflight;      /* queries sent and unanswered; default 2000 */
+    unsigned resolver_inflight; /* of those, at most this many on one resolver; default 128 */
+    unsigned auth_inflight;     /* ... and on one fixed (authoritative) address; default 32 */
+    unsigned attempts;          /* default 3 */
+    uint32_t timeout_ms;        /* default 4000 */
+    uint32_t min_timeout_ms;    /* default 1000 */
+    unsigned udp_sockets;       /* sockets per address family; default 64 */
+    unsigned socket_uses;       /* queries a socket sends before it is replaced; default 256 */
 };
 
 struct cs_engine_stats {
