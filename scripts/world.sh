@@ -225,6 +225,14 @@ EOF
     delegate switch-fix.test ns1.dnsprov.test ns2.dnsprov.test
     delegate switch-gone.test ns1.dnsprov.test ns2.dnsprov.test
     delegate switch-refused.test ns1.dnsprov.test ns-switch.dnsprov.test
+    # CAA changes, status stays OK (diff: CAA_CHANGED).
+    night_zone switch-caa.test night1 "@ CAA $LE"
+    night_zone switch-caa.test night2 "@ CAA $LE" '@ CAA 0 iodef "mailto:security@switch-caa.test"'
+    delegate switch-caa.test ns1.dnsprov.test ns2.dnsprov.test
+    # gone.switch-status.test: CAA_FORBIDS on night1, removed on night2 (diff: STATUS_CHANGED).
+    night_zone switch-status.test night1 "@ CAA $LE" 'gone CAA 0 issue "other-ca.test"'
+    night_zone switch-status.test night2 "@ CAA $LE"
+    delegate switch-status.test ns1.dnsprov.test ns2.dnsprov.test
     cp "$W/variants/night1/"*.zone "$W/zones/"
 }
 

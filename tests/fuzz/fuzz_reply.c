@@ -1,0 +1,58 @@
+/*
+ * fuzz_reply.c -- arbitrary bytes as the reply to a query: the match check (query.c), then what
+ * the engine does with an accepted reply: ldns parsing, RCODE, Extended DNS Errors and the JSON
+ * line of `caascan lookup` (answer_json.c).
+ */
+#include "caascan/answer_json.h"
+#include "caascan/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct cs_wirequery q;
+    static int built;
+    if (!built) {
+        if (cs_query_build(&q, "shop.example.test", LDNS_RR_TYPE_CAA, 1, CS_QF_RD | CS_QF_DO) !=
+            CS_OK)
+            abort();
+        built = 1;
+    }
+    /* Make the ID match half of the time so that the question checks are reached. */
+    uint8_t *buf = malloc(size ? size : 1);
+    memcpy(buf, data, size);
+    if (size >= 2 && (buf[0] & 1))
+        memcpy(buf, q.buf, 2);
+    cs_query_match(&q, buf, size);
+
+    ldns_pkt *pkt = NULL;
+    if (ldns_wire2pkt(&pkt, buf, size) == LDNS_STATUS_OK) {
+        char rb[16];
+        cs_rcode_name(cs_pkt_rcode(pkt), rb, sizeof(rb));
+        struct cs_ede ede[4];
+        cs_pkt_ede(pkt, ede, 4);
+        struct cs_attempt att = {.outcome = CS_OUT_ANSWER, .rcode = (int)cs_pkt_rcode(pkt)};
+        struct cs_answer ans = {
+            .name = "shop.example.test",
+            .qtype = LDNS_RR_TYPE_CAA,
+            .outcome = CS_OUT_ANSWER,
+            .pkt = pkt,
+            .rcode = cs_pkt_rcode(pkt),
+            .server = &att.server,
+            .nattempts = 1,
+            .attempts = &att,
+            .sent_qname = q.buf + 12,
+            .sent_qname_len = q.qname_len,
+        };
+        json_t *j = cs_answer_to_json(&ans);
+        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        free(s);
+        json_decref(j);
+        ldns_pkt_free(pkt);
+    }
+    free(buf);
+    return 0;
+}

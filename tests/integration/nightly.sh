@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# nightly.sh -- the nightly workflow in the DNS world: scan night 1, change the DNS (world.sh
+# switch night2) and the inventory, scan night 2, then diff (every change kind the world can make,
+# and the exit status), export and report; a scan killed by SIGINT leaves an incomplete run.
+. "$(dirname "$0")/lib.sh"
+ROOT=${CAASCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+S() { "$CAASCAN" scan -q -r "$WORLD_RESOLVERS" "$@"; }
+
+printf '%s\n' switch-ca.test switch-fix.test old.switch-gone.test switch-caa.test \
+    gone.switch-status.test ok-le.test nocaa.test >"$TMP/night1.txt"
+printf '%s\n' switch-ca.test switch-fix.test old.switch-gone.test switch-caa.test \
+    gone.switch-status.test ok-le.test www.nocaa.test >"$TMP/night2.txt"
+S -o "$TMP/n1" "$TMP/night1.txt"
+bash "$ROOT/scripts/world.sh" switch "$WORLD_DIR" night2 2>/dev/null
+S -o "$TMP/n2" "$TMP/night2.txt"
+
+set +e
+"$CAASCAN" diff "$TMP/n1" "$TMP/n2" -o "$TMP/changes.csv" 2>"$TMP/diff.err"
+rc=$?
+set -e
+expect "diff exit status with new failures" "$rc" 1
+python3 - "$TMP/changes.csv" >"$TMP/kinds" <<'PY'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    print(f'{r["name"]}|{r["change"]}|{r["old_status"]}|{r["new_status"]}')
+PY
+expect "changes" "$(sort "$TMP/kinds" | xargs)" "$(printf '%s\n' \
+    'gone.switch-status.test|STATUS_CHANGED|CAA_FORBIDS|NXDOMAIN' \
+    'nocaa.test|REMOVED|OK|' \
+    'old.switch-gone.test|NEW_FAILURE|OK|NXDOMAIN' \
+    'switch-ca.test|NEW_FAILURE|OK|CAA_FORBIDS' \
+    'switch-caa.test|CAA_CHANGED|OK|OK' \
+    'switch-fix.test|RECOVERED|CAA_FORBIDS|OK' \
+    'www.nocaa.test|ADDED||OK' | sort | xargs)"
+new_caa=$(python3 -c 'import csv,sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["name"] == "switch-caa.test": print(r["old_caa"] + " -> " + r["new_caa"])' "$TMP/changes.csv")
+expect "CAA change shown" "$new_caa" \
+    '0 issue "letsencrypt.org" -> 0 iodef "mailto:security@switch-caa.test";0 issue "letsencrypt.org"'
+# The same run against itself: nothing changed, exit 0.
+"$CAASCAN" diff "$TMP/n2" "$TMP/n2" -o "$TMP/none.csv" 2>/dev/null
+expect "diff of a run with itself" "$?:$(wc -l <"$TMP/none.csv")" "0:1"
+
+# export: FAIL selects every status but OK; JSON lines readable by a JSON parser.
+"$CAASCAN" export "$TMP/n2" --status FAIL --format jsonl -o "$TMP/fail.jsonl"
+expect "export FAIL" "$(python3 -c 'import json,sys
+print(sorted(json.loads(l)["name"] for l in open(sys.argv[1])))' "$TMP/fail.jsonl")" \
+    "['gone.switch-status.test', 'old.switch-gone.test', 'switch-ca.test']"
+
+# A scan killed in the middle (a silent zone keeps it waiting) leaves no manifest.
+printf '%s\n' allsilent.test ok-le.test >"$TMP/slow.txt"
+"$CAASCAN" scan -q -r "$WORLD_RESOLVERS" -o "$TMP/killed" "$TMP/slow.txt" 2>"$TMP/killed.err" &
+pid=$!
+for _ in $(seq 50); do [ -e "$TMP/killed/RUNNING" ] && break; sleep 0.1; done
+sleep 0.5
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+expect "killed scan exit status" "$rc" 3
+expect "killed scan message" "$(tail -1 "$TMP/killed.err")" \
+    "caascan: scan: interrupted: $TMP/killed is incomplete (no manifest.json)"
+[ ! -e "$TMP/killed/manifest.json" ] && PASSED=$((PASSED + 1)) || fail "killed scan left a manifest"
+set +e
+"$CAASCAN" export "$TMP/killed" >/dev/null 2>"$TMP/export.err"
+rc=$?
+set -e
+expect "export refuses an incomplete run" "$rc" 2
+# The next night's scan may reuse the directory of an incomplete run.
+printf 'ok-le.test\n' >"$TMP/one.txt"
+S -o "$TMP/killed" "$TMP/one.txt"
+[ -e "$TMP/killed/manifest.json" ] && PASSED=$((PASSED + 1)) || fail "rescan into an incomplete run"
+finish
