@@ -33,6 +33,11 @@ OTHER='0 issue "other-ca.test"'
 START_TIMEOUT=${WORLD_START_TIMEOUT:-15} # seconds a server may take to answer
 WORLD_KEEP_RUNS=${WORLD_KEEP_RUNS:-20}   # run log directories kept in DIR/logs
 
+# With WORLD_DEBUG=1, prints a time-stamped progress line.
+phase() {
+    [ -z "${WORLD_DEBUG:-}" ] || echo "world.sh: ${EPOCHREALTIME:-} $*" >&2
+}
+
 die() {
     echo "world.sh: $*" >&2
     exit 2
@@ -282,7 +287,7 @@ EOF
 
 # Name of every nameserver host of dnsprov.test and its address.
 NS_HOSTS=(
-    ns1:127.0.3.1 ns2:127.0.3.2 ns3:127.0.4.1 ns-dead:$DEAD_ADDR
+    ns1:127.0.3.1 ns2:127.0.3.2 ns3:127.0.4.1 "ns-dead:$DEAD_ADDR"
     ns-notimp:127.0.20.1 ns-refused:127.0.20.2 ns-silent:127.0.20.3 ns-servfail-some:127.0.20.4
     ns-nosoa:127.0.20.5 ns-empty:127.0.20.6 ns-lowercase:127.0.20.7 ns-casesens:127.0.20.8
     ns-tc:127.0.20.9 ns-tc-notcp:127.0.20.10 ns-formerr:127.0.20.11 ns-notcp:127.0.20.12
@@ -503,7 +508,10 @@ cmd_build() {
         for f in "$W"/zones/*.zone; do
             z=${f##*/}
             z=${z%.zone}
-            case "$z" in root | test | tc | tc-notcp | allsilent | flaky | casesens | allservfail | split) continue ;; esac
+            case "$z" in
+            root | test | tc.test | tc-notcp.test | allsilent.test | flaky.test | casesens.test | \
+                allservfail.test | split.test) continue ;; # cannedns alone serves these
+            esac
             nsd_zone_list "$z" "$z.zone"
         done
         cat "$W/tmp/bulk.zones"
@@ -532,14 +540,18 @@ cmd_build() {
 # ---------------------------------------------------------------------------------------------
 
 find_cannedns() {
+    if [ -n "${CANNEDNS:-}" ]; then
+        [ -x "$CANNEDNS" ] || die "CANNEDNS=$CANNEDNS is not an executable"
+        echo "$CANNEDNS"
+        return 0
+    fi
     local c
-    for c in "${CANNEDNS:-}" "$W/../tests/world/cannedns" "$REPO"/build*/tests/world/cannedns; do
-        if [ -n "$c" ] && [ -x "$c" ]; then
+    for c in "$W/../tests/world/cannedns" "$REPO"/build*/tests/world/cannedns; do
+        if [ -x "$c" ]; then
             echo "$c"
             return 0
         fi
     done
-    [ -n "${CANNEDNS:-}" ] && die "CANNEDNS=$CANNEDNS is not an executable"
     die "cannedns not found: build it (cmake --build BUILD --target cannedns) and set CANNEDNS"
 }
 
@@ -586,42 +598,53 @@ wait_answer() {
 # Waits until every server of probes ("label|address|zone|daemon|dig options") answers SOA, with
 # one dig for all of them; when that does not happen in time, names each server that failed.
 wait_all() {
-    local deadline=$((SECONDS + START_TIMEOUT)) p label addr zone daemon opts args dead
+    local deadline=$((SECONDS + START_TIMEOUT)) p label addr zone daemon opts dead answered
     # First until every address has a UDP socket (cheap), then until every server answers.
     local bound missing
     while [ $SECONDS -lt $deadline ]; do
         bound=$(ss -Hlun 2>/dev/null | awk '{ print $4 }')
         missing=0
-        for p in "$@"; do
-            IFS='|' read -r label addr zone daemon opts <<<"$p"
-            grep -qxF "$addr:53" <<<"$bound" || missing=1
-        done
-        [ $missing = 0 ] && break
-        sleep 0.05
-    done
-    while :; do
-        args=()
         dead=""
         for p in "$@"; do
             IFS='|' read -r label addr zone daemon opts <<<"$p"
-            # shellcheck disable=SC2206 # the options are words
-            args+=("@$addr" "$zone" SOA $opts)
-            if ! kill -0 "$(cat "$RUN/state/$daemon.run-pid")" 2>/dev/null; then
-                dead=$daemon
-            fi
+            grep -qxF "$addr:53" <<<"$bound" || missing=1
+            kill -0 "$(cat "$RUN/state/$daemon.run-pid")" 2>/dev/null || dead=$daemon
         done
-        if [ "$(dig +time=1 +tries=1 "${args[@]}" 2>&1 | grep -c 'status: NOERROR')" -eq $# ]; then
-            return 0
-        fi
-        [ -z "$dead" ] && [ $SECONDS -lt $deadline ] || break
-        sleep 0.1
+        [ $missing = 0 ] || [ -n "$dead" ] && break
+        sleep 0.05
     done
-    local failed=0
+    # One dig in batch mode (one line per server) asks them all; answers are matched by server.
+    local batch="$RUN/state/probes.dig"
     for p in "$@"; do
         IFS='|' read -r label addr zone daemon opts <<<"$p"
+        echo "@$addr $zone SOA $opts"
+    done >"$batch"
+    while [ -z "$dead" ]; do
+        for p in "$@"; do
+            IFS='|' read -r label addr zone daemon opts <<<"$p"
+            kill -0 "$(cat "$RUN/state/$daemon.run-pid")" 2>/dev/null || dead=$daemon
+        done
+        answered=$(dig +time=1 +tries=1 -f "$batch" 2>&1 |
+            awk '/->>HEADER<<-/ { st = $6 } /^;; SERVER: / { split($3, a, "#"); print a[1], st }')
+        missing=0
+        for p in "$@"; do
+            IFS='|' read -r label addr zone daemon opts <<<"$p"
+            grep -qxF "$addr NOERROR," <<<"$answered" || missing=1
+        done
+        [ $missing = 0 ] && return 0
+        [ $SECONDS -lt $deadline ] || break
+        sleep 0.1
+    done
+    local failed=0 reported=" "
+    for p in "$@"; do
+        IFS='|' read -r label addr zone daemon opts <<<"$p"
+        [[ "$reported" == *" $daemon "* ]] && continue
         # shellcheck disable=SC2086
         START_TIMEOUT=1 wait_answer "$label" "$addr" "$zone" "$RUN/logs/$daemon.log" \
-            "$RUN/state/$daemon.run-pid" NOERROR $opts || failed=1
+            "$RUN/state/$daemon.run-pid" NOERROR $opts || {
+            failed=1
+            reported+="$daemon "
+        }
     done
     return $failed
 }
@@ -655,9 +678,12 @@ stop_world() {
 finish_run() {
     local rc=$?
     trap - EXIT INT TERM HUP
+    phase "stopping"
     stop_world
+    phase "stopped"
     if [ -d "$RUN/logs" ]; then
-        local keep="$W/logs/$(date -u +%Y%m%dT%H%M%S)-$$"
+        local keep
+        keep="$W/logs/$(date -u +%Y%m%dT%H%M%S)-$$"
         mkdir -p "$W/logs" && cp -r "$RUN/logs" "$keep" 2>/dev/null &&
             ln -sfn "$(basename "$keep")" "$W/logs/latest" 2>/dev/null || true
         # Old run logs go; the newest WORLD_KEEP_RUNS stay.
@@ -684,6 +710,7 @@ start_world() {
     (cd "$W/zones" && find . -mindepth 1 -maxdepth 1 ! -name bulk -exec cp -r -t "$RUN/zones" {} +)
     ln -s "$W/zones/bulk" "$RUN/zones/bulk"
     write_configs "$RUN"
+    phase "run directory $RUN ready"
 
     local inst
     for inst in root tld prov-a prov-b; do
@@ -702,7 +729,8 @@ start_world() {
     done < <(canned_probes "$RUN/zones/cannedns.conf")
     local ok=1
     wait_all "${probes[@]}" || ok=0
-    [ $ok = 1 ] || die "the world did not start (logs in $RUN/logs)"
+    [ $ok = 1 ] || die "the world did not start (logs in $W/logs/latest)"
+    phase "authoritative servers answer"
     local n
     for n in 1 2; do
         start_daemon "$RUN/state/unbound$n.run-pid" "$RUN/logs/unbound$n.stderr" \
@@ -717,7 +745,8 @@ start_world() {
             ok=0
         fi
     done
-    [ $ok = 1 ] || die "the world did not start (logs in $RUN/logs)"
+    [ $ok = 1 ] || die "the world did not start (logs in $W/logs/latest)"
+    phase "resolvers answer"
     export WORLD_DIR="$W" WORLD_RUN_DIR="$RUN" WORLD_IN_NS=1
     export WORLD_RESOLVERS="${RESOLVERS[0]},${RESOLVERS[1]}"
 }
@@ -736,7 +765,7 @@ enter_namespace() {
 cmd_run() {
     [ $# -ge 3 ] && [ "$2" = -- ] || die "usage: world.sh run DIR -- CMD [ARGS...]"
     enter_namespace run "$@"
-    W="$(cd "$1" && pwd)" || die "$1: no such directory"
+    W="$(cd "$1" 2>/dev/null && pwd)" || die "$1: no such directory"
     shift 2
     start_world
     local rc=0
@@ -747,7 +776,7 @@ cmd_run() {
 cmd_shell() {
     [ $# -eq 1 ] || die "usage: world.sh shell DIR"
     enter_namespace shell "$@"
-    W="$(cd "$1" && pwd)" || die "$1: no such directory"
+    W="$(cd "$1" 2>/dev/null && pwd)" || die "$1: no such directory"
     start_world
     echo "world.sh: world running; resolvers $WORLD_RESOLVERS; root $ROOT_ADDR;" \
         "logs in $RUN/logs; exit the shell to stop it" >&2
@@ -760,7 +789,7 @@ cmd_switch() {
     [ $# -eq 2 ] || die "usage: world.sh switch DIR VARIANT"
     [ "${WORLD_IN_NS:-0}" = 1 ] && [ -n "${WORLD_RUN_DIR:-}" ] && [ -d "$WORLD_RUN_DIR/zones" ] ||
         die "switch works inside 'world.sh run' only (WORLD_RUN_DIR not set)"
-    W="$(cd "$1" && pwd)" || die "$1: no such directory"
+    W="$(cd "$1" 2>/dev/null && pwd)" || die "$1: no such directory"
     RUN=$WORLD_RUN_DIR
     local variant=$2
     [ -d "$W/variants/$variant" ] || die "unknown variant $variant (have: $(ls "$W/variants"))"

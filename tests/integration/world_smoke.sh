@@ -158,6 +158,10 @@ check_true "expired.test signatures expired in 2020" grep -q 'RRSIG.*SOA 13 2 30
 echo "== Authoritative servers"
 ask @$NS1 ok-le.test CAA +norec
 check "ns1 ok-le.test CAA" "$(st)/$(has_flag aa && echo aa)/$(caa)" "NOERROR/aa/$LE"
+for z in tc tc-notcp allsilent flaky casesens allservfail split; do
+    ask @$NS1 "$z.test" SOA +norec
+    check "provider A does not serve $z.test (cannedns alone does)" "$(st)" REFUSED
+done
 ask @$NS1 LowerCase.TEST SOA +norec
 check "ns1 preserves the case of the question" "$(question)" LowerCase.TEST.
 ask @$NS1 nsmismatch.test NS +norec
