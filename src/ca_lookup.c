@@ -72,6 +72,7 @@ static void level_free(struct cs_ca_level *lv)
     ldns_rr_list_deep_free(lv->caa);
     for (unsigned i = 0; i < lv->n_other_sets; i++)
         ldns_rr_list_deep_free(lv->other_sets[i]);
+    free(lv->other_sets);
     free(lv->caa_owner);
     free(lv->name);
     free(lv);
@@ -259,8 +260,14 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
                 seen |= lv->tries[i].result == CS_TRY_DATA && lv->tries[i].set_hash == t->set_hash;
             if (!lv->caa)
                 lv->caa = caa_records(an, &lv->caa_owner);
-            else if (!seen && lv->n_other_sets < CS_MAX_ATTEMPTS - 1)
-                lv->other_sets[lv->n_other_sets++] = caa_records(an, NULL);
+            else if (!seen) {
+                ldns_rr_list **v =
+                    realloc(lv->other_sets, (lv->n_other_sets + 1) * sizeof(*lv->other_sets));
+                if (v) {
+                    lv->other_sets = v;
+                    v[lv->n_other_sets++] = caa_records(an, NULL);
+                }
+            }
         }
     }
     switch (t->result) {
@@ -349,7 +356,7 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
         free(w);
         return CS_ENOMEM;
     }
-    lv = calloc(1, sizeof(*lv));
+    lv = calloc(1, sizeof(*lv) + cl->tries * sizeof(lv->tries[0]));
     if (!lv || !(lv->name = strdup(name))) {
         free(lv);
         free(w);

@@ -48,12 +48,12 @@ struct cs_ca_level {
     char *name; /* lower case, no trailing dot */
     bool done;
     unsigned ntries;
-    struct cs_ca_try tries[CS_MAX_ATTEMPTS];
     unsigned n_data, n_empty, n_nxdomain, n_error, n_timeout, n_dnssec;
     ldns_rr_list *caa; /* the CAA records of the first DATA try (owned), NULL when none */
     char *caa_owner;   /* their owner name, lower case, no trailing dot */
-    /* Other CAA sets that later DATA tries returned (owned), when resolvers disagree. */
-    ldns_rr_list *other_sets[CS_MAX_ATTEMPTS - 1];
+    /* Other CAA sets that later DATA tries returned (owned, an array of n_other_sets), when
+     * resolvers disagree. */
+    ldns_rr_list **other_sets;
     unsigned n_other_sets;
     bool alias;       /* the name is an alias (CNAME in the answer) */
     bool sets_differ; /* DATA tries returned different CAA sets */
@@ -61,6 +61,8 @@ struct cs_ca_level {
     unsigned outstanding;
     struct cs_ca_waiter *waiters;
     struct cs_ca_level *hnext;
+    /* The tries (ntries of them), allocated with the level: a run keeps every level. */
+    struct cs_ca_try tries[];
 };
 
 struct cs_ca_lookup;

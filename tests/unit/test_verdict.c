@@ -16,7 +16,7 @@ static const struct cs_caa_policy le = {.ca_domain = "letsencrypt.org"};
 static struct cs_ca_level *level(const char *name, const char *results, const char *caa1,
                                  const char *caa2)
 {
-    struct cs_ca_level *lv = calloc(1, sizeof(*lv));
+    struct cs_ca_level *lv = calloc(1, sizeof(*lv) + CS_MAX_ATTEMPTS * sizeof(lv->tries[0]));
     lv->name = strdup(name);
     lv->done = true;
     for (const char *p = results; *p; p++) {
@@ -302,8 +302,9 @@ static void test_worst_of_differing_sets_counts(void **state)
     assert_int_equal(
         ldns_rr_new_frm_str(&rr, "split.test. CAA 0 issue \"other-ca.test\"", 300, NULL, NULL),
         LDNS_STATUS_OK);
-    lv[0]->other_sets[0] = ldns_rr_list_new();
-    ldns_rr_list_push_rr(lv[0]->other_sets[0], rr);
+    ldns_rr_list *other = ldns_rr_list_new();
+    ldns_rr_list_push_rr(other, rr);
+    lv[0]->other_sets = &other;
     lv[0]->n_other_sets = 1;
     lv[0]->sets_differ = true;
     struct cs_verdict v;
@@ -313,7 +314,7 @@ static void test_worst_of_differing_sets_counts(void **state)
                      CS_PB_BIT(CS_PB_CAA_NOT_AUTHORIZED) | CS_PB_BIT(CS_PB_INTERMITTENT));
     assert_string_equal(v.caa, "0 issue \"other-ca.test\"");
     cs_verdict_clear(&v);
-    ldns_rr_list_deep_free(lv[0]->other_sets[0]);
+    ldns_rr_list_deep_free(other);
     free_levels(lv, 2);
 }
 
