@@ -93,8 +93,39 @@ static json_t *caa_data(const ldns_rr *rr)
     return j;
 }
 
+/*
+ * RFC 3597 generic form "\# LEN HEX" of the rdata, for rdata ldns cannot print safely: ldns 1.8
+ * aborts on an assertion when it prints malformed SVCB/HTTPS parameters (found by
+ * tests/fuzz/fuzz_reply.c), and an answer from the network must never stop the scanner.
+ */
+static json_t *rdata_generic(const ldns_rr *rr)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = 0;
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
+        len += ldns_rdf_size(ldns_rr_rdf(rr, i));
+    char *buf = malloc(32 + 2 * len);
+    if (!buf)
+        return NULL;
+    int o = snprintf(buf, 32, "\\# %zu%s", len, len ? " " : "");
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+        const ldns_rdf *f = ldns_rr_rdf(rr, i);
+        const uint8_t *d = ldns_rdf_data(f);
+        for (size_t k = 0; k < ldns_rdf_size(f); k++) {
+            buf[o++] = hex[d[k] >> 4];
+            buf[o++] = hex[d[k] & 15];
+        }
+    }
+    json_t *j = json_stringn(buf, (size_t)o);
+    free(buf);
+    return j;
+}
+
 static json_t *rdata_text(const ldns_rr *rr)
 {
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
+        if (ldns_rdf_get_type(ldns_rr_rdf(rr, i)) == LDNS_RDF_TYPE_SVCPARAMS)
+            return rdata_generic(rr);
     ldns_buffer *b = ldns_buffer_new(256);
     if (!b)
         return NULL;

@@ -1,0 +1,96 @@
+/* test_answer_json.c -- lookup's JSON lines: CAA as flags/tag/value, escapes, hostile rdata. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "caascan/answer_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *rr_json(const char *text)
+{
+    ldns_rr *rr = NULL;
+    assert_int_equal(ldns_rr_new_frm_str(&rr, text, 300, NULL, NULL), LDNS_STATUS_OK);
+    json_t *j = cs_rr_to_json(rr);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    ldns_rr_free(rr);
+    return s;
+}
+
+static void test_caa_as_fields(void **state)
+{
+    char *s = rr_json("Shop.Example.TEST. 300 IN CAA 128 issue \"letsencrypt.org; accounturi=x\"");
+    assert_string_equal(s,
+                        "{\"data\":{\"flags\":128,\"tag\":\"issue\",\"value\":\"letsencrypt.org; "
+                        "accounturi=x\"},\"name\":\"Shop.Example.TEST.\",\"ttl\":300,\"type\":"
+                        "\"CAA\"}");
+    free(s);
+    /* Octets outside printable ASCII become \DDD, so the line stays valid UTF-8 JSON. */
+    s = rr_json("x.test. 300 IN CAA 0 issue \"a\\255b\\\\c\"");
+    assert_non_null(strstr(s, "\"value\":\"a\\\\255b\\\\092c\""));
+    free(s);
+}
+
+static void test_other_types_as_text(void **state)
+{
+    char *s = rr_json("x.test. 60 IN MX 10 mail.x.test.");
+    assert_string_equal(s, "{\"data\":\"10 mail.x.test.\",\"name\":\"x.test.\",\"ttl\":60,\"type\":"
+                           "\"MX\"}");
+    free(s);
+}
+
+static void test_hostile_svcb_printed_generically(void **state)
+{
+    /* The reply the reply fuzzer found: malformed SVCB parameters made ldns abort. */
+    FILE *f = fopen(CAASCAN_TEST_DIR "/unit/data/reply-svcparams-crash.bin", "rb");
+    assert_non_null(f);
+    uint8_t buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    ldns_pkt *pkt = NULL;
+    assert_int_equal(ldns_wire2pkt(&pkt, buf, n), LDNS_STATUS_OK);
+    int generic = 0;
+    ldns_rr_list *sections[3] = {ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
+                                 ldns_pkt_additional(pkt)};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < ldns_rr_list_rr_count(sections[k]); i++) {
+            json_t *j = cs_rr_to_json(ldns_rr_list_rr(sections[k], i));
+            assert_non_null(j);
+            const char *data = json_string_value(json_object_get(j, "data"));
+            if (data && strncmp(data, "\\# ", 3) == 0)
+                generic++;
+            json_decref(j);
+        }
+    assert_true(generic >= 1);
+    ldns_pkt_free(pkt);
+}
+
+static void test_wire_name_str(void **state)
+{
+    const uint8_t n[] = {3, 'W', '.', 'w', 2, 0x01, 'b', 0};
+    char buf[64];
+    cs_wire_name_str(n, sizeof(n), buf, sizeof(buf));
+    assert_string_equal(buf, "W\\046w.\\001b.");
+    const uint8_t root[] = {0};
+    cs_wire_name_str(root, 1, buf, sizeof(buf));
+    assert_string_equal(buf, ".");
+    char small[4];
+    cs_wire_name_str(n, sizeof(n), small, sizeof(small));
+    assert_true(strlen(small) < sizeof(small));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_caa_as_fields),
+        cmocka_unit_test(test_other_types_as_text),
+        cmocka_unit_test(test_hostile_svcb_printed_generically),
+        cmocka_unit_test(test_wire_name_str),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
