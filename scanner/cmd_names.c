@@ -8,6 +8,7 @@
  * then a summary per file and per reason.
  */
 #include "commands.h"
+#include "options.h"
 
 #include "caascan/inventory.h"
 
@@ -72,24 +73,6 @@ static bool ensure(struct growbuf *b, size_t need)
         return false;
     b->data = d;
     b->cap = cap;
-    return true;
-}
-
-static bool split_list(char *s, char ***out, size_t *n)
-{
-    size_t count = 1;
-    for (char *p = s; *p; p++)
-        count += *p == ',';
-    char **v = calloc(count, sizeof(*v));
-    if (!v)
-        return false;
-    size_t k = 0;
-    char *p = s, *field;
-    while ((field = strsep(&p, ",")) != NULL)
-        if (*field)
-            v[k++] = field;
-    *out = v;
-    *n = k;
     return true;
 }
 
@@ -252,9 +235,10 @@ int cmd_names(int argc, char **argv)
         return CS_EXIT_USAGE;
     }
     char *keep_copy = NULL;
-    char **keep = NULL;
+    const char **keep = NULL;
     size_t nkeep = 0;
-    if (keep_arg && (!(keep_copy = strdup(keep_arg)) || !split_list(keep_copy, &keep, &nkeep))) {
+    if (keep_arg &&
+        (!(keep_copy = strdup(keep_arg)) || !opt_split_list(keep_copy, &keep, &nkeep))) {
         free(keep_copy);
         fprintf(stderr, "caascan: names: %s\n", cs_strerror(CS_ENOMEM));
         return CS_EXIT_RUNTIME;

@@ -46,24 +46,6 @@ static const char usage_text[] =
     "  -q, --quiet                no progress and no summary\n"
     "  -h, --help                 this text\n";
 
-static bool split_list(char *s, const char ***out, size_t *n)
-{
-    size_t count = 1;
-    for (char *p = s; *p; p++)
-        count += *p == ',';
-    const char **v = calloc(count, sizeof(*v));
-    if (!v)
-        return false;
-    size_t k = 0;
-    char *p = s, *field;
-    while ((field = strsep(&p, ",")) != NULL)
-        if (*field)
-            v[k++] = field;
-    *out = v;
-    *n = k;
-    return true;
-}
-
 static bool parse_partition(const char *text, unsigned *k, unsigned *n)
 {
     char *end;
@@ -287,7 +269,7 @@ int cmd_scan(int argc, char **argv)
     const char **keep = NULL;
     size_t nkeep = 0;
     int rc = CS_EXIT_OK;
-    if (keep_arg && (!keep_copy || !split_list(keep_copy, &keep, &nkeep)))
+    if (keep_arg && (!keep_copy || !opt_split_list(keep_copy, &keep, &nkeep)))
         rc = CS_EXIT_RUNTIME;
     for (size_t k = 0; rc == CS_EXIT_OK && k < nkeep; k++)
         for (size_t f = 0; f < CS_RC_COUNT; f++)

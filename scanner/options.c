@@ -7,6 +7,7 @@
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 bool opt_uint(const char *cmd, const char *opt, const char *text, unsigned long min,
               unsigned long max, unsigned long *out)
@@ -58,5 +59,23 @@ bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size
         fprintf(stderr, "caascan: %s: resolvers: %s\n", cmd, err);
         return false;
     }
+    return true;
+}
+
+bool opt_split_list(char *s, const char ***out, size_t *n)
+{
+    size_t count = 1;
+    for (char *p = s; *p; p++)
+        count += *p == ',';
+    const char **v = calloc(count, sizeof(*v));
+    if (!v)
+        return false;
+    size_t k = 0;
+    char *p = s, *field;
+    while ((field = strsep(&p, ",")) != NULL)
+        if (*field)
+            v[k++] = field;
+    *out = v;
+    *n = k;
     return true;
 }

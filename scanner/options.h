@@ -22,4 +22,10 @@ bool opt_qtype(const char *cmd, const char *text, uint16_t *out);
  */
 bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size_t *n);
 
+/*
+ * Splits s in place at commas into a new array of its non-empty fields (*out, to free; the fields
+ * point into s). Returns false when out of memory.
+ */
+bool opt_split_list(char *s, const char ***out, size_t *n);
+
 #endif
