@@ -215,7 +215,7 @@ static void print_progress(struct scan_state *st, bool final)
         for (int i = 0; i < width; i++)
             bar[i] = i < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(stderr, "\r[%s] %llu/%zu names, %.0f q/s, %llu not OK%s", bar,
+        fprintf(stderr, "\r[%s] %llu/%zu names, %.0f q/s, %llu not OK\033[K%s", bar,
                 (unsigned long long)done, st->count, secs > 0 ? (double)q / secs : 0.0,
                 (unsigned long long)fail, final ? "\n" : "");
     } else {
