@@ -29,10 +29,8 @@ static const char usage_text[] =
     "3)\n"
     "      --qps N                global query rate (default 0: none)\n"
     "      --resolver-qps N       query rate per resolver (default 0: none)\n"
-    "      --auth-qps N           query rate per authoritative address (default 20)\n"
     "      --max-inflight N       queries in flight at most (default 2000)\n"
     "      --resolver-inflight N  of those, on one resolver at most (default 128)\n"
-    "      --auth-inflight N      of those, on one authoritative address at most (default 32)\n"
     "      --timeout MS           longest wait for one query (default 8000)\n"
     "      --min-timeout MS       shortest wait, however fast the server (default 8000: a CA's\n"
     "                             resolver is given time for its own recursion)\n"
@@ -94,10 +92,8 @@ int cmd_scan(int argc, char **argv)
         {"attempts", required_argument, 0, O_ATTEMPTS},
         {"qps", required_argument, 0, O_QPS},
         {"resolver-qps", required_argument, 0, O_RQPS},
-        {"auth-qps", required_argument, 0, O_AQPS},
         {"max-inflight", required_argument, 0, O_INFLIGHT},
         {"resolver-inflight", required_argument, 0, O_RINFLIGHT},
-        {"auth-inflight", required_argument, 0, O_AINFLIGHT},
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
         {"shards", required_argument, 0, O_SHARDS},
@@ -119,7 +115,6 @@ int cmd_scan(int argc, char **argv)
     /* A CA-side lookup waits for the resolver's own recursion, as a CA does: no RTT shortcut. */
     o.engine.timeout_ms = 8000;
     o.engine.min_timeout_ms = 8000;
-    o.engine.auth_qps_mq = 20000;
     o.shards = CS_SHARDS_DEFAULT;
     o.tries = 3;
     o.policy.ca_domain = "letsencrypt.org";
@@ -159,9 +154,6 @@ int cmd_scan(int argc, char **argv)
         case O_RQPS:
             ok = opt_rate("scan", "--resolver-qps", optarg, &o.engine.resolver_qps_mq);
             break;
-        case O_AQPS:
-            ok = opt_rate("scan", "--auth-qps", optarg, &o.engine.auth_qps_mq);
-            break;
         case O_INFLIGHT:
             ok = opt_uint("scan", "--max-inflight", optarg, 1, 1000000, &v);
             o.engine.max_inflight = (unsigned)v;
@@ -169,10 +161,6 @@ int cmd_scan(int argc, char **argv)
         case O_RINFLIGHT:
             ok = opt_uint("scan", "--resolver-inflight", optarg, 1, 1000000, &v);
             o.engine.resolver_inflight = (unsigned)v;
-            break;
-        case O_AINFLIGHT:
-            ok = opt_uint("scan", "--auth-inflight", optarg, 1, 1000000, &v);
-            o.engine.auth_inflight = (unsigned)v;
             break;
         case O_TIMEOUT:
             ok = opt_uint("scan", "--timeout", optarg, 1, 600000, &v);
