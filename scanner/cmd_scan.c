@@ -68,7 +68,6 @@ int cmd_scan(int argc, char **argv)
         O_ATTEMPTS,
         O_QPS,
         O_RQPS,
-        O_AQPS,
         O_INFLIGHT,
         O_TIMEOUT,
         O_MINTIMEOUT,
@@ -81,7 +80,6 @@ int cmd_scan(int argc, char **argv)
         O_PROGRESS,
         O_NOPROGRESS,
         O_RINFLIGHT,
-        O_AINFLIGHT,
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
