@@ -5,7 +5,7 @@
 # Usage: scripts/bench/input.sh [CAASCAN] [N]   (default: build/scanner/caascan, 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-caascan=${1:-build/scanner/caascan}
+caascan=${1:-${CAASCAN:-build/scanner/caascan}}
 n=${2:-1000000}
 [ -x /usr/bin/time ] || { echo "input.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 [ -x "$caascan" ] || { echo "input.sh: $caascan: not built" >&2; exit 2; }
