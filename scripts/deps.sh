@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential cmake pkg-config clang
     libldns-dev libevent-dev libzstd-dev libcsv-dev libcmocka-dev libjansson-dev libidn2-dev
     libpsl-dev
-    nsd unbound ldnsutils dnsutils dnsperf zstd iproute2 util-linux python3
+    nsd unbound ldnsutils dnsutils dnsperf zstd iproute2 util-linux python3 time bc
 )
 
 missing=()
