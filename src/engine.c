@@ -48,6 +48,7 @@ struct udp_sock;
 
 struct cs_q {
     struct cs_engine *e;
+    struct cs_q *live_next, *live_prev; /* every query of the engine, for cs_engine_cancel */
     enum q_state state;
     struct cs_q *fifo_next; /* in dest->fifo while QUEUED */
     struct cs_q *hnext;     /* in the match table while UDP */
@@ -130,6 +131,8 @@ struct cs_engine {
 
     size_t inflight;
     size_t pending;
+    struct cs_q *live; /* every unfinished query */
+    bool cancelled;
     struct cs_engine_stats st;
 };
 
@@ -161,7 +164,8 @@ static struct timeval ns_to_tv(uint64_t ns)
 const char *cs_outcome_name(cs_outcome o)
 {
     static const char *const names[CS_OUT_COUNT] = {
-        "answer", "case_mismatch", "timeout", "network_error", "tcp_failed", "malformed",
+        "answer",     "case_mismatch", "timeout",   "network_error",
+        "tcp_failed", "malformed",     "cancelled",
     };
     return (unsigned)o < CS_OUT_COUNT ? names[o] : "unknown";
 }
@@ -740,7 +744,14 @@ static void q_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 static void q_free(struct cs_q *q)
 {
+    struct cs_engine *e = q->e;
     event_del(&q->timer);
+    if (q->live_prev)
+        q->live_prev->live_next = q->live_next;
+    else
+        e->live = q->live_next;
+    if (q->live_next)
+        q->live_next->live_prev = q->live_prev;
     free(q);
 }
 
@@ -997,7 +1008,7 @@ void cs_engine_free(struct cs_engine *e)
 
 cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
 {
-    if (!spec->server && !e->pool)
+    if ((!spec->server && !e->pool) || e->cancelled)
         return CS_EINVAL;
     size_t nlen = strlen(spec->name);
     struct cs_q *q = calloc(1, sizeof(*q) + nlen + 1);
@@ -1044,9 +1055,67 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
     }
     e->pending++;
     e->st.submitted++;
+    q->live_next = e->live;
+    if (e->live)
+        e->live->live_prev = q;
+    e->live = q;
     dest_enqueue(d, q);
     dispatch(e);
     return CS_OK;
+}
+
+/* Takes q out of its destination's FIFO (it is QUEUED). */
+static void dest_unlink(struct dest *d, struct cs_q *q)
+{
+    struct cs_q *prev = NULL;
+    for (struct cs_q *p = d->fifo_head; p; prev = p, p = p->fifo_next) {
+        if (p != q)
+            continue;
+        if (prev)
+            prev->fifo_next = q->fifo_next;
+        else
+            d->fifo_head = q->fifo_next;
+        if (d->fifo_tail == q)
+            d->fifo_tail = prev;
+        q->fifo_next = NULL;
+        break;
+    }
+    if (!d->fifo_head)
+        ring_remove(d->e, d);
+}
+
+void cs_engine_cancel(struct cs_engine *e)
+{
+    e->cancelled = true;
+    while (e->live) {
+        struct cs_q *q = e->live;
+        event_del(&q->timer);
+        if (q->state == Q_QUEUED) {
+            dest_unlink(q->dest, q);
+        } else {
+            if (q->state == Q_UDP) {
+                mtab_remove(e, q);
+                if (q->sock)
+                    udp_sock_release(q->sock);
+                q->sock = NULL;
+            }
+            if (q->tcp) {
+                bufferevent_free(q->tcp);
+                q->tcp = NULL;
+            }
+            e->inflight--;
+            q->dest->inflight--;
+        }
+        if (q->resolver >= 0)
+            e->pool->v[q->resolver].load--;
+        struct cs_attempt *a = &q->log[q->nattempts < CS_MAX_ATTEMPTS ? q->nattempts : 0];
+        a->server = q->dest->addr;
+        a->outcome = CS_OUT_CANCELLED;
+        a->rcode = -1;
+        if (q->nattempts < q->attempts_max)
+            q->nattempts++;
+        finish(q, CS_OUT_CANCELLED, NULL, false);
+    }
 }
 
 size_t cs_engine_pending(const struct cs_engine *e)

@@ -234,12 +234,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct scan_state *st = arg;
-    if (!st->stop)
-        fprintf(stderr,
-                "\ncaascan: scan: stopping: waiting for the queries in flight (at most %u ms)\n",
-                st->o->engine.timeout_ms ? st->o->engine.timeout_ms : 4000);
     st->sum->interrupted = true;
     st->stop = true;
+    /* End the names in flight at once: the run is abandoned, nothing waits for answers. */
+    cs_engine_cancel(st->engine);
     event_base_loopbreak(st->base);
 }
 

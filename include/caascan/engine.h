@@ -45,6 +45,7 @@ typedef enum cs_outcome {
     CS_OUT_NETERR,        /* the packet could not be sent */
     CS_OUT_TCP_FAILED,    /* TCP connect, write or read failed (after TC, or TCP-only) */
     CS_OUT_MALFORMED,     /* a matching reply that ldns cannot parse */
+    CS_OUT_CANCELLED,     /* ended by cs_engine_cancel() */
     CS_OUT_COUNT
 } cs_outcome;
 
@@ -144,6 +145,13 @@ void cs_engine_free(struct cs_engine *e);
  * \retval CS_ENOMEM
  */
 cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec);
+
+/*
+ * Ends every query queued or in flight now, each callback running with CS_OUT_CANCELLED; while
+ * it runs, and after it, cs_engine_submit() refuses new queries (CS_EINVAL). For a prompt stop on
+ * a signal.
+ */
+void cs_engine_cancel(struct cs_engine *e);
 
 /* Queries submitted and not yet finished. */
 size_t cs_engine_pending(const struct cs_engine *e);

@@ -472,6 +472,37 @@ static void test_rcode_reported(void **state)
     event_base_free(base);
 }
 
+static void test_cancel_ends_everything_at_once(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, SILENT, false);
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    cfg.timeout_ms = cfg.min_timeout_ms = 60000;
+    cfg.auth_inflight = 2; /* two in flight, the rest queued */
+    struct result res = {.base = base, .e = cs_engine_new(base, &cfg, NULL)};
+    struct cs_query_spec spec = {.name = "x.example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cs_engine_submit(res.e, &spec), CS_OK);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    assert_int_equal(cs_engine_pending(res.e), 5);
+    cs_engine_cancel(res.e);
+    assert_int_equal(res.calls, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(res.outcome[i], CS_OUT_CANCELLED);
+    assert_int_equal(cs_engine_pending(res.e), 0);
+    assert_int_equal(cs_engine_submit(res.e, &spec), CS_EINVAL);
+    assert_int_equal(r.udp_queries <= 2, true);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
 static void test_invalid_name_rejected_synchronously(void **state)
 {
     struct event_base *base = event_base_new();
@@ -502,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_retry_moves_to_another_resolver),
         cmocka_unit_test(test_resolver_case_mismatch_retried_elsewhere),
         cmocka_unit_test(test_rcode_reported),
+        cmocka_unit_test(test_cancel_ends_everything_at_once),
         cmocka_unit_test(test_invalid_name_rejected_synchronously),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
