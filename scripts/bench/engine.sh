@@ -66,6 +66,7 @@ dp_lost=$(awk '/Queries lost/ {print $3}' "$W/dnsperf.out")
 echo "dnsperf: $dp_qps queries/s (lost: $dp_lost)"
 
 /usr/bin/time -v -o "$W/time.out" "$CAASCAN" lookup -t CAA -s 127.0.0.1 --max-inflight "$INFLIGHT" \
+    --auth-inflight "$INFLIGHT" \
     --timeout 2000 -o "$W/out.jsonl" "$W/names.txt" 2>"$W/caascan.err"
 cat "$W/caascan.err"
 python3 - "$W" "$NAMES" "$dp_qps" <<'PY'
