@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# help.sh CAASCAN -- every command answers --help with its usage on stdout and exit 0, and a bad
+# option or a missing argument with exit 2 and an error on stderr.
+set -u
+caascan=${1:?usage: help.sh CAASCAN}
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+out=$("$caascan" --help) && [[ "$out" == usage:* ]] && ok || bad "caascan --help"
+for c in scan check export diff report lookup names; do
+    grep -q "  $c " <<<"$out" && ok || bad "caascan --help does not list $c"
+    h=$("$caascan" "$c" --help 2>/dev/null)
+    rc=$?
+    [ $rc -eq 0 ] && [[ "$h" == usage:\ caascan\ $c* ]] && ok || bad "$c --help (exit $rc): ${h:0:60}"
+    err=$("$caascan" "$c" --no-such-option 2>&1 >/dev/null)
+    rc=$?
+    [ $rc -eq 2 ] && [ -n "$err" ] && ok || bad "$c --no-such-option: exit $rc"
+done
+"$caascan" frobnicate 2>/tmp/caascan-help-err.$$
+rc=$?
+[ $rc -eq 2 ] && grep -qx "caascan: frobnicate: unknown command (try 'caascan --help')" /tmp/caascan-help-err.$$ &&
+    ok || bad "unknown command: exit $rc"
+rm -f /tmp/caascan-help-err.$$
+"$caascan" scan data/demo-inventory.csv 2>/dev/null
+[ $? -eq 2 ] && ok || bad "scan without -o"
+"$caascan" lookup --qps fast x.test 2>/dev/null
+[ $? -eq 2 ] && ok || bad "lookup with a bad rate"
+"$caascan" check --ca 'not a domain!' x.test 2>/dev/null
+[ $? -eq 2 ] && ok || bad "check with a bad --ca"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
