@@ -199,7 +199,7 @@ EOF
 www A 192.0.2.61
 EOF
     # Served by cannedns alone.
-    for z in tc tc-notcp allsilent flaky casesens; do
+    for z in tc tc-notcp allsilent flaky casesens switch-flaky; do
         customer_zone "$z.test" unsigned "ns-$z.dnsprov.test" <<EOF
 @ CAA $LE
 www A 192.0.2.62
@@ -255,10 +255,10 @@ night_zone() {
 }
 
 # cannedns configuration: address, zone file (relative to the configuration), behaviours.
-# The switch-refused.test line differs in night2.
+# The switch-refused.test and switch-flaky.test lines differ in night2.
 canned_conf() {
-    local variant=$1 switch_beh=""
-    [ "$variant" = night2 ] && switch_beh=" refused-caa"
+    local variant=$1 switch_beh="" flaky_beh="servfail-caa"
+    [ "$variant" = night2 ] && switch_beh=" refused-caa" && flaky_beh="silent-caa"
     cat <<EOF
 # cannedns configuration of the caascan test world ($variant); format: tests/world/README.md.
 # ADDRESS        ZONEFILE                 BEHAVIOURS
@@ -282,6 +282,7 @@ canned_conf() {
 127.0.20.18      flaky.test.zone          servfail-caa from=${RESOLVERS[0]}
 127.0.20.21      allsilent.test.zone      silent-caa
 127.0.20.19      switch-refused.test.zone$switch_beh
+127.0.20.22      switch-flaky.test.zone   $flaky_beh from=${RESOLVERS[0]}
 EOF
 }
 
@@ -293,7 +294,7 @@ NS_HOSTS=(
     ns-tc:127.0.20.9 ns-tc-notcp:127.0.20.10 ns-formerr:127.0.20.11 ns-notcp:127.0.20.12
     ns-noaa:127.0.20.13 ns-split1:127.0.20.14 ns-split2:127.0.20.15 ns-servfail1:127.0.20.16
     ns-servfail2:127.0.20.17 ns-flaky:127.0.20.18 ns-switch:127.0.20.19
-    ns-allsilent:127.0.20.21
+    ns-allsilent:127.0.20.21 ns-switch-flaky:127.0.20.22
 )
 
 ns_records() {
@@ -510,7 +511,7 @@ cmd_build() {
             z=${z%.zone}
             case "$z" in
             root | test | tc.test | tc-notcp.test | allsilent.test | flaky.test | casesens.test | \
-                allservfail.test | split.test) continue ;; # cannedns alone serves these
+                allservfail.test | split.test | switch-flaky.test) continue ;; # cannedns alone
             esac
             nsd_zone_list "$z" "$z.zone"
         done

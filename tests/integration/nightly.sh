@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # nightly.sh -- the nightly workflow in the DNS world: scan night 1, change the DNS (world.sh
-# switch night2) and the inventory, scan night 2, then diff (every change kind the world can make,
-# and the exit status), export and report; a scan killed by SIGINT leaves an incomplete run.
+# switch night2) and the inventory, scan night 2, then diff (every change kind, and the exit
+# status) and export; a scan killed by SIGINT stops at once and leaves an incomplete run.
 . "$(dirname "$0")/lib.sh"
 ROOT=${CAASCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 S() { "$CAASCAN" scan -q -r "$WORLD_RESOLVERS" "$@"; }
 
 printf '%s\n' switch-ca.test switch-fix.test old.switch-gone.test switch-caa.test \
-    gone.switch-status.test ok-le.test nocaa.test >"$TMP/night1.txt"
+    gone.switch-status.test switch-flaky.test ok-le.test nocaa.test >"$TMP/night1.txt"
 printf '%s\n' switch-ca.test switch-fix.test old.switch-gone.test switch-caa.test \
-    gone.switch-status.test ok-le.test www.nocaa.test >"$TMP/night2.txt"
+    gone.switch-status.test switch-flaky.test ok-le.test www.nocaa.test >"$TMP/night2.txt"
 S -o "$TMP/n1" "$TMP/night1.txt"
 bash "$ROOT/scripts/world.sh" switch "$WORLD_DIR" night2 2>/dev/null
 S -o "$TMP/n2" "$TMP/night2.txt"
@@ -31,12 +31,18 @@ expect "changes" "$(sort "$TMP/kinds" | xargs)" "$(printf '%s\n' \
     'switch-ca.test|NEW_FAILURE|OK|CAA_FORBIDS' \
     'switch-caa.test|CAA_CHANGED|OK|OK' \
     'switch-fix.test|RECOVERED|CAA_FORBIDS|OK' \
+    'switch-flaky.test|PROBLEMS_CHANGED|FLAKY|FLAKY' \
     'www.nocaa.test|ADDED||OK' | sort | xargs)"
 new_caa=$(python3 -c 'import csv,sys
 for r in csv.DictReader(open(sys.argv[1], newline="")):
     if r["name"] == "switch-caa.test": print(r["old_caa"] + " -> " + r["new_caa"])' "$TMP/changes.csv")
 expect "CAA change shown" "$new_caa" \
     '0 issue "letsencrypt.org" -> 0 iodef "mailto:security@switch-caa.test";0 issue "letsencrypt.org"'
+problems=$(python3 -c 'import csv,sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["name"] == "switch-flaky.test": print(r["old_problems"] + " -> " + r["new_problems"])' "$TMP/changes.csv")
+expect "problems change shown" "$problems" \
+    "RESOLVER_SERVFAIL;INTERMITTENT -> RESOLVER_TIMEOUT;INTERMITTENT"
 # The same run against itself: nothing changed, exit 0.
 "$CAASCAN" diff "$TMP/n2" "$TMP/n2" -o "$TMP/none.csv" 2>/dev/null
 expect "diff of a run with itself" "$?:$(wc -l <"$TMP/none.csv")" "0:1"
@@ -45,7 +51,7 @@ expect "diff of a run with itself" "$?:$(wc -l <"$TMP/none.csv")" "0:1"
 "$CAASCAN" export "$TMP/n2" --status FAIL --format jsonl -o "$TMP/fail.jsonl"
 expect "export FAIL" "$(python3 -c 'import json,sys
 print(sorted(json.loads(l)["name"] for l in open(sys.argv[1])))' "$TMP/fail.jsonl")" \
-    "['gone.switch-status.test', 'old.switch-gone.test', 'switch-ca.test']"
+    "['gone.switch-status.test', 'old.switch-gone.test', 'switch-ca.test', 'switch-flaky.test']"
 
 # A scan killed in the middle (a silent zone keeps it waiting) leaves no manifest.
 printf '%s\n' allsilent.test ok-le.test >"$TMP/slow.txt"
