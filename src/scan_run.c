@@ -73,9 +73,11 @@ static char *inv_cell(struct scan_state *st, size_t entry, size_t k, bool kept)
 static void write_row(struct scan_state *st, size_t entry, const char **fixed)
 {
     const char **fields = calloc(st->ncols, sizeof(*fields));
-    char *owned[64];
+    char **owned = calloc(st->ncols, sizeof(*owned));
     size_t nowned = 0;
-    if (!fields) {
+    if (!fields || !owned) {
+        free(fields);
+        free(owned);
         fail(st, CS_ENOMEM, "%s", cs_strerror(CS_ENOMEM));
         return;
     }
@@ -86,19 +88,28 @@ static void write_row(struct scan_state *st, size_t entry, const char **fixed)
     fields[CS_RC_CHECKED_AT] = when;
     char *sources = inv_cell(st, entry, 0, false);
     fields[CS_RC_SOURCES] = sources ? sources : "";
-    for (size_t k = 0; k + CS_RC_COUNT < st->ncols && nowned < 64; k++) {
+    bool nomem = !sources;
+    for (size_t k = 0; k + CS_RC_COUNT < st->ncols; k++) {
         char *cell = inv_cell(st, entry, k, true);
+        nomem |= !cell;
         fields[CS_RC_COUNT + k] = cell ? cell : "";
         owned[nowned++] = cell;
+    }
+    if (nomem) {
+        /* A row with a lost cell is not written as if complete. */
+        fail(st, CS_ENOMEM, "%s", cs_strerror(CS_ENOMEM));
+        goto out;
     }
     cs_err err = cs_shard_writer_add(st->results, fields);
     if (err != CS_OK)
         fail(st, err, "%s", cs_shard_writer_error(st->results));
     else
         st->sum->rows++;
+out:
     free(sources);
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);
+    free(owned);
     free(fields);
 }
 
