@@ -16,7 +16,13 @@ if [ "${BENCH_IN_NS:-}" != 1 ]; then
 fi
 ip link set lo up
 W=$(mktemp -d /tmp/caascan-bench-engine.XXXXXX)
-trap 'kill $(cat $W/nsd.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT
+stop_nsd() {
+    local pid
+    pid=$(cat "$W/nsd.pid" 2>/dev/null) || return 0
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+}
+trap 'stop_nsd; rm -rf "$W"' EXIT
 
 python3 - "$W" "$NAMES" <<'PY'
 import sys
