@@ -64,35 +64,23 @@ struct lookup {
     bool io_error;
     size_t window;
     uint64_t names, written, invalid;
-    char *jbuf;
-    size_t jcap;
+    yajl_gen gen;
 };
 
 static void on_answer(struct cs_answer *ans, void *arg);
 
-/* One compact JSON line, serialized into a reused buffer and written with one call. */
-static void write_json_line(struct lookup *L, const json_t *j)
+/* Writes the generator's object as one line and readies it for the next. */
+static void write_json_line(struct lookup *L, yajl_gen_status st)
 {
-    for (;;) {
-        size_t n = json_dumpb(j, L->jbuf, L->jcap, JSON_COMPACT);
-        if (n == 0) {
-            L->io_error = true;
-            return;
-        }
-        if (n < L->jcap) {
-            L->jbuf[n] = '\n';
-            if (fwrite(L->jbuf, 1, n + 1, L->out) != n + 1)
-                L->io_error = true;
-            return;
-        }
-        char *nb = realloc(L->jbuf, n + 1);
-        if (!nb) {
-            L->io_error = true;
-            return;
-        }
-        L->jbuf = nb;
-        L->jcap = n + 1;
+    const unsigned char *buf;
+    size_t len;
+    if (st != yajl_gen_status_ok || yajl_gen_get_buf(L->gen, &buf, &len) != yajl_gen_status_ok) {
+        L->io_error = true;
+    } else if (fwrite(buf, 1, len, L->out) != len || fputc('\n', L->out) == EOF) {
+        L->io_error = true;
     }
+    yajl_gen_clear(L->gen);
+    yajl_gen_reset(L->gen, NULL);
 }
 
 /* Opens the next argument as input; returns false at the end of the arguments. */
@@ -128,16 +116,25 @@ static bool next_source(struct lookup *L, const char **single_name)
 
 static void emit_invalid(struct lookup *L, const char *name, const char *why)
 {
-    char *type = ldns_rr_type2str((ldns_rr_type)L->spec.qtype);
-    json_t *j = json_pack("{s:s?,s:s,s:s,s:s}", "name", name, "type", type ? type : "?", "outcome",
-                          "invalid_name", "error", why);
-    free(type);
-    if (j && !json_object_get(j, "name"))
-        json_object_set_new(j, "name", json_string("(not UTF-8)"));
-    if (j) {
-        write_json_line(L, j);
-        json_decref(j);
+    char tbuf[16];
+    const ldns_rr_descriptor *d = ldns_rr_descript(L->spec.qtype);
+    if (!d || !d->_name)
+        snprintf(tbuf, sizeof(tbuf), "TYPE%u", L->spec.qtype);
+    yajl_gen g = L->gen;
+    yajl_gen_status st = yajl_gen_map_open(g);
+    if (st == yajl_gen_status_ok) {
+        yajl_gen_string(g, (const unsigned char *)"name", 4);
+        cs_json_octets(g, (const uint8_t *)name, strlen(name));
+        yajl_gen_string(g, (const unsigned char *)"type", 4);
+        const char *t = d && d->_name ? d->_name : tbuf;
+        yajl_gen_string(g, (const unsigned char *)t, strlen(t));
+        yajl_gen_string(g, (const unsigned char *)"outcome", 7);
+        yajl_gen_string(g, (const unsigned char *)"invalid_name", 12);
+        yajl_gen_string(g, (const unsigned char *)"error", 5);
+        yajl_gen_string(g, (const unsigned char *)why, strlen(why));
+        st = yajl_gen_map_close(g);
     }
+    write_json_line(L, st);
     L->written++;
     L->invalid++;
 }
@@ -203,11 +200,7 @@ static void feed(struct lookup *L)
 static void on_answer(struct cs_answer *ans, void *arg)
 {
     struct lookup *L = arg;
-    json_t *j = cs_answer_to_json(ans);
-    if (j) {
-        write_json_line(L, j);
-        json_decref(j);
-    }
+    write_json_line(L, cs_answer_json(ans, L->gen));
     L->written++;
     feed(L);
 }
@@ -369,7 +362,8 @@ int cmd_lookup(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(L.out, outbuf, _IOFBF, sizeof(outbuf));
 
-    L.base = event_base_new();
+    L.gen = yajl_gen_alloc(NULL);
+    L.base = L.gen ? event_base_new() : NULL;
     L.engine = L.base ? cs_engine_new(L.base, &cfg, poolp) : NULL;
     if (!L.engine) {
         fprintf(stderr, "caascan: lookup: cannot start the engine: %s\n", strerror(errno));
@@ -414,7 +408,7 @@ int cmd_lookup(int argc, char **argv)
     if (poolp)
         cs_pool_free(poolp);
     free(L.line);
-    free(L.jbuf);
+    yajl_gen_free(L.gen);
     if (L.written != L.names) {
         fprintf(stderr, "caascan: lookup: %llu names read but %llu written\n",
                 (unsigned long long)L.names, (unsigned long long)L.written);

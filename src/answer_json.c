@@ -1,6 +1,7 @@
 /* answer_json.c -- engine answers as JSON objects (answer_json.h). */
 #include "caascan/answer_json.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,26 @@ static size_t escape_ddd(char *out, uint8_t c)
     return 4;
 }
 
-/* Octets as a JSON-safe string: printable ASCII as is, others as \DDD (RFC 1035 escapes). */
-static json_t *octets_json(const uint8_t *p, size_t n)
+/* Stops the current function at the first generator error. */
+#define TRY(expr)                      \
+    do {                               \
+        yajl_gen_status st_ = (expr);  \
+        if (st_ != yajl_gen_status_ok) \
+            return st_;                \
+    } while (0)
+
+static yajl_gen_status str(yajl_gen g, const char *s)
+{
+    return yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+yajl_gen_status cs_json_octets(yajl_gen g, const uint8_t *p, size_t n)
 {
     char stackbuf[1024];
     size_t need = n * 4 + 1;
     char *buf = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
     if (!buf)
-        return NULL;
+        return yajl_gen_in_error_state;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
@@ -32,10 +45,10 @@ static json_t *octets_json(const uint8_t *p, size_t n)
         else
             o += escape_ddd(buf + o, p[i]);
     }
-    json_t *j = json_stringn(buf, o);
+    yajl_gen_status st = yajl_gen_string(g, (const unsigned char *)buf, o);
     if (buf != stackbuf)
         free(buf);
-    return j;
+    return st;
 }
 
 void cs_wire_name_str(const uint8_t *wire, size_t len, char *buf, size_t size)
@@ -75,22 +88,29 @@ static const char *type_name(uint16_t type, char *buf, size_t size)
     return buf;
 }
 
-static json_t *caa_data(const ldns_rr *rr)
+/* CAA data as {"flags", "tag", "value"}; yajl_gen_status_ok with *done false when the rdata is
+ * not the three fields of a CAA record (then it is printed as text). */
+static yajl_gen_status caa_data(const ldns_rr *rr, yajl_gen g, bool *done)
 {
+    *done = false;
     if (ldns_rr_rd_count(rr) != 3)
-        return NULL;
+        return yajl_gen_status_ok;
     const ldns_rdf *f = ldns_rr_rdf(rr, 0), *t = ldns_rr_rdf(rr, 1), *v = ldns_rr_rdf(rr, 2);
     if (ldns_rdf_size(f) != 1 || ldns_rdf_size(t) < 1)
-        return NULL;
+        return yajl_gen_status_ok;
     const uint8_t *tag = ldns_rdf_data(t);
     size_t taglen = tag[0];
     if (taglen + 1 > ldns_rdf_size(t))
-        return NULL;
-    json_t *j = json_object();
-    json_object_set_new_nocheck(j, "flags", json_integer(ldns_rdf_data(f)[0]));
-    json_object_set_new_nocheck(j, "tag", octets_json(tag + 1, taglen));
-    json_object_set_new_nocheck(j, "value", octets_json(ldns_rdf_data(v), ldns_rdf_size(v)));
-    return j;
+        return yajl_gen_status_ok;
+    *done = true;
+    TRY(yajl_gen_map_open(g));
+    TRY(str(g, "flags"));
+    TRY(yajl_gen_integer(g, ldns_rdf_data(f)[0]));
+    TRY(str(g, "tag"));
+    TRY(cs_json_octets(g, tag + 1, taglen));
+    TRY(str(g, "value"));
+    TRY(cs_json_octets(g, ldns_rdf_data(v), ldns_rdf_size(v)));
+    return yajl_gen_map_close(g);
 }
 
 /*
@@ -98,7 +118,7 @@ static json_t *caa_data(const ldns_rr *rr)
  * aborts on an assertion when it prints malformed SVCB/HTTPS parameters (found by
  * tests/fuzz/fuzz_reply.c), and an answer from the network must never stop the scanner.
  */
-static json_t *rdata_generic(const ldns_rr *rr)
+static yajl_gen_status rdata_generic(const ldns_rr *rr, yajl_gen g)
 {
     static const char hex[] = "0123456789abcdef";
     size_t len = 0;
@@ -106,7 +126,7 @@ static json_t *rdata_generic(const ldns_rr *rr)
         len += ldns_rdf_size(ldns_rr_rdf(rr, i));
     char *buf = malloc(32 + 2 * len);
     if (!buf)
-        return NULL;
+        return yajl_gen_in_error_state;
     int o = snprintf(buf, 32, "\\# %zu%s", len, len ? " " : "");
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
         const ldns_rdf *f = ldns_rr_rdf(rr, i);
@@ -116,124 +136,150 @@ static json_t *rdata_generic(const ldns_rr *rr)
             buf[o++] = hex[d[k] & 15];
         }
     }
-    json_t *j = json_stringn(buf, (size_t)o);
+    yajl_gen_status st = yajl_gen_string(g, (const unsigned char *)buf, (size_t)o);
     free(buf);
-    return j;
+    return st;
 }
 
-static json_t *rdata_text(const ldns_rr *rr)
+static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
 {
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
         if (ldns_rdf_get_type(ldns_rr_rdf(rr, i)) == LDNS_RDF_TYPE_SVCPARAMS)
-            return rdata_generic(rr);
+            return rdata_generic(rr, g);
     ldns_buffer *b = ldns_buffer_new(256);
     if (!b)
-        return NULL;
+        return yajl_gen_in_error_state;
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
         if (i)
             ldns_buffer_write_u8(b, ' ');
         ldns_rdf2buffer_str(b, ldns_rr_rdf(rr, i));
     }
-    json_t *j = octets_json(ldns_buffer_begin(b), ldns_buffer_position(b));
+    yajl_gen_status st = cs_json_octets(g, ldns_buffer_begin(b), ldns_buffer_position(b));
     ldns_buffer_free(b);
-    return j;
+    return st;
 }
 
-json_t *cs_rr_to_json(const ldns_rr *rr)
+yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g)
 {
-    char owner[1100];
+    char owner[1100], tbuf[16];
     const ldns_rdf *o = ldns_rr_owner(rr);
     cs_wire_name_str(ldns_rdf_data(o), ldns_rdf_size(o), owner, sizeof(owner));
-    char tbuf[16];
-    json_t *data = NULL;
+    TRY(yajl_gen_map_open(g));
+    TRY(str(g, "name"));
+    TRY(str(g, owner));
+    TRY(str(g, "type"));
+    TRY(str(g, type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf))));
+    TRY(str(g, "ttl"));
+    TRY(yajl_gen_integer(g, ldns_rr_ttl(rr)));
+    TRY(str(g, "data"));
+    bool done = false;
     if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CAA)
-        data = caa_data(rr);
-    if (!data)
-        data = rdata_text(rr);
-    json_t *j = json_object();
-    json_object_set_new_nocheck(j, "name", json_string(owner));
-    json_object_set_new_nocheck(j, "type",
-                                json_string(type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf))));
-    json_object_set_new_nocheck(j, "ttl", json_integer((json_int_t)ldns_rr_ttl(rr)));
-    json_object_set_new_nocheck(j, "data", data ? data : json_null());
-    return j;
+        TRY(caa_data(rr, g, &done));
+    if (!done)
+        TRY(rdata_text(rr, g));
+    return yajl_gen_map_close(g);
 }
 
-static json_t *section(const ldns_rr_list *list)
+static yajl_gen_status section(const ldns_rr_list *list, yajl_gen g)
 {
-    json_t *a = json_array();
+    TRY(yajl_gen_array_open(g));
     for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); i++)
-        json_array_append_new(a, cs_rr_to_json(ldns_rr_list_rr(list, i)));
-    return a;
+        TRY(cs_rr_json(ldns_rr_list_rr(list, i), g));
+    return yajl_gen_array_close(g);
 }
 
-static json_t *flags_json(const ldns_pkt *p)
+static yajl_gen_status flags(const ldns_pkt *p, yajl_gen g)
 {
-    json_t *a = json_array();
+    TRY(yajl_gen_array_open(g));
     if (ldns_pkt_qr(p))
-        json_array_append_new(a, json_string("qr"));
+        TRY(str(g, "qr"));
     if (ldns_pkt_aa(p))
-        json_array_append_new(a, json_string("aa"));
+        TRY(str(g, "aa"));
     if (ldns_pkt_tc(p))
-        json_array_append_new(a, json_string("tc"));
+        TRY(str(g, "tc"));
     if (ldns_pkt_rd(p))
-        json_array_append_new(a, json_string("rd"));
+        TRY(str(g, "rd"));
     if (ldns_pkt_ra(p))
-        json_array_append_new(a, json_string("ra"));
+        TRY(str(g, "ra"));
     if (ldns_pkt_ad(p))
-        json_array_append_new(a, json_string("ad"));
+        TRY(str(g, "ad"));
     if (ldns_pkt_cd(p))
-        json_array_append_new(a, json_string("cd"));
-    return a;
+        TRY(str(g, "cd"));
+    return yajl_gen_array_close(g);
 }
 
-json_t *cs_answer_to_json(const struct cs_answer *ans)
+yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
 {
     char buf[1100], rbuf[16];
-    json_t *j = json_object();
-    json_object_set_new(j, "name", octets_json((const uint8_t *)ans->name, strlen(ans->name)));
-    json_object_set_new(j, "type", json_string(type_name(ans->qtype, rbuf, sizeof(rbuf))));
-    json_object_set_new(j, "outcome", json_string(cs_outcome_name(ans->outcome)));
-    json_object_set_new(j, "server", json_string(cs_addr_format(ans->server, buf, sizeof(buf))));
+    TRY(yajl_gen_map_open(g));
+    TRY(str(g, "name"));
+    TRY(cs_json_octets(g, (const uint8_t *)ans->name, strlen(ans->name)));
+    TRY(str(g, "type"));
+    TRY(str(g, type_name(ans->qtype, rbuf, sizeof(rbuf))));
+    TRY(str(g, "outcome"));
+    TRY(str(g, cs_outcome_name(ans->outcome)));
+    TRY(str(g, "server"));
+    TRY(str(g, cs_addr_format(ans->server, buf, sizeof(buf))));
     if (ans->pkt) {
-        json_object_set_new(j, "rcode", json_string(cs_rcode_name(ans->rcode, rbuf, sizeof(rbuf))));
-        json_object_set_new(j, "flags", flags_json(ans->pkt));
-        json_object_set_new(j, "answers", section(ldns_pkt_answer(ans->pkt)));
-        json_object_set_new(j, "authority", section(ldns_pkt_authority(ans->pkt)));
+        TRY(str(g, "rcode"));
+        TRY(str(g, cs_rcode_name(ans->rcode, rbuf, sizeof(rbuf))));
+        TRY(str(g, "flags"));
+        TRY(flags(ans->pkt, g));
+        TRY(str(g, "answers"));
+        TRY(section(ldns_pkt_answer(ans->pkt), g));
+        TRY(str(g, "authority"));
+        TRY(section(ldns_pkt_authority(ans->pkt), g));
         struct cs_ede ede[4];
         size_t n = cs_pkt_ede(ans->pkt, ede, 4);
-        json_t *ea = json_array();
+        TRY(str(g, "ede"));
+        TRY(yajl_gen_array_open(g));
         for (size_t i = 0; i < n && i < 4; i++) {
             const char *nm = cs_ede_name(ede[i].code);
-            json_t *o = json_object();
-            json_object_set_new_nocheck(o, "code", json_integer(ede[i].code));
-            json_object_set_new_nocheck(o, "name", json_string(nm ? nm : "Unknown"));
-            json_object_set_new_nocheck(o, "text", json_string(ede[i].text));
-            json_array_append_new(ea, o);
+            TRY(yajl_gen_map_open(g));
+            TRY(str(g, "code"));
+            TRY(yajl_gen_integer(g, ede[i].code));
+            TRY(str(g, "name"));
+            TRY(str(g, nm ? nm : "Unknown"));
+            TRY(str(g, "text"));
+            TRY(str(g, ede[i].text));
+            TRY(yajl_gen_map_close(g));
         }
-        json_object_set_new(j, "ede", ea);
+        TRY(yajl_gen_array_close(g));
     }
-    json_object_set_new(j, "attempts", json_integer(ans->nattempts));
-    json_t *log = json_array();
+    TRY(str(g, "attempts"));
+    TRY(yajl_gen_integer(g, ans->nattempts));
+    TRY(str(g, "attempt_log"));
+    TRY(yajl_gen_array_open(g));
     for (unsigned i = 0; i < ans->nattempts; i++) {
         const struct cs_attempt *a = &ans->attempts[i];
-        json_t *o =
-            json_pack("{s:s,s:s,s:b}", "server", cs_addr_format(&a->server, buf, sizeof(buf)),
-                      "outcome", cs_outcome_name(a->outcome), "tcp", a->tcp);
+        TRY(yajl_gen_map_open(g));
+        TRY(str(g, "server"));
+        TRY(str(g, cs_addr_format(&a->server, buf, sizeof(buf))));
+        TRY(str(g, "outcome"));
+        TRY(str(g, cs_outcome_name(a->outcome)));
+        TRY(str(g, "tcp"));
+        TRY(yajl_gen_bool(g, a->tcp));
         if (a->rcode >= 0) {
-            json_object_set_new(o, "rcode",
-                                json_string(cs_rcode_name((unsigned)a->rcode, rbuf, sizeof(rbuf))));
-            json_object_set_new_nocheck(o, "rtt_us", json_integer(a->rtt_us));
+            TRY(str(g, "rcode"));
+            TRY(str(g, cs_rcode_name((unsigned)a->rcode, rbuf, sizeof(rbuf))));
+            TRY(str(g, "rtt_us"));
+            TRY(yajl_gen_integer(g, a->rtt_us));
         }
-        json_array_append_new(log, o);
+        TRY(yajl_gen_map_close(g));
     }
-    json_object_set_new(j, "attempt_log", log);
-    if (ans->pkt)
-        json_object_set_new(j, "rtt_us", json_integer(ans->rtt_us));
-    json_object_set_new(j, "case_echoed", json_boolean(ans->case_echoed));
+    TRY(yajl_gen_array_close(g));
+    if (ans->pkt) {
+        TRY(str(g, "rtt_us"));
+        TRY(yajl_gen_integer(g, ans->rtt_us));
+    }
+    TRY(str(g, "case_echoed"));
+    TRY(yajl_gen_bool(g, ans->case_echoed));
     cs_wire_name_str(ans->sent_qname, ans->sent_qname_len, buf, sizeof(buf));
-    json_object_set_new(j, "sent_qname", json_string(buf));
-    json_object_set_new(j, "tcp", json_boolean(ans->tcp));
-    json_object_set_new(j, "truncated", json_boolean(ans->truncated));
-    return j;
+    TRY(str(g, "sent_qname"));
+    TRY(str(g, buf));
+    TRY(str(g, "tcp"));
+    TRY(yajl_gen_bool(g, ans->tcp));
+    TRY(str(g, "truncated"));
+    TRY(yajl_gen_bool(g, ans->truncated));
+    return yajl_gen_map_close(g);
 }

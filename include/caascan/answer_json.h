@@ -1,23 +1,29 @@
 /*
  * answer_json.h -- one engine answer as a JSON object (the lines `caascan lookup` writes).
  *
- * {"name", "type", "outcome", "rcode", "server", "flags", "answers", "authority", "ede",
- *  "attempts", "attempt_log", "rtt_ms", "case_echoed", "sent_qname", "tcp", "truncated"}
+ * {"name", "type", "outcome", "server", "rcode", "flags", "answers", "authority", "ede",
+ *  "attempts", "attempt_log", "rtt_us", "case_echoed", "sent_qname", "tcp", "truncated"}
  * Records are {"name", "type", "ttl", "data"}; CAA data is {"flags", "tag", "value"}, other types
  * carry their presentation text. Octets outside printable ASCII are written as \DDD.
+ *
+ * The objects are streamed with yajl's generator straight into its buffer: a bulk lookup writes
+ * one per query, and building a document tree for each (jansson) cost more CPU than the query.
  */
 #ifndef CAASCAN_ANSWER_JSON_H
 #define CAASCAN_ANSWER_JSON_H
 
 #include "caascan/engine.h"
 
-#include <jansson.h>
+#include <yajl/yajl_gen.h>
 
-/* Returns a new JSON object for ans (NULL when out of memory). */
-json_t *cs_answer_to_json(const struct cs_answer *ans);
+/* Writes ans as one JSON object into g. Returns the first yajl error, yajl_gen_status_ok. */
+yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g);
 
-/* One resource record as {"name", "type", "ttl", "data"}. */
-json_t *cs_rr_to_json(const ldns_rr *rr);
+/* One resource record as {"name", "type", "ttl", "data"} into g. */
+yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g);
+
+/* Writes a string made JSON-safe: printable ASCII as is, other octets as \DDD. */
+yajl_gen_status cs_json_octets(yajl_gen g, const uint8_t *p, size_t n);
 
 /* A wire-format name in presentation form with a trailing dot, case kept. */
 void cs_wire_name_str(const uint8_t *wire, size_t len, char *buf, size_t size);

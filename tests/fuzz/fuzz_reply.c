@@ -1,10 +1,12 @@
 /*
  * fuzz_reply.c -- arbitrary bytes as the reply to a query: the match check (query.c), then what
  * the engine does with an accepted reply: ldns parsing, RCODE, Extended DNS Errors and the JSON
- * line of `caascan lookup` (answer_json.c).
+ * line of `caascan lookup` (answer_json.c), which must parse back as JSON.
  */
 #include "caascan/answer_json.h"
 #include "caascan/query.h"
+
+#include <jansson.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .sent_qname = q.buf + 12,
             .sent_qname_len = q.qname_len,
         };
-        json_t *j = cs_answer_to_json(&ans);
-        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        free(s);
-        json_decref(j);
+        /* The line must always be JSON that a parser takes back. */
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (cs_answer_json(&ans, g) == yajl_gen_status_ok) {
+            const unsigned char *out;
+            size_t len;
+            yajl_gen_get_buf(g, &out, &len);
+            json_error_t err;
+            json_t *j = json_loadb((const char *)out, len, 0, &err);
+            if (!j)
+                abort();
+            json_decref(j);
+        }
+        yajl_gen_free(g);
         ldns_pkt_free(pkt);
     }
     free(buf);

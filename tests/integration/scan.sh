@@ -68,7 +68,8 @@ expect "issuable of a flaky name" "$(field flaky.test issuable)" unknown
 expect "caa cell" "$(field '*.wild.test' caa)" '0 issue "letsencrypt.org";0 issuewild "other-ca.test"'
 expect "caa owner through an alias" "$(field www.alias-src.test caa_owner)" target.alias-dst.test
 expect "caa owner from a parent" "$(field www.ok-le.test caa_owner)" ok-le.test
-expect "EDE of the bogus zone" "$(field expired.test ede | cut -d: -f1)" "7 Signature Expired"
+# Unbound reports 7 (Signature Expired) or, from some paths, 6 (DNSSEC Bogus).
+expect "EDE of the bogus zone" "$(field expired.test ede | cut -d: -f1 | sed -E 's/^(7 Signature Expired|6 DNSSEC Bogus)$/DNSSEC EDE/')" "DNSSEC EDE"
 expect "sources of a duplicate" "$(field www.ok-le.test sources)" "$TMP/inventory.csv:2;$TMP/inventory.csv:22"
 expect "kept column of a duplicate" "$(field www.ok-le.test customer_id)" "C1;C99"
 expect "invalid detail" "$(field 192.0.2.1 detail)" "not scanned: ip_address ($TMP/inventory.csv:21)"
@@ -115,5 +116,5 @@ set +e
 rc=$?
 set -e
 expect "check exit for a bogus name" "$rc" 1
-grep -q "EDE 7 (Signature Expired)" "$TMP/check.out" && PASSED=$((PASSED + 1)) || fail "check shows the EDE"
+grep -Eq "EDE (7 \(Signature Expired\)|6 \(DNSSEC Bogus\))" "$TMP/check.out" && PASSED=$((PASSED + 1)) || fail "check shows the EDE"
 finish
