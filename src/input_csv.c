@@ -19,6 +19,9 @@
 /* libcsv's parser state between rows (ROW_NOT_BEGUN in libcsv.c; stable since libcsv 3.0). */
 #define LIBCSV_ROW_NOT_BEGUN 0
 
+/* The smallest step of libcsv's field buffer (see feed): its first allocation. */
+#define CSV_BLK_MIN 4096
+
 struct field {
     size_t off, len;
 };
@@ -149,6 +152,12 @@ static cs_err feed(struct cs_input *in)
             return input_fail(in, CS_ETOOLONG, st->row_line,
                               "CSV row longer than %d bytes (an unbalanced quote?)",
                               CS_INPUT_RECORD_MAX);
+        /* libcsv grows its field buffer by the block size (128 bytes by default) each time it
+         * is full: fixed steps make a multi-megabyte field quadratic, and a large fixed block
+         * (1 MiB) is allocated by every input, however small. A block as large as the buffer
+         * doubles it instead: amortized linear, and a small input allocates CSV_BLK_MIN. */
+        size_t bufsize = csv_get_buffer_size(&st->parser);
+        csv_set_blk_size(&st->parser, bufsize > CSV_BLK_MIN ? bufsize : CSV_BLK_MIN);
         size_t used = csv_parse(&st->parser, p, n, on_field, on_row, in);
         if (st->oom)
             return CS_ENOMEM;
@@ -321,9 +330,6 @@ static cs_err csv_start(struct cs_input *in)
     if (csv_init(&st->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
         return input_fail(in, CS_ENOMEM, 0, "%s", cs_strerror(CS_ENOMEM));
     st->parser_ok = true;
-    /* libcsv grows a field by blk_size (128 bytes by default) at a time: linear steps would
-     * make a multi-megabyte field quadratic. */
-    csv_set_blk_size(&st->parser, 1024 * 1024);
     st->row_line = 1;
 
     const struct row *r;

@@ -350,6 +350,61 @@ static void test_long_line(void **state)
     free(s);
 }
 
+static void test_csv_field_sizes(void **state)
+{
+    /* Fields around the sizes where the CSV reader's field buffer grows (4 KiB, then doubling;
+     * a line is fed in pieces of at most 64 KiB): every byte kept, none added. The name field
+     * is quoted and holds a newline, the kept field is not quoted. */
+    static const size_t sizes[] = {1,     4094,  4095,  4096,   4097,   8191,   8192,   8193,
+                                   65535, 65536, 65537, 131071, 131072, 300000, 1048577};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        size_t len = sizes[i];
+        size_t size = 12 + (len + 3) + 1 + len + 1 + 20;
+        char *s = malloc(size);
+        char *p = s;
+        memcpy(p, "domain,note\n", 12);
+        p += 12;
+        *p++ = '"';
+        memset(p, 'a', len);
+        p[len / 2] = '\n';
+        p += len;
+        *p++ = '"';
+        *p++ = ',';
+        memset(p, 'b', len);
+        p += len;
+        memcpy(p, "\nok.example.com,x\n", 18);
+        p += 18;
+
+        FILE *f = fmemopen(s, (size_t)(p - s), "rb");
+        assert_non_null(f);
+        static const char *const keep[] = {"note"};
+        struct cs_input_options opt = {.keep_columns = keep, .n_keep = 1};
+        struct cs_input *in;
+        char msg[256];
+        assert_int_equal(cs_input_open_stream(&in, f, "mem", &opt, msg, sizeof(msg)), CS_OK);
+        const struct cs_input_record *rec;
+        assert_int_equal(cs_input_next(in, &rec), CS_OK);
+        assert_non_null(rec);
+        assert_int_equal(rec->line, 2);
+        assert_int_equal(rec->original_len, len);
+        assert_memory_equal(rec->original, s + 13, len);
+        assert_int_equal(rec->original[len], '\0');
+        size_t klen = strlen(rec->kept[0]);
+        assert_int_equal(klen, len);
+        assert_memory_equal(rec->kept[0], s + 13 + len + 2, len);
+        assert_int_equal(cs_input_next(in, &rec), CS_OK);
+        assert_non_null(rec);
+        assert_string_equal(rec->name.text, "ok.example.com");
+        assert_int_equal(rec->line, 4); /* the quoted newline made row 2 two lines */
+        assert_string_equal(rec->kept[0], "x");
+        assert_int_equal(cs_input_next(in, &rec), CS_OK);
+        assert_null(rec);
+        cs_input_close(in);
+        fclose(f);
+        free(s);
+    }
+}
+
 static void test_empty_and_detection(void **state)
 {
     struct result *r = read_mem("", 0, NULL);
@@ -481,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_csv_errors),         cmocka_unit_test(test_list),
         cmocka_unit_test(test_long_line),          cmocka_unit_test(test_empty_and_detection),
         cmocka_unit_test(test_json_hostile),       cmocka_unit_test(test_crtsh_csv_hostile),
+        cmocka_unit_test(test_csv_field_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
