@@ -93,19 +93,25 @@ static cs_err read_row(struct cs_input *in, struct crtsh_csv_state *st, bool *go
             return end_field(st, start);
         }
         cs_err err = CS_OK;
+        /* Outside quotes a comma ends the field and a line end (LF, CR or CRLF) the row. */
+        if (state != QUOTED && (c == ',' || c == '\n' || c == '\r')) {
+            if (c == ',') {
+                err = end_field(st, start);
+                start = st->len;
+                state = START;
+                if (err != CS_OK)
+                    return err;
+                continue;
+            }
+            if (c == '\r' && input_peekc(in) == '\n')
+                input_getc(in);
+            return end_field(st, start);
+        }
         switch (state) {
         case START:
         case UNQUOTED:
             if (c == '"' && state == START) {
                 state = QUOTED;
-            } else if (c == ',') {
-                err = end_field(st, start);
-                start = st->len;
-                state = START;
-            } else if (c == '\n' || c == '\r') {
-                if (c == '\r' && input_peekc(in) == '\n')
-                    input_getc(in);
-                return end_field(st, start);
             } else {
                 err = put(st, (char)c);
                 state = UNQUOTED;
@@ -125,14 +131,6 @@ static cs_err read_row(struct cs_input *in, struct crtsh_csv_state *st, bool *go
             if (c == '"') {
                 err = put(st, '"');
                 state = QUOTED;
-            } else if (c == ',') {
-                err = end_field(st, start);
-                start = st->len;
-                state = START;
-            } else if (c == '\n' || c == '\r') {
-                if (c == '\r' && input_peekc(in) == '\n')
-                    input_getc(in);
-                return end_field(st, start);
             } else {
                 return input_fail(in, CS_EPARSE, in->line,
                                   "malformed crt.sh CSV: text after a closing quote");
