@@ -138,7 +138,7 @@ static char *owner_text(const ldns_rr *rr)
     return s;
 }
 
-/* Order-independent hash of the CAA rdata of an answer section. */
+/* Order-independent hash of the CAA rdata of a record list (an answer section or a stored set). */
 static uint64_t caa_set_hash(const ldns_rr_list *answers)
 {
     uint64_t sum = 0;
@@ -172,6 +172,18 @@ static ldns_rr_list *caa_records(const ldns_rr_list *an, char **owner)
         ldns_rr_list_push_rr(list, ldns_rr_clone(rr));
     }
     return list;
+}
+
+/* Whether a CAA set with this hash is stored already (the first set or one of the others). The
+ * tries answer in any order, so the stored sets, not the try indices, say what was seen. */
+static bool set_known(const struct cs_ca_level *lv, uint64_t hash)
+{
+    if (caa_set_hash(lv->caa) == hash)
+        return true;
+    for (unsigned i = 0; i < lv->n_other_sets; i++)
+        if (caa_set_hash(lv->other_sets[i]) == hash)
+            return true;
+    return false;
 }
 
 static void level_finish(struct cs_ca_level *lv)
@@ -254,13 +266,9 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         }
         t->result = ncaa ? CS_TRY_DATA : CS_TRY_EMPTY;
         if (ncaa) {
-            t->set_hash = caa_set_hash(an);
-            bool seen = false;
-            for (unsigned i = 0; i < (unsigned)(t - lv->tries); i++)
-                seen |= lv->tries[i].result == CS_TRY_DATA && lv->tries[i].set_hash == t->set_hash;
             if (!lv->caa)
                 lv->caa = caa_records(an, &lv->caa_owner);
-            else if (!seen) {
+            else if (!set_known(lv, caa_set_hash(an))) {
                 ldns_rr_list **v =
                     realloc(lv->other_sets, (lv->n_other_sets + 1) * sizeof(*lv->other_sets));
                 if (v) {
@@ -316,14 +324,8 @@ static void on_try_answer(struct cs_answer *ans, void *arg)
         record_try(cl, lv, t, ans);
     }
     free(ctx);
-    if (--lv->outstanding == 0) {
-        for (unsigned i = 0; i < lv->ntries; i++)
-            for (unsigned k = i + 1; k < lv->ntries; k++)
-                if (lv->tries[i].result == CS_TRY_DATA && lv->tries[k].result == CS_TRY_DATA &&
-                    lv->tries[i].set_hash != lv->tries[k].set_hash)
-                    lv->sets_differ = true;
+    if (--lv->outstanding == 0)
         level_finish(lv);
-    }
 }
 
 cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg)

@@ -290,7 +290,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
             status = CS_ST_CAA_FORBIDS;
         append(d, dsize, &dlen, "%s (CAA at %s%s%s)", cv.reason, out->caa_owner,
                rl->alias ? ", reached through an alias of " : "", rl->alias ? rl->name : "");
-        if (rl->sets_differ) {
+        if (rl->n_other_sets > 0) {
             out->problems |= CS_PB_BIT(CS_PB_INTERMITTENT);
             append(d, dsize, &dlen, "; resolvers returned different CAA sets for %s", rl->name);
         }

@@ -41,7 +41,6 @@ struct cs_ca_try {
     int cd_rcode;       /* its RCODE, -1 without an answer */
     int ede;            /* first EDE code of the answer, -1 when none */
     char ede_text[96];
-    uint64_t set_hash; /* of the CAA set of a DATA try, to see tries that disagree */
 };
 
 struct cs_ca_level {
@@ -51,12 +50,11 @@ struct cs_ca_level {
     unsigned n_data, n_empty, n_nxdomain, n_error, n_timeout, n_dnssec;
     ldns_rr_list *caa; /* the CAA records of the first DATA try (owned), NULL when none */
     char *caa_owner;   /* their owner name, lower case, no trailing dot */
-    /* Other CAA sets that later DATA tries returned (owned, an array of n_other_sets), when
-     * resolvers disagree. */
+    /* Other CAA sets that later DATA tries returned (owned, an array of n_other_sets): more than
+     * zero exactly when resolvers disagreed. */
     ldns_rr_list **other_sets;
     unsigned n_other_sets;
-    bool alias;       /* the name is an alias (CNAME in the answer) */
-    bool sets_differ; /* DATA tries returned different CAA sets */
+    bool alias; /* the name is an alias (CNAME in the answer) */
     /* private */
     unsigned outstanding;
     struct cs_ca_waiter *waiters;

@@ -306,7 +306,6 @@ static void test_worst_of_differing_sets_counts(void **state)
     ldns_rr_list_push_rr(other, rr);
     lv[0]->other_sets = &other;
     lv[0]->n_other_sets = 1;
-    lv[0]->sets_differ = true;
     struct cs_verdict v;
     assert_int_equal(cs_verdict_compute("split.test", false, lv, 2, &le, pool2(), &v), CS_OK);
     assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
