@@ -114,24 +114,24 @@ static bool next_source(struct lookup *L, const char **single_name)
     return true;
 }
 
+/* Writes key and a string value into the open map of g. */
+static void json_pair(yajl_gen g, const char *key, const char *value)
+{
+    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
+}
+
 static void emit_invalid(struct lookup *L, const char *name, const char *why)
 {
     char tbuf[16];
-    const ldns_rr_descriptor *d = ldns_rr_descript(L->spec.qtype);
-    if (!d || !d->_name)
-        snprintf(tbuf, sizeof(tbuf), "TYPE%u", L->spec.qtype);
     yajl_gen g = L->gen;
     yajl_gen_status st = yajl_gen_map_open(g);
     if (st == yajl_gen_status_ok) {
         yajl_gen_string(g, (const unsigned char *)"name", 4);
         cs_json_octets(g, (const uint8_t *)name, strlen(name));
-        yajl_gen_string(g, (const unsigned char *)"type", 4);
-        const char *t = d && d->_name ? d->_name : tbuf;
-        yajl_gen_string(g, (const unsigned char *)t, strlen(t));
-        yajl_gen_string(g, (const unsigned char *)"outcome", 7);
-        yajl_gen_string(g, (const unsigned char *)"invalid_name", 12);
-        yajl_gen_string(g, (const unsigned char *)"error", 5);
-        yajl_gen_string(g, (const unsigned char *)why, strlen(why));
+        json_pair(g, "type", cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)));
+        json_pair(g, "outcome", "invalid_name");
+        json_pair(g, "error", why);
         st = yajl_gen_map_close(g);
     }
     write_json_line(L, st);

@@ -78,8 +78,7 @@ out:
     buf[o] = '\0';
 }
 
-/* The type's mnemonic ("CAA") from ldns's static table, or "TYPEnnn" in buf. */
-static const char *type_name(uint16_t type, char *buf, size_t size)
+const char *cs_rr_type_name(uint16_t type, char *buf, size_t size)
 {
     const ldns_rr_descriptor *d = ldns_rr_descript(type);
     if (d && d->_name)
@@ -168,7 +167,7 @@ yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g)
     TRY(str(g, "name"));
     TRY(str(g, owner));
     TRY(str(g, "type"));
-    TRY(str(g, type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf))));
+    TRY(str(g, cs_rr_type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf))));
     TRY(str(g, "ttl"));
     TRY(yajl_gen_integer(g, ldns_rr_ttl(rr)));
     TRY(str(g, "data"));
@@ -215,7 +214,7 @@ yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
     TRY(str(g, "name"));
     TRY(cs_json_octets(g, (const uint8_t *)ans->name, strlen(ans->name)));
     TRY(str(g, "type"));
-    TRY(str(g, type_name(ans->qtype, rbuf, sizeof(rbuf))));
+    TRY(str(g, cs_rr_type_name(ans->qtype, rbuf, sizeof(rbuf))));
     TRY(str(g, "outcome"));
     TRY(str(g, cs_outcome_name(ans->outcome)));
     TRY(str(g, "server"));

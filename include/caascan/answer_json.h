@@ -25,6 +25,9 @@ yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g);
 /* Writes a string made JSON-safe: printable ASCII as is, other octets as \DDD. */
 yajl_gen_status cs_json_octets(yajl_gen g, const uint8_t *p, size_t n);
 
+/* The type's mnemonic ("CAA") from ldns's static table, or "TYPEnnn" written into buf. */
+const char *cs_rr_type_name(uint16_t type, char *buf, size_t size);
+
 /* A wire-format name in presentation form with a trailing dot, case kept. */
 void cs_wire_name_str(const uint8_t *wire, size_t len, char *buf, size_t size);
 

@@ -28,6 +28,10 @@ L -t CAA -s 127.0.3.1 nope.ok-le.test >"$TMP/a"
 expect "nsd nxdomain" "$(jfield 'j["rcode"]' <"$TMP/a")" NXDOMAIN
 expect "nsd soa in negative" "$(jfield '[r["type"] for r in j["authority"]]' <"$TMP/a")" '["SOA"]'
 
+# A name that is not one still gets its line.
+expect "invalid name line" "$(L -t CAA -s 127.0.3.1 'bad..name' | jfield '[j["name"], j["type"], j["outcome"], j["error"]]')" \
+    '["bad..name", "CAA", "invalid_name", "not a valid domain name"]'
+
 # Canned misbehaviour, each seen as what it is.
 expect "NOTIMP to CAA" "$(L -t CAA -s 127.0.20.1 notimp.test | jfield 'j["rcode"]')" NOTIMP
 expect "NOTIMP server answers SOA" "$(L -t SOA -s 127.0.20.1 notimp.test | jfield 'j["rcode"]')" NOERROR
