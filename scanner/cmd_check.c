@@ -184,16 +184,10 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "caascan: check: %s\n", why);
         return CS_EXIT_USAGE;
     }
-    struct cs_addr *addrs;
-    size_t naddrs;
-    if (!opt_resolvers("check", resolvers, &addrs, &naddrs))
-        return CS_EXIT_USAGE;
     struct cs_resolver_pool pool;
-    if (cs_pool_init(&pool, addrs, naddrs, cfg.min_timeout_ms) != CS_OK) {
-        free(addrs);
-        return CS_EXIT_RUNTIME;
-    }
-    free(addrs);
+    int rc = opt_pool("check", resolvers, cfg.min_timeout_ms, &pool);
+    if (rc != CS_EXIT_OK)
+        return rc;
     struct check ck = {.pool = &pool, .policy = &policy};
     ck.base = event_base_new();
     struct cs_engine *engine = ck.base ? cs_engine_new(ck.base, &cfg, &pool) : NULL;
@@ -210,7 +204,7 @@ int cmd_check(int argc, char **argv)
     for (size_t i = 0; i < pool.n; i++)
         printf(" %s", pool.v[i].label);
     printf("\n\n");
-    int rc = CS_EXIT_OK;
+    rc = CS_EXIT_OK;
     /* One name at a time, so that the explanations come in the order asked. */
     for (int i = optind; i < argc; i++) {
         struct cs_name n;

@@ -339,16 +339,9 @@ int cmd_lookup(int argc, char **argv)
         flags &= ~(unsigned)CS_QF_RD;
         L.spec.server = &L.server;
     } else {
-        struct cs_addr *addrs;
-        size_t n;
-        if (!opt_resolvers("lookup", resolvers, &addrs, &n))
-            return CS_EXIT_USAGE;
-        cs_err err = cs_pool_init(&pool, addrs, n, cfg.min_timeout_ms);
-        free(addrs);
-        if (err != CS_OK) {
-            fprintf(stderr, "caascan: lookup: resolvers: %s\n", cs_strerror(err));
-            return CS_EXIT_RUNTIME;
-        }
+        int rc = opt_pool("lookup", resolvers, cfg.min_timeout_ms, &pool);
+        if (rc != CS_EXIT_OK)
+            return rc;
         poolp = &pool;
     }
 

@@ -1,5 +1,6 @@
 /* options.c -- option values shared by the subcommands (options.h). */
 #include "options.h"
+#include "commands.h"
 
 #include "caascan/ratelimit.h"
 
@@ -60,6 +61,22 @@ bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size
         return false;
     }
     return true;
+}
+
+int opt_pool(const char *cmd, const char *spec, uint32_t initial_rto_ms,
+             struct cs_resolver_pool *pool)
+{
+    struct cs_addr *addrs;
+    size_t n;
+    if (!opt_resolvers(cmd, spec, &addrs, &n))
+        return CS_EXIT_USAGE;
+    cs_err err = cs_pool_init(pool, addrs, n, initial_rto_ms);
+    free(addrs);
+    if (err != CS_OK) {
+        fprintf(stderr, "caascan: %s: resolvers: %s\n", cmd, cs_strerror(err));
+        return CS_EXIT_RUNTIME;
+    }
+    return CS_EXIT_OK;
 }
 
 bool opt_split_list(char *s, const char ***out, size_t *n)

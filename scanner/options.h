@@ -23,6 +23,13 @@ bool opt_qtype(const char *cmd, const char *text, uint16_t *out);
 bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size_t *n);
 
 /*
+ * The resolver pool of a command: the resolvers as opt_resolvers() finds them, each starting with
+ * a timeout of initial_rto_ms. Returns CS_EXIT_OK, or the exit status after printing why.
+ */
+int opt_pool(const char *cmd, const char *spec, uint32_t initial_rto_ms,
+             struct cs_resolver_pool *pool);
+
+/*
  * Splits s in place at commas into a new array of its non-empty fields (*out, to free; the fields
  * point into s). Returns false when out of memory.
  */
