@@ -123,10 +123,10 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
     struct name_ctx *ctx = arg;
     struct scan_state *st = ctx->st;
     const char *fixed[CS_RC_COUNT] = {NULL};
-    char problems[1024];
+    char problems[1024], detail[256];
     fixed[CS_RC_NAME] = res->name;
-    if (res->verdict) {
-        const struct cs_verdict *v = res->verdict;
+    const struct cs_verdict *v = res->verdict;
+    if (v) {
         cs_problems_format(v->problems, problems, sizeof(problems));
         fixed[CS_RC_STATUS] = cs_status_name(v->status);
         fixed[CS_RC_ISSUABLE] = v->issuable;
@@ -137,17 +137,18 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
         fixed[CS_RC_EDE] = v->ede;
         fixed[CS_RC_DETAIL] = v->detail;
         st->sum->status[v->status]++;
-    } else {
-        /* The name could not be checked at all (out of memory): still one row, and honest. */
-        char detail[256];
-        snprintf(detail, sizeof(detail), "not checked: %s", cs_strerror(res->error));
-        fixed[CS_RC_STATUS] = cs_status_name(CS_ST_TIMEOUT);
-        fixed[CS_RC_ISSUABLE] = "unknown";
+    } else if (res->error == CS_EINVAL) {
+        /* The normalizer took it, but a level of it cannot be put in a query. */
+        snprintf(detail, sizeof(detail), "not scanned: a level of the name cannot be queried");
+        fixed[CS_RC_STATUS] = cs_status_name(CS_ST_INVALID);
+        fixed[CS_RC_ISSUABLE] = cs_status_issuable(CS_ST_INVALID);
+        fixed[CS_RC_PROBLEMS] = cs_problem_name(CS_PB_INVALID_NAME);
         fixed[CS_RC_DETAIL] = detail;
-        st->sum->status[CS_ST_TIMEOUT]++;
-        write_row(st, ctx->entry, fixed);
+        st->sum->status[CS_ST_INVALID]++;
+    } else {
+        /* Out of memory: the run fails rather than carry a row that was not checked. */
+        fail(st, res->error, "%s: not checked: %s", res->name, cs_strerror(res->error));
         free(ctx);
-        feed(st);
         return;
     }
     write_row(st, ctx->entry, fixed);
