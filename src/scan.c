@@ -11,6 +11,8 @@ struct cs_scanner {
     size_t pending;
 };
 
+struct level_slot;
+
 struct name_task {
     struct cs_scanner *s;
     cs_scan_done_cb done;
@@ -21,6 +23,7 @@ struct name_task {
     cs_err error; /* a level that could not be asked */
     char *name;
     struct cs_ca_level **levels;
+    struct level_slot *slots; /* one callback argument per level */
 };
 
 struct level_slot {
@@ -91,6 +94,7 @@ static void task_finish(struct name_task *t, cs_err err)
     if (res.verdict)
         cs_verdict_clear(&v);
     free(t->levels);
+    free(t->slots);
     free(t->name);
     free(t);
 }
@@ -100,7 +104,6 @@ static void on_level(struct cs_ca_level *level, void *arg)
     struct level_slot *slot = arg;
     struct name_task *t = slot->task;
     t->levels[slot->index] = level;
-    free(slot);
     if (--t->waiting == 0)
         task_finish(t, t->error);
 }
@@ -120,9 +123,11 @@ cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb
     for (const char *p = base; *p; p++)
         n += *p == '.';
     t->levels = calloc(n, sizeof(*t->levels));
-    if (!t->name || !t->levels) {
+    t->slots = calloc(n, sizeof(*t->slots));
+    if (!t->name || !t->levels || !t->slots) {
         free(t->name);
         free(t->levels);
+        free(t->slots);
         free(t);
         return CS_ENOMEM;
     }
@@ -133,15 +138,10 @@ cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb
     cs_err failed = CS_OK;
     const char *p = base;
     for (size_t i = 0; i < n; i++) {
-        struct level_slot *slot = malloc(sizeof(*slot));
-        cs_err err = CS_ENOMEM;
-        if (slot) {
-            slot->task = t;
-            slot->index = i;
-            err = cs_ca_lookup_level(s->cl, p, on_level, slot);
-        }
+        t->slots[i].task = t;
+        t->slots[i].index = i;
+        cs_err err = cs_ca_lookup_level(s->cl, p, on_level, &t->slots[i]);
         if (err != CS_OK) {
-            free(slot);
             failed = err;
             t->waiting--;
         }

@@ -219,7 +219,7 @@ static void print_progress(struct scan_state *st, bool final)
     struct cs_engine_stats es;
     cs_engine_get_stats(st->engine, &es);
     uint64_t q = es.sent_udp + es.sent_tcp;
-    uint64_t fail = done - st->sum->status[CS_ST_OK];
+    uint64_t not_ok = done - st->sum->status[CS_ST_OK];
     if (st->o->progress == CS_PROGRESS_BAR) {
         int width = 30;
         int filled = st->count ? (int)(width * done / st->count) : width;
@@ -229,11 +229,11 @@ static void print_progress(struct scan_state *st, bool final)
         bar[width] = '\0';
         fprintf(stderr, "\r[%s] %llu/%zu names, %.0f q/s, %llu not OK\033[K%s", bar,
                 (unsigned long long)done, st->count, secs > 0 ? (double)q / secs : 0.0,
-                (unsigned long long)fail, final ? "\n" : "");
+                (unsigned long long)not_ok, final ? "\n" : "");
     } else {
         fprintf(stderr,
                 "caascan: scan: %llu of %zu names done, %llu not OK, %llu queries, %.0f s\n",
-                (unsigned long long)done, st->count, (unsigned long long)fail,
+                (unsigned long long)done, st->count, (unsigned long long)not_ok,
                 (unsigned long long)q, secs);
     }
 }
