@@ -27,6 +27,10 @@ static const char usage_text[] =
     "      --attempts N           lookups of every CAA level (default 3)\n"
     "      --timeout MS           longest wait for one query (default 8000)\n"
     "      --min-timeout MS       shortest wait (default 8000)\n"
+    "      --auth-qps N           query rate per authoritative server address (default 20)\n"
+    "      --auth-tries N         direct queries per question and server address (default 2)\n"
+    "      --auth-timeout MS      longest wait for a direct query (default 3000)\n"
+    "      --no-auth              skip the authoritative checks\n"
     "  -h, --help                 this text\n";
 
 struct check {
@@ -34,7 +38,82 @@ struct check {
     const struct cs_resolver_pool *pool;
     const struct cs_caa_policy *policy;
     unsigned not_ok;
+    unsigned auth_tries;
 };
+
+/* One reply of a server, in a few words: "NOERROR AA, 1 CAA record". */
+static void print_reply(const struct cs_auth_reply *r)
+{
+    char rb[16];
+    if (r->rcode < 0) {
+        printf("%s", r->outcome == CS_OUT_TIMEOUT ? "no answer" : cs_outcome_name(r->outcome));
+        return;
+    }
+    printf("%s", cs_rcode_name((unsigned)r->rcode, rb, sizeof(rb)));
+    if (r->aa)
+        printf(" AA");
+    if (r->outcome == CS_OUT_CASE_MISMATCH)
+        printf(" (case not echoed)");
+    if (r->shape == CS_SHAPE_ANSWER)
+        printf(r->sig ? " with CAA" : " with an alias");
+    else if (r->shape == CS_SHAPE_EMPTY)
+        printf(" empty");
+    else if (r->shape == CS_SHAPE_NODATA || r->shape == CS_SHAPE_NXDOMAIN)
+        printf(r->soa ? " +SOA" : " without SOA");
+    if (r->truncated)
+        printf(" (TC over UDP)");
+}
+
+static void print_auth(const struct check *ck, const struct cs_scan_result *res)
+{
+    const struct cs_auth_result *ar = res->auth;
+    char buf[1024];
+    printf("  authoritative servers (each address asked directly, RD=0, 0x20; %u tries):\n",
+           ck->auth_tries);
+    for (size_t i = 0; i < ar->nlevels; i++) {
+        const struct cs_auth_zone *z = ar->zones[i];
+        if (!z) {
+            printf("    %s: the zone holding it was not found\n", res->levels[i]->name);
+            continue;
+        }
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= ar->zones[j] == z;
+        if (!seen) {
+            printf("    zone %s:%s\n", z->apex, z->nservers ? "" : " no server to ask");
+            if (z->why_unchecked)
+                printf("      %s\n", z->why_unchecked);
+            for (size_t k = 0; k < z->nservers; k++) {
+                const struct cs_auth_server *s = &z->servers[k];
+                cs_problems_format(s->zone_probs, buf, sizeof(buf));
+                printf("      %s (%s)", s->ns ? s->ns : "?", s->ip[0] ? s->ip : "no address");
+                if (s->has_serial)
+                    printf(" serial %u", (unsigned)s->serial);
+                int rtt = cs_auth_server_rtt_ms(s);
+                if (rtt >= 0)
+                    printf(", RTT %d ms", rtt);
+                if (s->has_ns)
+                    printf(", NS %s", s->ns_set);
+                printf(": %s\n", buf[0] ? buf : "ok");
+            }
+        }
+        const struct cs_auth_qname *q = ar->qnames[i];
+        if (!q || !q->replies)
+            continue;
+        printf("    CAA %s:\n", q->name);
+        for (size_t k = 0; k < z->nservers; k++) {
+            const struct cs_auth_server *s = &z->servers[k];
+            if (!s->has_addr)
+                continue;
+            printf("      %-34s", s->ns ? s->ns : "?");
+            for (unsigned t = 0; t < ck->auth_tries; t++) {
+                printf(t ? "; " : " ");
+                print_reply(&q->replies[k * ck->auth_tries + t]);
+            }
+            printf("\n");
+        }
+    }
+}
 
 static void print_try(const struct cs_resolver_pool *pool, const struct cs_ca_try *t)
 {
@@ -106,6 +185,8 @@ static void on_done(const struct cs_scan_result *res, void *arg)
             past = (int)i == v->relevant || v->status == CS_ST_SERVFAIL ||
                    v->status == CS_ST_TIMEOUT || v->status == CS_ST_DNSSEC_BOGUS;
     }
+    if (res->auth)
+        print_auth(ck, res);
     if (v->caa[0])
         printf("  relevant set at %s: %s\n", v->caa_owner, v->caa);
     printf("  CA %s: %s\n", ck->policy->ca_domain, v->detail);
@@ -116,7 +197,18 @@ static void on_done(const struct cs_scan_result *res, void *arg)
 
 int cmd_check(int argc, char **argv)
 {
-    enum { O_CA = 256, O_ACCOUNT, O_METHOD, O_ATTEMPTS, O_TIMEOUT, O_MINTIMEOUT };
+    enum {
+        O_CA = 256,
+        O_ACCOUNT,
+        O_METHOD,
+        O_ATTEMPTS,
+        O_TIMEOUT,
+        O_MINTIMEOUT,
+        O_AQPS,
+        O_ATRIES,
+        O_ATIMEOUT,
+        O_NOAUTH,
+    };
     static const struct option longopts[] = {
         {"resolvers", required_argument, 0, 'r'},
         {"ca", required_argument, 0, O_CA},
@@ -125,6 +217,10 @@ int cmd_check(int argc, char **argv)
         {"attempts", required_argument, 0, O_ATTEMPTS},
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
+        {"auth-qps", required_argument, 0, O_AQPS},
+        {"auth-tries", required_argument, 0, O_ATRIES},
+        {"auth-timeout", required_argument, 0, O_ATIMEOUT},
+        {"no-auth", no_argument, 0, O_NOAUTH},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -133,6 +229,9 @@ int cmd_check(int argc, char **argv)
     cs_engine_config_default(&cfg);
     cfg.timeout_ms = 8000; /* as scan: the resolver's own recursion is waited for */
     cfg.min_timeout_ms = 8000;
+    cfg.auth_qps_mq = 20000;
+    struct cs_auth_config acfg = {.tries = 2, .timeout_ms = 3000};
+    bool no_auth = false;
     const char *resolvers = NULL;
     unsigned tries = 3;
     unsigned long v;
@@ -165,6 +264,20 @@ int cmd_check(int argc, char **argv)
             ok = opt_uint("check", "--min-timeout", optarg, 1, 600000, &v);
             cfg.min_timeout_ms = (uint32_t)v;
             break;
+        case O_AQPS:
+            ok = opt_rate("check", "--auth-qps", optarg, &cfg.auth_qps_mq);
+            break;
+        case O_ATRIES:
+            ok = opt_uint("check", "--auth-tries", optarg, 1, CS_MAX_ATTEMPTS, &v);
+            acfg.tries = (unsigned)v;
+            break;
+        case O_ATIMEOUT:
+            ok = opt_uint("check", "--auth-timeout", optarg, 1, 600000, &v);
+            acfg.timeout_ms = (uint32_t)v;
+            break;
+        case O_NOAUTH:
+            no_auth = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return CS_EXIT_OK;
@@ -188,10 +301,11 @@ int cmd_check(int argc, char **argv)
     int rc = opt_pool("check", resolvers, cfg.min_timeout_ms, &pool);
     if (rc != CS_EXIT_OK)
         return rc;
-    struct check ck = {.pool = &pool, .policy = &policy};
+    struct check ck = {.pool = &pool, .policy = &policy, .auth_tries = acfg.tries};
     ck.base = event_base_new();
     struct cs_engine *engine = ck.base ? cs_engine_new(ck.base, &cfg, &pool) : NULL;
-    struct cs_scanner *scanner = engine ? cs_scanner_new(engine, &pool, tries, &policy) : NULL;
+    struct cs_scanner *scanner =
+        engine ? cs_scanner_new(engine, &pool, tries, &policy, no_auth ? NULL : &acfg) : NULL;
     if (!scanner) {
         fprintf(stderr, "caascan: check: cannot start the engine\n");
         cs_engine_free(engine);

@@ -74,6 +74,7 @@ static void level_free(struct cs_ca_level *lv)
         ldns_rr_list_deep_free(lv->other_sets[i]);
     free(lv->other_sets);
     free(lv->caa_owner);
+    free(lv->soa_owner);
     free(lv->name);
     free(lv);
 }
@@ -124,22 +125,20 @@ static cs_err grow(struct cs_ca_lookup *cl)
     return CS_OK;
 }
 
-/* Owner name of rr, lower case, without the trailing dot (malloc'ed). */
-static char *owner_text(const ldns_rr *rr)
+char *cs_dname_text(const ldns_rdf *dname)
 {
-    char *s = ldns_rdf2str(ldns_rr_owner(rr));
+    char *s = ldns_rdf2str(dname);
     if (!s)
         return NULL;
     size_t l = strlen(s);
-    if (l > 1 && s[l - 1] == '.')
+    if (l > 0 && s[l - 1] == '.')
         s[l - 1] = '\0';
     for (char *p = s; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return s;
 }
 
-/* Order-independent hash of the CAA rdata of a record list (an answer section or a stored set). */
-static uint64_t caa_set_hash(const ldns_rr_list *answers)
+uint64_t cs_caa_set_hash(const ldns_rr_list *answers)
 {
     uint64_t sum = 0;
     for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
@@ -159,8 +158,7 @@ static uint64_t caa_set_hash(const ldns_rr_list *answers)
     return sum;
 }
 
-/* The CAA records of an answer section (a new list); *owner gets the first one's owner. */
-static ldns_rr_list *caa_records(const ldns_rr_list *an, char **owner)
+ldns_rr_list *cs_caa_set_copy(const ldns_rr_list *an, char **owner)
 {
     ldns_rr_list *list = ldns_rr_list_new();
     for (size_t i = 0; list && i < ldns_rr_list_rr_count(an); i++) {
@@ -168,7 +166,7 @@ static ldns_rr_list *caa_records(const ldns_rr_list *an, char **owner)
         if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA)
             continue;
         if (owner && !*owner)
-            *owner = owner_text(rr);
+            *owner = cs_dname_text(ldns_rr_owner(rr));
         ldns_rr_list_push_rr(list, ldns_rr_clone(rr));
     }
     return list;
@@ -178,10 +176,10 @@ static ldns_rr_list *caa_records(const ldns_rr_list *an, char **owner)
  * tries answer in any order, so the stored sets, not the try indices, say what was seen. */
 static bool set_known(const struct cs_ca_level *lv, uint64_t hash)
 {
-    if (caa_set_hash(lv->caa) == hash)
+    if (cs_caa_set_hash(lv->caa) == hash)
         return true;
     for (unsigned i = 0; i < lv->n_other_sets; i++)
-        if (caa_set_hash(lv->other_sets[i]) == hash)
+        if (cs_caa_set_hash(lv->other_sets[i]) == hash)
             return true;
     return false;
 }
@@ -232,6 +230,28 @@ static void send_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, unsigned i
     cl->queries++;
 }
 
+/* Keeps the owner of the SOA record of a negative answer: the apex of the zone holding the level
+ * (an answer that went through an alias names the target's zone instead: callers skip those). */
+static void note_soa_owner(struct cs_ca_level *lv, const ldns_pkt *pkt)
+{
+    if (lv->soa_owner)
+        return;
+    const ldns_rr_list *an = ldns_pkt_answer(pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+        ldns_rr_type ty = ldns_rr_get_type(ldns_rr_list_rr(an, i));
+        if (ty == LDNS_RR_TYPE_CNAME || ty == LDNS_RR_TYPE_DNAME)
+            return;
+    }
+    const ldns_rr_list *ns = ldns_pkt_authority(pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+            lv->soa_owner = cs_dname_text(ldns_rr_owner(rr));
+            return;
+        }
+    }
+}
+
 static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct cs_ca_try *t,
                        struct cs_answer *ans)
 {
@@ -253,6 +273,7 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         t->result = CS_TRY_ERROR; /* a CA's resolver would drop it */
     } else if (ans->rcode == LDNS_RCODE_NXDOMAIN) {
         t->result = CS_TRY_NXDOMAIN;
+        note_soa_owner(lv, ans->pkt);
     } else if (ans->rcode != LDNS_RCODE_NOERROR) {
         t->result = CS_TRY_ERROR;
     } else {
@@ -265,15 +286,17 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
                 lv->alias = true;
         }
         t->result = ncaa ? CS_TRY_DATA : CS_TRY_EMPTY;
+        if (!ncaa && !lv->alias)
+            note_soa_owner(lv, ans->pkt);
         if (ncaa) {
             if (!lv->caa)
-                lv->caa = caa_records(an, &lv->caa_owner);
-            else if (!set_known(lv, caa_set_hash(an))) {
+                lv->caa = cs_caa_set_copy(an, &lv->caa_owner);
+            else if (!set_known(lv, cs_caa_set_hash(an))) {
                 ldns_rr_list **v =
                     realloc(lv->other_sets, (lv->n_other_sets + 1) * sizeof(*lv->other_sets));
                 if (v) {
                     lv->other_sets = v;
-                    v[lv->n_other_sets++] = caa_records(an, NULL);
+                    v[lv->n_other_sets++] = cs_caa_set_copy(an, NULL);
                 }
             }
         }

@@ -19,6 +19,7 @@ static const char *const problem_names[CS_PB_COUNT] = {
     "CASE_SENSITIVE_ANSWER", "AUTH_INCONSISTENT_CAA", "SOA_SERIAL_MISMATCH",
     "NS_SET_MISMATCH",       "EDNS_BROKEN",           "TCP_BROKEN",
     "INTERMITTENT",          "TLD_NXDOMAIN",          "INVALID_NAME",
+    "NS_NO_ADDRESS",         "AUTH_MALFORMED",
 };
 
 const char *cs_status_name(cs_status st)

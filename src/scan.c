@@ -6,6 +6,7 @@
 
 struct cs_scanner {
     struct cs_ca_lookup *cl;
+    struct cs_auth *auth;
     const struct cs_resolver_pool *pool;
     const struct cs_caa_policy *policy;
     size_t pending;
@@ -21,6 +22,7 @@ struct name_task {
     size_t nlevels;
     size_t waiting;
     cs_err error; /* a level that could not be asked */
+    struct cs_verdict v;
     char *name;
     struct cs_ca_level **levels;
     struct level_slot *slots; /* one callback argument per level */
@@ -32,13 +34,17 @@ struct level_slot {
 };
 
 struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_pool *pool,
-                                  unsigned tries, const struct cs_caa_policy *policy)
+                                  unsigned tries, const struct cs_caa_policy *policy,
+                                  const struct cs_auth_config *auth)
 {
     struct cs_scanner *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->cl = cs_ca_lookup_new(engine, pool ? pool->n : 1, tries);
-    if (!s->cl) {
+    if (auth)
+        s->auth = cs_auth_new(engine, auth);
+    if (!s->cl || (auth && !s->auth)) {
+        cs_ca_lookup_free(s->cl);
         free(s);
         return NULL;
     }
@@ -51,8 +57,14 @@ void cs_scanner_free(struct cs_scanner *s)
 {
     if (!s)
         return;
+    cs_auth_free(s->auth);
     cs_ca_lookup_free(s->cl);
     free(s);
+}
+
+const struct cs_auth *cs_scanner_auth(const struct cs_scanner *s)
+{
+    return s->auth;
 }
 
 size_t cs_scanner_pending(const struct cs_scanner *s)
@@ -62,7 +74,7 @@ size_t cs_scanner_pending(const struct cs_scanner *s)
 
 uint64_t cs_scanner_queries(const struct cs_scanner *s)
 {
-    return cs_ca_lookup_queries(s->cl);
+    return cs_ca_lookup_queries(s->cl) + (s->auth ? cs_auth_queries(s->auth) : 0);
 }
 
 size_t cs_scanner_levels(const struct cs_scanner *s)
@@ -70,33 +82,69 @@ size_t cs_scanner_levels(const struct cs_scanner *s)
     return cs_ca_lookup_levels(s->cl);
 }
 
-static void task_finish(struct name_task *t, cs_err err)
+static void task_free(struct name_task *t)
 {
-    struct cs_scanner *s = t->s;
-    struct cs_verdict v;
-    struct cs_scan_result res = {
-        .name = t->name,
-        .wildcard = t->wildcard,
-        .levels = t->levels,
-        .nlevels = t->nlevels,
-        .error = err,
-    };
-    if (err != CS_OK) {
-        res.nlevels = 0;
-    } else {
-        res.error =
-            cs_verdict_compute(t->name, t->wildcard, t->levels, t->nlevels, s->policy, s->pool, &v);
-        if (res.error == CS_OK)
-            res.verdict = &v;
-    }
-    s->pending--;
-    t->done(&res, t->arg);
-    if (res.verdict)
-        cs_verdict_clear(&v);
     free(t->levels);
     free(t->slots);
     free(t->name);
     free(t);
+}
+
+/* Hands the result over; auth is NULL when the authoritative checks are off or failed. */
+static void task_report(struct name_task *t, const struct cs_verdict *v,
+                        const struct cs_auth_result *auth, cs_err err)
+{
+    struct cs_scanner *s = t->s;
+    struct cs_auth_zone *z = auth && auth->nlevels > 0 ? auth->zones[0] : NULL;
+    struct cs_scan_result res = {
+        .name = t->name,
+        .wildcard = t->wildcard,
+        .levels = t->levels,
+        .nlevels = err == CS_OK ? t->nlevels : 0,
+        .verdict = err == CS_OK ? v : NULL,
+        .auth = err == CS_OK ? auth : NULL,
+        .zone = z ? z->apex : "",
+        .nameservers = z && z->nameservers ? z->nameservers : "",
+        .error = err,
+    };
+    s->pending--;
+    t->done(&res, t->arg);
+    if (v)
+        cs_verdict_clear(&t->v);
+    task_free(t);
+}
+
+static void on_auth_done(const struct cs_auth_result *ar, void *arg)
+{
+    struct name_task *t = arg;
+    cs_err err = cs_verdict_add_auth(&t->v, t->wildcard, t->levels, t->nlevels, ar, t->s->policy);
+    task_report(t, &t->v, ar, err);
+}
+
+static void task_finish(struct name_task *t, cs_err err)
+{
+    struct cs_scanner *s = t->s;
+    if (err != CS_OK) {
+        task_report(t, NULL, NULL, err);
+        return;
+    }
+    err =
+        cs_verdict_compute(t->name, t->wildcard, t->levels, t->nlevels, s->policy, s->pool, &t->v);
+    if (err != CS_OK) {
+        cs_verdict_clear(&t->v);
+        task_report(t, NULL, NULL, err);
+        return;
+    }
+    if (!s->auth) {
+        task_report(t, &t->v, NULL, CS_OK);
+        return;
+    }
+    size_t n = cs_verdict_levels_checked(&t->v, t->nlevels);
+    err = cs_auth_check(s->auth, t->levels, n, on_auth_done, t);
+    if (err != CS_OK) {
+        cs_verdict_clear(&t->v);
+        task_report(t, NULL, NULL, err);
+    }
 }
 
 static void on_level(struct cs_ca_level *level, void *arg)

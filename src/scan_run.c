@@ -136,6 +136,8 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
         fixed[CS_RC_RESOLVER_RCODE] = v->resolver_rcode;
         fixed[CS_RC_EDE] = v->ede;
         fixed[CS_RC_DETAIL] = v->detail;
+        fixed[CS_RC_ZONE] = res->zone;
+        fixed[CS_RC_NAMESERVERS] = res->nameservers;
         st->sum->status[v->status]++;
     } else if (res->error == CS_EINVAL) {
         /* The normalizer took it, but a level of it cannot be put in a query. */
@@ -253,6 +255,42 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(st->base);
 }
 
+struct servers_ctx {
+    cs_shard_writer *w;
+    struct cs_scan_summary *sum;
+    cs_err err;
+};
+
+/* The per-server table: one row per address of each nameserver of each zone checked. */
+static void write_zone_servers(const struct cs_auth_zone *z, void *arg)
+{
+    struct servers_ctx *sc = arg;
+    if (sc->err != CS_OK || !z->done)
+        return;
+    sc->sum->zones++;
+    char findings[1024], serial[16], rtt[16], queries[24];
+    for (size_t i = 0; i < z->nservers && sc->err == CS_OK; i++) {
+        const struct cs_auth_server *s = &z->servers[i];
+        const char *fields[CS_SC_COUNT];
+        cs_problems_format(s->findings, findings, sizeof(findings));
+        snprintf(serial, sizeof(serial), "%u", (unsigned)s->serial);
+        int ms = cs_auth_server_rtt_ms(s);
+        snprintf(rtt, sizeof(rtt), "%d", ms);
+        snprintf(queries, sizeof(queries), "%llu", (unsigned long long)s->queries);
+        fields[CS_SC_ZONE] = z->apex;
+        fields[CS_SC_NAMESERVER] = s->ns ? s->ns : "";
+        fields[CS_SC_ADDRESS] = s->ip;
+        fields[CS_SC_FINDINGS] = findings;
+        fields[CS_SC_SERIAL] = s->has_serial ? serial : "";
+        fields[CS_SC_RTT_MS] = ms >= 0 ? rtt : "";
+        fields[CS_SC_QUERIES] = queries;
+        fields[CS_SC_DETAIL] = s->detail.data ? s->detail.data : "";
+        sc->err = cs_shard_writer_add(sc->w, fields);
+        if (sc->err == CS_OK)
+            sc->sum->servers++;
+    }
+}
+
 static cs_err fill_manifest(struct scan_state *st, cs_manifest *m, time_t started)
 {
     const struct cs_scan_run_options *o = st->o;
@@ -330,7 +368,9 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     }
     st.base = event_base_new();
     st.engine = st.base ? cs_engine_new(st.base, &o->engine, &st.pool) : NULL;
-    st.scanner = st.engine ? cs_scanner_new(st.engine, &st.pool, o->tries, &o->policy) : NULL;
+    st.scanner = st.engine ? cs_scanner_new(st.engine, &st.pool, o->tries, &o->policy,
+                                            o->no_auth ? NULL : &o->auth)
+                           : NULL;
     if (!st.scanner) {
         rc = CS_ENOMEM;
         snprintf(err, errlen, "cannot start the engine");
@@ -384,6 +424,16 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
         snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)",
                  cs_shard_writer_error(st.results), o->run_dir);
         goto out;
+    }
+    if (cs_scanner_auth(st.scanner)) {
+        struct servers_ctx sc = {.w = servers, .sum = sum};
+        cs_auth_foreach_zone(cs_scanner_auth(st.scanner), write_zone_servers, &sc);
+        if (sc.err != CS_OK) {
+            rc = sc.err;
+            snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)",
+                     cs_shard_writer_error(servers), o->run_dir);
+            goto out;
+        }
     }
     if ((rc = cs_shard_writer_finish(servers)) != CS_OK) {
         snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)",

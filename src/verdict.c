@@ -1,5 +1,6 @@
 /* verdict.c -- a name's status from its climb and its relevant CAA set (verdict.h). */
 #include "caascan/verdict.h"
+#include "caascan/auth.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -345,4 +346,101 @@ void cs_verdict_clear(struct cs_verdict *v)
 {
     free(v->caa);
     v->caa = NULL;
+}
+
+size_t cs_verdict_levels_checked(const struct cs_verdict *v, size_t nlevels)
+{
+    if (v->relevant >= 0)
+        return (size_t)v->relevant + 1;
+    if (v->status == CS_ST_DNSSEC_BOGUS || v->status == CS_ST_SERVFAIL ||
+        v->status == CS_ST_TIMEOUT)
+        return (size_t)v->deciding + 1;
+    return nlevels;
+}
+
+/* Problems the authoritative checks can find: any of them makes a passing name AT_RISK. */
+static const cs_problems auth_codes =
+    CS_PB_BIT(CS_PB_AUTH_NOTIMP) | CS_PB_BIT(CS_PB_AUTH_REFUSED) | CS_PB_BIT(CS_PB_AUTH_SERVFAIL) |
+    CS_PB_BIT(CS_PB_AUTH_FORMERR) | CS_PB_BIT(CS_PB_AUTH_TIMEOUT) |
+    CS_PB_BIT(CS_PB_AUTH_NOT_AUTHORITATIVE) | CS_PB_BIT(CS_PB_MISSING_SOA_NEGATIVE) |
+    CS_PB_BIT(CS_PB_EMPTY_NOERROR) | CS_PB_BIT(CS_PB_CASE_NOT_PRESERVED) |
+    CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER) | CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA) |
+    CS_PB_BIT(CS_PB_SOA_SERIAL_MISMATCH) | CS_PB_BIT(CS_PB_NS_SET_MISMATCH) |
+    CS_PB_BIT(CS_PB_EDNS_BROKEN) | CS_PB_BIT(CS_PB_TCP_BROKEN) | CS_PB_BIT(CS_PB_INTERMITTENT) |
+    CS_PB_BIT(CS_PB_NS_NO_ADDRESS) | CS_PB_BIT(CS_PB_AUTH_MALFORMED);
+
+cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_level *const *levels,
+                           size_t nlevels, const struct cs_auth_result *ar,
+                           const struct cs_caa_policy *pol)
+{
+    size_t n = ar->nlevels < nlevels ? ar->nlevels : nlevels;
+    cs_problems found = 0;
+    size_t dlen = strlen(v->detail);
+    char *d = v->detail;
+    size_t dsize = sizeof(v->detail);
+
+    /* The worst server's data: a set some server returns, up to the relevant level. */
+    if (v->status > CS_ST_CAA_FORBIDS) {
+        for (size_t i = 0; i < n; i++) {
+            const struct cs_auth_qname *q = ar->qnames[i];
+            if (!q || !q->done)
+                continue;
+            for (unsigned k = 0; k < q->nsets; k++) {
+                struct cs_caa_verdict cv;
+                cs_err err = evaluate_set(q->sets[k], wildcard, pol, &cv);
+                if (err != CS_OK)
+                    return err;
+                if (cv.authorized)
+                    continue;
+                const struct cs_auth_server *s = &q->zone->servers[q->set_server[k]];
+                char *old = v->caa;
+                v->caa = NULL;
+                if (format_set(q->sets[k], v) != CS_OK) {
+                    v->caa = old;
+                    return CS_ENOMEM;
+                }
+                free(old);
+                v->status = CS_ST_CAA_FORBIDS;
+                v->problems |= cv.problems;
+                v->relevant = (int)i;
+                v->deciding = (int)i;
+                snprintf(v->caa_owner, sizeof(v->caa_owner), "%s", levels[i]->name);
+                char prev[sizeof(v->detail)];
+                snprintf(prev, sizeof(prev), "%s", v->detail);
+                dlen = 0;
+                d[0] = '\0';
+                append(d, dsize, &dlen, "%s (CAA at %s from %s (%s)); resolvers saw: %s", cv.reason,
+                       levels[i]->name, s->ns, s->ip, prev);
+                goto judged;
+            }
+        }
+    }
+judged:
+    for (size_t i = 0; i < n; i++) {
+        const struct cs_auth_zone *z = ar->zones[i];
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= ar->zones[j] == z;
+        if (z && !seen && z->done) {
+            found |= z->problems;
+            if (z->detail.len)
+                append(d, dsize, &dlen, "; %s", z->detail.data);
+        }
+        const struct cs_auth_qname *q = ar->qnames[i];
+        if (q && q->done) {
+            found |= q->problems;
+            /* A server's clause is told once: skip what its zone's sentence says already. */
+            for (size_t k = 0; q->server_detail && k < q->zone->nservers; k++)
+                if (q->server_detail[k] &&
+                    (q->server_probs[k] & ~q->zone->servers[k].zone_described) != 0)
+                    append(d, dsize, &dlen, "; %s", q->server_detail[k]);
+            if (q->detail.len)
+                append(d, dsize, &dlen, "; %s", q->detail.data);
+        }
+    }
+    v->problems |= found;
+    if (v->status == CS_ST_OK && (found & auth_codes))
+        v->status = CS_ST_AT_RISK;
+    v->issuable = cs_status_issuable(v->status);
+    return CS_OK;
 }

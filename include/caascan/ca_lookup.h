@@ -55,6 +55,9 @@ struct cs_ca_level {
     ldns_rr_list **other_sets;
     unsigned n_other_sets;
     bool alias; /* the name is an alias (CNAME in the answer) */
+    /* Owner of the SOA record of the first negative answer without an alias (the apex of the
+     * zone holding the name, lower case, no trailing dot; "" for the root), NULL when none. */
+    char *soa_owner;
     /* private */
     unsigned outstanding;
     struct cs_ca_waiter *waiters;
@@ -88,6 +91,14 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
 uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl);
 /* Levels in the table. */
 size_t cs_ca_lookup_levels(const struct cs_ca_lookup *cl);
+
+/* Order-independent hash of the CAA records of a record list (0 when it has none). */
+uint64_t cs_caa_set_hash(const ldns_rr_list *rrs);
+/* The CAA records of rrs as a new list; *owner (when owner is not NULL and *owner is NULL) gets
+ * the first one's owner name, lower case without the trailing dot. NULL when out of memory. */
+ldns_rr_list *cs_caa_set_copy(const ldns_rr_list *rrs, char **owner);
+/* A domain name as text, lower case, without the trailing dot ("" for the root); malloc'ed. */
+char *cs_dname_text(const ldns_rdf *dname);
 
 /* "DATA", "EMPTY", "NXDOMAIN", "ERROR", "TIMEOUT". */
 const char *cs_try_result_name(cs_try_result r);

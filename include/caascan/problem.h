@@ -52,6 +52,9 @@ typedef enum cs_problem {
     CS_PB_INTERMITTENT,
     CS_PB_TLD_NXDOMAIN,
     CS_PB_INVALID_NAME,
+    /* Codes caascan adds to SPEC.md's set. */
+    CS_PB_NS_NO_ADDRESS,  /* a nameserver name of the zone has no address (lame delegation) */
+    CS_PB_AUTH_MALFORMED, /* an authoritative server sent a reply that does not parse */
     CS_PB_COUNT
 } cs_problem;
 

@@ -11,6 +11,7 @@
 #ifndef CAASCAN_SCAN_H
 #define CAASCAN_SCAN_H
 
+#include "caascan/auth.h"
 #include "caascan/ca_lookup.h"
 #include "caascan/caa.h"
 #include "caascan/engine.h"
@@ -26,6 +27,9 @@ struct cs_scan_result {
     struct cs_ca_level *const *levels; /* levels[0] is the name, the last the TLD */
     size_t nlevels;
     const struct cs_verdict *verdict;
+    const struct cs_auth_result *auth; /* the authoritative checks, NULL when off */
+    const char *zone;                  /* apex of the zone holding the name, "" when unknown */
+    const char *nameservers;           /* that zone's servers, "ns/ip;...", "" when unknown */
     cs_err error; /* CS_OK, or why the name could not be checked (verdict then NULL) */
 };
 
@@ -35,10 +39,12 @@ struct cs_scanner;
 
 /*
  * Creates a scanner on engine (whose pool is pool), trying every level `tries` times, judging for
- * policy (copied by reference: it must outlive the scanner). NULL when out of memory.
+ * policy (copied by reference: it must outlive the scanner). With auth (NULL: no authoritative
+ * checks), every name's zones are checked after its climb. NULL when out of memory.
  */
 struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_pool *pool,
-                                  unsigned tries, const struct cs_caa_policy *policy);
+                                  unsigned tries, const struct cs_caa_policy *policy,
+                                  const struct cs_auth_config *auth);
 /* Frees the scanner. Call it only when cs_scanner_pending() is 0. */
 void cs_scanner_free(struct cs_scanner *s);
 
@@ -54,6 +60,8 @@ cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb
 size_t cs_scanner_pending(const struct cs_scanner *s);
 /* CA-side queries sent so far, and levels looked up. */
 uint64_t cs_scanner_queries(const struct cs_scanner *s);
+/* The authoritative checks' state (zones and servers), NULL when they are off. */
+const struct cs_auth *cs_scanner_auth(const struct cs_scanner *s);
 size_t cs_scanner_levels(const struct cs_scanner *s);
 
 #endif

@@ -11,6 +11,7 @@
 #define CAASCAN_SCAN_RUN_H
 
 #include "caascan/addr.h"
+#include "caascan/auth.h"
 #include "caascan/caa.h"
 #include "caascan/engine.h"
 #include "caascan/inventory.h"
@@ -32,6 +33,8 @@ struct cs_scan_run_options {
     bool overwrite; /* replace a complete run in run_dir */
     struct cs_caa_policy policy;
     unsigned tries; /* CA-side lookups per level (--attempts) */
+    bool no_auth;   /* skip the authoritative checks (--no-auth) */
+    struct cs_auth_config auth;
     struct cs_engine_config engine;
     const struct cs_addr *resolvers;
     size_t nresolvers;
@@ -45,6 +48,8 @@ struct cs_scan_summary {
     uint64_t status[CS_ST_COUNT];
     uint64_t queries;
     uint64_t levels;
+    uint64_t zones;                /* zones whose servers were checked */
+    uint64_t servers;              /* rows of the per-server table */
     struct cs_engine_stats engine; /* the engine's counters at the end */
     double seconds;
     bool interrupted;

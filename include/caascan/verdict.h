@@ -45,6 +45,21 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
                           size_t nlevels, const struct cs_caa_policy *pol,
                           const struct cs_resolver_pool *pool, struct cs_verdict *out);
 
+/*
+ * Adds the authoritative checks of the climb (auth.h) to a computed verdict: their findings join
+ * the problems and the detail; a CAA set some server returns at a level up to the relevant one
+ * that does not authorize the CA makes the name CAA_FORBIDS (the worst server's data counts);
+ * a name that passes with misbehaving servers is AT_RISK.
+ */
+struct cs_auth_result;
+cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_level *const *levels,
+                           size_t nlevels, const struct cs_auth_result *ar,
+                           const struct cs_caa_policy *pol);
+
+/* The levels (from levels[0]) whose zones matter to a verdict: up to the relevant level, or the
+ * failing one, or every level when no CAA set was found. */
+size_t cs_verdict_levels_checked(const struct cs_verdict *v, size_t nlevels);
+
 /* Frees what cs_verdict_compute allocated. */
 void cs_verdict_clear(struct cs_verdict *v);
 

@@ -1,0 +1,1108 @@
+/*
+ * auth.c -- the authoritative checks (auth.h): finding zones, their servers and addresses, and
+ * asking every address directly. The judging of the replies is in auth_judge.c.
+ *
+ * Run-wide tables, each keyed by a lower-case name and each entry made once per run:
+ *   apexes  level name -> the apex of the zone holding it (discovery)
+ *   zones   apex -> struct cs_auth_zone (NS set, servers, zone probes)
+ *   hosts   nameserver name -> its addresses
+ *   qnames  name -> struct cs_auth_qname (CAA at every server of its zone)
+ * Every entry that is still being worked on keeps a list of waiters, called once it is done.
+ */
+#include "auth_impl.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tables ---------------------------------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void *tab_find(const struct auth_tab *t, const char *key)
+{
+    if (!t->size)
+        return NULL;
+    for (struct auth_tab_ent *e = t->b[name_hash(key) & (t->size - 1)]; e; e = e->next)
+        if (strcmp(e->key, key) == 0)
+            return e->val;
+    return NULL;
+}
+
+/* Adds val under key (which must live as long as val). */
+static cs_err tab_add(struct auth_tab *t, const char *key, void *val)
+{
+    if (t->count + 1 > t->size / 2) {
+        size_t nsize = t->size ? t->size * 2 : 256;
+        struct auth_tab_ent **nb = calloc(nsize, sizeof(*nb));
+        if (!nb)
+            return CS_ENOMEM;
+        for (size_t i = 0; i < t->size; i++) {
+            struct auth_tab_ent *e = t->b[i], *next;
+            for (; e; e = next) {
+                next = e->next;
+                size_t k = name_hash(e->key) & (nsize - 1);
+                e->next = nb[k];
+                nb[k] = e;
+            }
+        }
+        free(t->b);
+        t->b = nb;
+        t->size = nsize;
+    }
+    struct auth_tab_ent *e = malloc(sizeof(*e));
+    if (!e)
+        return CS_ENOMEM;
+    e->key = key;
+    e->val = val;
+    size_t k = name_hash(key) & (t->size - 1);
+    e->next = t->b[k];
+    t->b[k] = e;
+    t->count++;
+    return CS_OK;
+}
+
+static void tab_free(struct auth_tab *t, void (*fn)(void *))
+{
+    for (size_t i = 0; i < t->size; i++) {
+        struct auth_tab_ent *e = t->b[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            if (fn)
+                fn(e->val);
+            free(e);
+        }
+    }
+    free(t->b);
+    memset(t, 0, sizeof(*t));
+}
+
+/* ---- waiters --------------------------------------------------------------------------- */
+
+static cs_err wait_on(struct auth_waiter **list, void (*cb)(void *), void *arg)
+{
+    struct auth_waiter *w = malloc(sizeof(*w));
+    if (!w)
+        return CS_ENOMEM;
+    w->cb = cb;
+    w->arg = arg;
+    w->next = *list;
+    *list = w;
+    return CS_OK;
+}
+
+static void wake(struct auth_waiter **list)
+{
+    struct auth_waiter *w = *list;
+    *list = NULL;
+    while (w) {
+        struct auth_waiter *next = w->next;
+        w->cb(w->arg);
+        free(w);
+        w = next;
+    }
+}
+
+static void waiters_free(struct auth_waiter *w)
+{
+    while (w) {
+        struct auth_waiter *next = w->next;
+        free(w);
+        w = next;
+    }
+}
+
+/* ---- names ----------------------------------------------------------------------------- */
+
+/* The parent of a name ("a.b.c" -> "b.c"), NULL for a single label. */
+static const char *parent_of(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    return dot ? dot + 1 : NULL;
+}
+
+bool cs_auth_name_in(const char *name, const char *apex)
+{
+    size_t n = strlen(name), z = strlen(apex);
+    if (z == 0)
+        return true;
+    if (n < z || strcmp(name + n - z, apex) != 0)
+        return false;
+    return n == z || name[n - z - 1] == '.';
+}
+
+static bool rr_owner_is(const ldns_rr *rr, const char *name)
+{
+    char *o = cs_dname_text(ldns_rr_owner(rr));
+    bool same = o && strcmp(o, name) == 0;
+    free(o);
+    return same;
+}
+
+/* ---- sending --------------------------------------------------------------------------- */
+
+struct send_ctx {
+    struct cs_auth *a;
+    void (*fn)(struct cs_answer *ans, void *arg);
+    void *arg;
+};
+
+static void on_sent_answer(struct cs_answer *ans, void *arg)
+{
+    struct send_ctx ctx = *(struct send_ctx *)arg;
+    free(arg);
+    ctx.fn(ans, ctx.arg);
+}
+
+/*
+ * Sends one query: to server (RD=0) or, when server is NULL, through the resolvers (RD=1, CD=1).
+ * fn runs once with the answer; when the query cannot even be sent, fn runs at once with a
+ * synthesized network error so that callers have one path.
+ */
+static void send_query(struct cs_auth *a, const struct cs_addr *server, const char *name,
+                       uint16_t qtype, unsigned flags, void (*fn)(struct cs_answer *, void *),
+                       void *arg)
+{
+    struct send_ctx *ctx = malloc(sizeof(*ctx));
+    struct cs_query_spec spec = {
+        .name = name,
+        .qtype = qtype,
+        .flags = server ? flags : (CS_QF_RD | CS_QF_DO | CS_QF_CD | flags),
+        .server = server,
+        .attempts = server ? 1 : 0,
+        .timeout_ms = server ? a->timeout_ms : 0,
+        .min_timeout_ms = server ? a->min_timeout_ms : 0,
+        .cb = on_sent_answer,
+        .arg = ctx,
+    };
+    cs_err err = CS_ENOMEM;
+    if (ctx) {
+        ctx->a = a;
+        ctx->fn = fn;
+        ctx->arg = arg;
+        err = cs_engine_submit(a->engine, &spec);
+    }
+    if (err != CS_OK) {
+        free(ctx);
+        struct cs_answer none = {.name = name,
+                                 .qtype = qtype,
+                                 .outcome = CS_OUT_NETERR,
+                                 .server = server,
+                                 .resolver = -1};
+        fn(&none, arg);
+        return;
+    }
+    if (server)
+        a->queries++;
+    else
+        a->lookups++;
+}
+
+/* ---- hosts: a nameserver name's addresses ---------------------------------------------- */
+
+static void host_finish(struct auth_host *h)
+{
+    if (h->naddrs == 0 && h->nglue > 0) {
+        /* The name does not resolve, but the parent gave glue: use it (and say so). */
+        h->addrs = h->glue;
+        h->naddrs = h->nglue;
+        h->glue = NULL;
+        h->nglue = 0;
+        h->from_glue = true;
+    }
+    h->done = true;
+    wake(&h->waiters);
+}
+
+static void on_host_answer(struct cs_answer *ans, void *arg)
+{
+    struct auth_host *h = arg;
+    if (ans->pkt && ans->outcome == CS_OUT_ANSWER) {
+        const ldns_rr_list *an = ldns_pkt_answer(ans->pkt);
+        for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(an, i);
+            ldns_rr_type ty = ldns_rr_get_type(rr);
+            if ((ty != LDNS_RR_TYPE_A && ty != LDNS_RR_TYPE_AAAA) || ldns_rr_rd_count(rr) != 1)
+                continue;
+            struct cs_addr ad;
+            if (cs_auth_addr_from_rdf(ldns_rr_rdf(rr, 0), &ad) != CS_OK)
+                continue;
+            struct cs_addr *v = realloc(h->addrs, (h->naddrs + 1) * sizeof(*v));
+            if (!v)
+                continue;
+            h->addrs = v;
+            h->addrs[h->naddrs++] = ad;
+        }
+        if (ans->rcode == LDNS_RCODE_NXDOMAIN)
+            h->nxdomain = true;
+    } else {
+        h->failed = true;
+        if (ans->pkt)
+            cs_rcode_name(ans->rcode, h->why, sizeof(h->why));
+        else
+            snprintf(h->why, sizeof(h->why), "%s", cs_outcome_name(ans->outcome));
+    }
+    if (--h->outstanding == 0)
+        host_finish(h);
+}
+
+static struct auth_host *host_get(struct cs_auth *a, const char *name)
+{
+    struct auth_host *h = tab_find(&a->hosts, name);
+    if (h)
+        return h;
+    h = calloc(1, sizeof(*h));
+    if (!h || !(h->name = strdup(name)) || tab_add(&a->hosts, h->name, h) != CS_OK) {
+        if (h)
+            free(h->name);
+        free(h);
+        return NULL;
+    }
+    h->outstanding = 3; /* A, AAAA, and the hold while sending */
+    send_query(a, NULL, name, LDNS_RR_TYPE_A, 0, on_host_answer, h);
+    send_query(a, NULL, name, LDNS_RR_TYPE_AAAA, 0, on_host_answer, h);
+    if (--h->outstanding == 0)
+        host_finish(h);
+    return h;
+}
+
+static void host_free(void *p)
+{
+    struct auth_host *h = p;
+    waiters_free(h->waiters);
+    free(h->addrs);
+    free(h->glue);
+    free(h->name);
+    free(h);
+}
+
+/* ---- apexes: which zone holds a name --------------------------------------------------- */
+
+static void apex_set(struct auth_apex *ap, const char *apex)
+{
+    ap->done = true;
+    if (apex && !(ap->apex = strdup(apex)))
+        ap->apex = NULL;
+    wake(&ap->waiters);
+}
+
+static void apex_ask_parent(struct auth_apex *ap);
+
+static void on_apex_via_parent_apex(void *arg)
+{
+    struct auth_apex *ap = arg;
+    struct auth_apex *pa = ap->parent;
+    if (!pa->apex) {
+        apex_set(ap, NULL);
+        return;
+    }
+    /* An alias: the name is in the zone that holds its parent, unless that is the root. */
+    apex_set(ap, pa->apex[0] ? pa->apex : NULL);
+}
+
+static void on_apex_soa(struct cs_answer *ans, void *arg)
+{
+    struct auth_apex *ap = arg;
+    struct cs_auth *a = ap->a;
+    if (ans->pkt && ans->outcome == CS_OUT_ANSWER &&
+        (ans->rcode == LDNS_RCODE_NOERROR || ans->rcode == LDNS_RCODE_NXDOMAIN)) {
+        const ldns_rr_list *an = ldns_pkt_answer(ans->pkt);
+        bool alias = false;
+        for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(an, i);
+            ldns_rr_type ty = ldns_rr_get_type(rr);
+            if (ty == LDNS_RR_TYPE_CNAME || ty == LDNS_RR_TYPE_DNAME)
+                alias = true;
+            else if (ty == LDNS_RR_TYPE_SOA && !alias && rr_owner_is(rr, ap->name)) {
+                apex_set(ap, ap->name);
+                return;
+            }
+        }
+        const char *up = parent_of(ap->name);
+        if (alias && up) {
+            /* A name with an alias is never an apex: it lives in its parent's zone. */
+            ap->parent = cs_auth_apex_get(a, up);
+            if (ap->parent && !ap->parent->done &&
+                wait_on(&ap->parent->waiters, on_apex_via_parent_apex, ap) == CS_OK)
+                return;
+            if (ap->parent && ap->parent->done)
+                on_apex_via_parent_apex(ap);
+            else
+                apex_set(ap, NULL);
+            return;
+        }
+        const ldns_rr_list *ns = ldns_pkt_authority(ans->pkt);
+        for (size_t i = 0; !alias && i < ldns_rr_list_rr_count(ns); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+            if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+                continue;
+            char *owner = cs_dname_text(ldns_rr_owner(rr));
+            if (owner && owner[0] && cs_auth_name_in(ap->name, owner)) {
+                apex_set(ap, owner);
+                free(owner);
+                return;
+            }
+            free(owner);
+        }
+    }
+    /* The resolvers cannot tell (the zone's servers fail them): ask the parent zone. */
+    apex_ask_parent(ap);
+}
+
+struct auth_apex *cs_auth_apex_get(struct cs_auth *a, const char *name)
+{
+    struct auth_apex *ap = tab_find(&a->apexes, name);
+    if (ap)
+        return ap;
+    ap = calloc(1, sizeof(*ap));
+    if (!ap || !(ap->name = strdup(name)) || tab_add(&a->apexes, ap->name, ap) != CS_OK) {
+        if (ap)
+            free(ap->name);
+        free(ap);
+        return NULL;
+    }
+    ap->a = a;
+    send_query(a, NULL, name, LDNS_RR_TYPE_SOA, 0, on_apex_soa, ap);
+    return ap;
+}
+
+/* The referral the parent zone gave (or not): the apex, and the zone's servers with glue. */
+static void on_parent_referral(struct auth_referral *ref, void *arg)
+{
+    struct auth_apex *ap = arg;
+    if (ref->kind == AUTH_REF_CHILD) {
+        struct cs_auth_zone *z = cs_auth_zone_get(ap->a, ref->apex, ref);
+        (void)z; /* seeded with the referral's NS names and glue */
+        apex_set(ap, ref->apex);
+    } else if (ref->kind == AUTH_REF_IN_PARENT) {
+        apex_set(ap, ref->parent_apex);
+    } else {
+        apex_set(ap, NULL);
+    }
+}
+
+static void apex_ask_parent(struct auth_apex *ap)
+{
+    if (cs_auth_ask_parent(ap->a, ap->name, on_parent_referral, ap) != CS_OK)
+        apex_set(ap, NULL);
+}
+
+static void apex_free(void *p)
+{
+    struct auth_apex *ap = p;
+    waiters_free(ap->waiters);
+    free(ap->apex);
+    free(ap->name);
+    free(ap);
+}
+
+/* ---- asking the parent zone for a delegation -------------------------------------------- */
+
+struct ask_parent {
+    struct cs_auth *a;
+    char *name;
+    struct auth_apex *pap; /* the parent name's apex */
+    struct cs_auth_zone *pz;
+    size_t next_server;
+    unsigned asked;
+    void (*cb)(struct auth_referral *ref, void *arg);
+    void *arg;
+};
+
+static void ask_parent_end(struct ask_parent *ap, struct auth_referral *ref)
+{
+    ap->cb(ref, ap->arg);
+    cs_auth_referral_clear(ref);
+    free(ap->name);
+    free(ap);
+}
+
+static void ask_next_server(struct ask_parent *ap);
+
+static void on_parent_ns_answer(struct cs_answer *ans, void *arg)
+{
+    struct ask_parent *ap = arg;
+    struct auth_referral ref;
+    memset(&ref, 0, sizeof(ref));
+    ref.parent_apex = ap->pz->apex;
+    if (ans->pkt && cs_auth_read_referral(ans->pkt, ap->name, ap->pz->apex, &ref) == CS_OK &&
+        ref.kind != AUTH_REF_NONE) {
+        ask_parent_end(ap, &ref);
+        return;
+    }
+    cs_auth_referral_clear(&ref);
+    ask_next_server(ap);
+}
+
+static void ask_next_server(struct ask_parent *ap)
+{
+    struct cs_auth_zone *pz = ap->pz;
+    while (ap->next_server < pz->nservers && ap->asked < 3) {
+        struct cs_auth_server *s = &pz->servers[ap->next_server++];
+        if (!s->has_addr)
+            continue;
+        ap->asked++;
+        send_query(ap->a, &s->addr, ap->name, LDNS_RR_TYPE_NS, CS_QF_DO, on_parent_ns_answer, ap);
+        return;
+    }
+    struct auth_referral none;
+    memset(&none, 0, sizeof(none));
+    ask_parent_end(ap, &none);
+}
+
+static void on_parent_zone_ready(void *arg)
+{
+    struct ask_parent *ap = arg;
+    ask_next_server(ap);
+}
+
+static void on_parent_apex(void *arg)
+{
+    struct ask_parent *ap = arg;
+    const char *papex = ap->pap->apex;
+    if (!papex || !papex[0] || !(ap->pz = cs_auth_zone_get(ap->a, papex, NULL))) {
+        struct auth_referral none;
+        memset(&none, 0, sizeof(none));
+        ask_parent_end(ap, &none);
+        return;
+    }
+    if (ap->pz->ready)
+        on_parent_zone_ready(ap);
+    else if (wait_on(&ap->pz->priv->ready_waiters, on_parent_zone_ready, ap) != CS_OK) {
+        struct auth_referral none;
+        memset(&none, 0, sizeof(none));
+        ask_parent_end(ap, &none);
+    }
+}
+
+cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
+                          void (*cb)(struct auth_referral *ref, void *arg), void *arg)
+{
+    const char *up = parent_of(name);
+    if (!up)
+        return CS_EINVAL; /* a TLD: the root is not asked */
+    struct ask_parent *ap = calloc(1, sizeof(*ap));
+    if (!ap || !(ap->name = strdup(name))) {
+        free(ap);
+        return CS_ENOMEM;
+    }
+    ap->a = a;
+    ap->cb = cb;
+    ap->arg = arg;
+    ap->pap = cs_auth_apex_get(a, up);
+    if (!ap->pap) {
+        free(ap->name);
+        free(ap);
+        return CS_ENOMEM;
+    }
+    if (ap->pap->done)
+        on_parent_apex(ap);
+    else if (wait_on(&ap->pap->waiters, on_parent_apex, ap) != CS_OK) {
+        free(ap->name);
+        free(ap);
+        return CS_ENOMEM;
+    }
+    return CS_OK;
+}
+
+/* ---- zones ----------------------------------------------------------------------------- */
+
+static void zone_probe_all(struct cs_auth_zone *z);
+
+static void zone_outstanding_done(struct cs_auth_zone *z)
+{
+    if (--z->priv->outstanding > 0)
+        return;
+    cs_auth_judge_zone(z, z->priv->a->tries);
+    z->done = true;
+    wake(&z->priv->done_waiters);
+}
+
+/* Every NS name's addresses are in: one server per address, then the probes. */
+static void zone_build_servers(struct cs_auth_zone *z)
+{
+    struct auth_zone_priv *zp = z->priv;
+    size_t n = 0;
+    for (size_t i = 0; i < zp->nns; i++)
+        n += zp->hosts[i] && zp->hosts[i]->naddrs ? zp->hosts[i]->naddrs : 1;
+    z->servers = calloc(n ? n : 1, sizeof(*z->servers));
+    if (!z->servers) {
+        z->why_unchecked = strdup("out of memory");
+        n = 0;
+    }
+    size_t k = 0;
+    cs_strbuf cell = {0};
+    for (size_t i = 0; z->servers && i < zp->nns; i++) {
+        struct auth_host *h = zp->hosts[i];
+        size_t na = h && h->naddrs ? h->naddrs : 1;
+        for (size_t j = 0; j < na; j++) {
+            struct cs_auth_server *s = &z->servers[k++];
+            s->zone = z;
+            s->ns = strdup(zp->ns[i]);
+            if (h && h->naddrs) {
+                s->addr = h->addrs[j];
+                s->has_addr = true;
+                cs_addr_format_ip(&s->addr, s->ip, sizeof(s->ip));
+            }
+            s->probes = calloc(cs_auth_zone_probe_count(zp->a->tries), sizeof(*s->probes));
+            if (!s->ns || !s->probes)
+                s->has_addr = false; /* not asked: nothing to keep the answers in */
+            cs_strbuf_printf(&cell, "%s%s/%s", cell.len ? ";" : "", zp->ns[i], s->ip);
+            if (!s->has_addr) {
+                s->findings |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
+                s->zone_probs |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
+                if (!h)
+                    cs_strbuf_printf(&s->detail, "the address of %s could not be looked up",
+                                     zp->ns[i]);
+                else if (h->failed && !h->nxdomain)
+                    cs_strbuf_printf(&s->detail, "nameserver %s does not resolve (%s)", zp->ns[i],
+                                     h->why);
+                else
+                    cs_strbuf_printf(&s->detail, "nameserver %s has no address (%s)", zp->ns[i],
+                                     h->nxdomain ? "NXDOMAIN" : "no A or AAAA record");
+            } else if (h->from_glue) {
+                cs_strbuf_printf(&s->detail,
+                                 "nameserver %s does not resolve; its glue address is used",
+                                 zp->ns[i]);
+            }
+        }
+    }
+    z->nservers = k;
+    z->nameservers = cell.data ? cell.data : strdup("");
+    z->ready = true;
+    /* Hold the zone open while its apex name and probes start. */
+    zp->outstanding = 1;
+    zone_probe_all(z);
+    wake(&zp->ready_waiters);
+    zone_outstanding_done(z);
+}
+
+static void on_zone_host(void *arg)
+{
+    struct cs_auth_zone *z = arg;
+    if (--z->priv->hosts_pending == 0)
+        zone_build_servers(z);
+}
+
+/* The NS names are known (possibly none): look up their addresses. */
+static void zone_have_ns(struct cs_auth_zone *z)
+{
+    struct auth_zone_priv *zp = z->priv;
+    if (zp->nns == 0 && !z->why_unchecked)
+        z->why_unchecked = strdup("no NS records found");
+    zp->hosts = calloc(zp->nns ? zp->nns : 1, sizeof(*zp->hosts));
+    zp->hosts_pending = 1;
+    for (size_t i = 0; zp->hosts && i < zp->nns; i++) {
+        struct auth_host *h = host_get(zp->a, zp->ns[i]);
+        zp->hosts[i] = h;
+        if (!h)
+            continue;
+        for (size_t g = 0; g < zp->nglue; g++)
+            if (strcmp(zp->glue_name[g], zp->ns[i]) == 0 && !h->done) {
+                struct cs_addr *v = realloc(h->glue, (h->nglue + 1) * sizeof(*v));
+                if (v) {
+                    h->glue = v;
+                    h->glue[h->nglue++] = zp->glue[g];
+                }
+            }
+        if (!h->done && wait_on(&h->waiters, on_zone_host, z) == CS_OK)
+            zp->hosts_pending++;
+    }
+    on_zone_host(z);
+}
+
+static cs_err zone_add_ns(struct auth_zone_priv *zp, const char *name)
+{
+    for (size_t i = 0; i < zp->nns; i++)
+        if (strcmp(zp->ns[i], name) == 0)
+            return CS_OK;
+    char **v = realloc(zp->ns, (zp->nns + 1) * sizeof(*v));
+    if (!v)
+        return CS_ENOMEM;
+    zp->ns = v;
+    if (!(v[zp->nns] = strdup(name)))
+        return CS_ENOMEM;
+    zp->nns++;
+    return CS_OK;
+}
+
+static void zone_seed(struct cs_auth_zone *z, const struct auth_referral *ref)
+{
+    struct auth_zone_priv *zp = z->priv;
+    for (size_t i = 0; i < ref->nns; i++)
+        zone_add_ns(zp, ref->ns[i]);
+    for (size_t g = 0; g < ref->nglue; g++) {
+        struct cs_addr *v = realloc(zp->glue, (zp->nglue + 1) * sizeof(*v));
+        char **nv = realloc(zp->glue_name, (zp->nglue + 1) * sizeof(*nv));
+        if (v)
+            zp->glue = v;
+        if (nv)
+            zp->glue_name = nv;
+        if (!v || !nv || !(nv[zp->nglue] = strdup(ref->glue_name[g])))
+            break;
+        v[zp->nglue++] = ref->glue[g];
+    }
+}
+
+static void on_zone_referral(struct auth_referral *ref, void *arg)
+{
+    struct cs_auth_zone *z = arg;
+    if (ref->kind == AUTH_REF_CHILD && strcmp(ref->apex, z->apex) == 0)
+        zone_seed(z, ref);
+    else if (!z->why_unchecked)
+        z->why_unchecked = strdup("the NS set could not be found (the resolvers failed and the "
+                                  "parent zone gave no delegation)");
+    zone_have_ns(z);
+}
+
+static void on_zone_ns(struct cs_answer *ans, void *arg)
+{
+    struct cs_auth_zone *z = arg;
+    struct auth_zone_priv *zp = z->priv;
+    if (ans->pkt && ans->outcome == CS_OUT_ANSWER && ans->rcode == LDNS_RCODE_NOERROR) {
+        const ldns_rr_list *an = ldns_pkt_answer(ans->pkt);
+        for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(an, i);
+            if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) != 1 ||
+                !rr_owner_is(rr, z->apex))
+                continue;
+            char *ns = cs_dname_text(ldns_rr_rdf(rr, 0));
+            if (ns && ns[0])
+                zone_add_ns(zp, ns);
+            free(ns);
+        }
+    }
+    if (zp->nns == 0 && cs_auth_ask_parent(zp->a, z->apex, on_zone_referral, z) == CS_OK)
+        return;
+    zone_have_ns(z);
+}
+
+struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
+                                      const struct auth_referral *seed)
+{
+    struct cs_auth_zone *z = tab_find(&a->zones, apex);
+    if (z)
+        return z;
+    z = calloc(1, sizeof(*z));
+    if (!z || !(z->priv = calloc(1, sizeof(*z->priv))) || !(z->apex = strdup(apex)) ||
+        tab_add(&a->zones, z->apex, z) != CS_OK) {
+        if (z) {
+            free(z->apex);
+            free(z->priv);
+        }
+        free(z);
+        return NULL;
+    }
+    z->priv->a = a;
+    if (seed && seed->nns > 0) {
+        /* The parent's referral: its NS names and glue (the resolvers failed on this zone). */
+        zone_seed(z, seed);
+        zone_have_ns(z);
+    } else {
+        send_query(a, NULL, apex, LDNS_RR_TYPE_NS, 0, on_zone_ns, z);
+    }
+    return z;
+}
+
+static void zone_free(void *p)
+{
+    struct cs_auth_zone *z = p;
+    struct auth_zone_priv *zp = z->priv;
+    for (size_t i = 0; i < z->nservers; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        free(s->ns);
+        free(s->ns_set);
+        free(s->probes);
+        cs_strbuf_free(&s->detail);
+    }
+    free(z->servers);
+    for (size_t i = 0; i < zp->nns; i++)
+        free(zp->ns[i]);
+    free(zp->ns);
+    for (size_t i = 0; i < zp->nglue; i++)
+        free(zp->glue_name[i]);
+    free(zp->glue_name);
+    free(zp->glue);
+    free(zp->hosts);
+    waiters_free(zp->ready_waiters);
+    waiters_free(zp->done_waiters);
+    free(zp);
+    cs_strbuf_free(&z->detail);
+    free(z->nameservers);
+    free(z->why_unchecked);
+    free(z->apex);
+    free(z);
+}
+
+/* ---- direct probes --------------------------------------------------------------------- */
+
+struct probe_ctx {
+    struct cs_auth_server *server;
+    struct cs_auth_reply *reply;
+    struct cs_auth_zone *zone;   /* a zone probe: its zone */
+    struct cs_auth_qname *qname; /* a name probe: its name */
+    uint16_t qtype;
+};
+
+static void qname_reply_done(struct cs_auth_qname *q);
+
+static void on_probe(struct cs_answer *ans, void *arg)
+{
+    struct probe_ctx *pc = arg;
+    struct cs_auth_server *s = pc->server;
+    const char *apex = s->zone->apex;
+    cs_auth_read_reply(ans, pc->qtype, apex, pc->reply);
+    if (ans->pkt)
+        cs_auth_note_server_data(s, ans->pkt, pc->qtype, pc->reply);
+    if (pc->qname && ans->pkt && pc->reply->sig)
+        cs_auth_qname_keep_set(pc->qname, ans->pkt, (unsigned)(s - s->zone->servers));
+    if (pc->reply->rtt_us && s->nrtt < sizeof(s->rtt_ms) / sizeof(s->rtt_ms[0]))
+        s->rtt_ms[s->nrtt++] = (pc->reply->rtt_us + 500) / 1000;
+    struct cs_auth_zone *z = pc->zone;
+    struct cs_auth_qname *q = pc->qname;
+    free(pc);
+    if (q)
+        qname_reply_done(q);
+    else
+        zone_outstanding_done(z);
+}
+
+static void probe(struct cs_auth *a, struct cs_auth_server *s, const char *name, uint16_t qtype,
+                  unsigned flags, struct cs_auth_reply *slot, struct cs_auth_zone *z,
+                  struct cs_auth_qname *q)
+{
+    struct probe_ctx *pc = malloc(sizeof(*pc));
+    slot->outcome = 0xff;
+    slot->rcode = -1;
+    if (q)
+        q->priv->outstanding++;
+    else
+        z->priv->outstanding++;
+    if (!pc) {
+        struct cs_answer none = {.name = name, .qtype = qtype, .outcome = CS_OUT_NETERR};
+        cs_auth_read_reply(&none, qtype, s->zone->apex, slot);
+        if (q)
+            qname_reply_done(q);
+        else
+            zone_outstanding_done(z);
+        return;
+    }
+    pc->server = s;
+    pc->reply = slot;
+    pc->zone = z;
+    pc->qname = q;
+    pc->qtype = qtype;
+    s->queries++;
+    send_query(a, &s->addr, name, qtype, flags, on_probe, pc);
+}
+
+static void on_apex_qname_done(void *arg)
+{
+    zone_outstanding_done(arg);
+}
+
+static void zone_probe_all(struct cs_auth_zone *z)
+{
+    struct cs_auth *a = z->priv->a;
+    unsigned tries = a->tries;
+    for (size_t i = 0; i < z->nservers; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        if (!s->has_addr)
+            continue;
+        struct cs_auth_reply *p = s->probes;
+        for (unsigned t = 0; t < tries; t++)
+            probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &p[t], z, NULL);
+        probe(a, s, z->apex, LDNS_RR_TYPE_NS, CS_QF_DO, &p[AUTH_PROBE_NS(tries)], z, NULL);
+        probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO | CS_QF_TCP_ONLY, &p[AUTH_PROBE_TCP(tries)],
+              z, NULL);
+        probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS, &p[AUTH_PROBE_NOEDNS(tries)], z, NULL);
+        probe(a, s, z->apex, LDNS_RR_TYPE_CAA, CS_QF_DO | CS_QF_NO0X20, &p[AUTH_PROBE_LOWER(tries)],
+              z, NULL);
+    }
+    /* The apex's own CAA probes are compared with the lower-case one. */
+    struct cs_auth_qname *aq = cs_auth_qname_get(a, z->apex, z);
+    z->priv->apex_q = aq;
+    if (aq && !aq->done && wait_on(&aq->priv->waiters, on_apex_qname_done, z) == CS_OK)
+        z->priv->outstanding++;
+}
+
+/* ---- names of a climb ------------------------------------------------------------------ */
+
+static void qname_finish(struct cs_auth_qname *q)
+{
+    cs_auth_judge_qname(q, q->priv->a->tries);
+    q->done = true;
+    wake(&q->priv->waiters);
+}
+
+static void qname_reply_done(struct cs_auth_qname *q)
+{
+    if (--q->priv->outstanding == 0)
+        qname_finish(q);
+}
+
+static void qname_start(void *arg)
+{
+    struct cs_auth_qname *q = arg;
+    struct cs_auth_zone *z = q->zone;
+    struct cs_auth *a = q->priv->a;
+    unsigned tries = a->tries;
+    q->replies = calloc(z->nservers * tries + 1, sizeof(*q->replies));
+    q->priv->outstanding = 1;
+    for (size_t i = 0; q->replies && i < z->nservers; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        for (unsigned t = 0; t < tries; t++) {
+            q->replies[i * tries + t].outcome = CS_OUT_CANCELLED;
+            q->replies[i * tries + t].rcode = -1;
+            if (s->has_addr)
+                probe(a, s, q->name, LDNS_RR_TYPE_CAA, CS_QF_DO, &q->replies[i * tries + t], NULL,
+                      q);
+        }
+    }
+    qname_reply_done(q);
+}
+
+struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, struct cs_auth_zone *z)
+{
+    struct cs_auth_qname *q = tab_find(&a->qnames, name);
+    if (q)
+        return q;
+    q = calloc(1, sizeof(*q));
+    if (!q || !(q->priv = calloc(1, sizeof(*q->priv))) || !(q->name = strdup(name)) ||
+        tab_add(&a->qnames, q->name, q) != CS_OK) {
+        if (q) {
+            free(q->name);
+            free(q->priv);
+        }
+        free(q);
+        return NULL;
+    }
+    q->zone = z;
+    q->priv->a = a;
+    if (z->ready)
+        qname_start(q);
+    else if (wait_on(&z->priv->ready_waiters, qname_start, q) != CS_OK)
+        qname_finish(q); /* out of memory: judged with no replies */
+    return q;
+}
+
+static void qname_free(void *p)
+{
+    struct cs_auth_qname *q = p;
+    for (unsigned i = 0; i < q->nsets; i++)
+        ldns_rr_list_deep_free(q->sets[i]);
+    free(q->sets);
+    free(q->set_server);
+    free(q->replies);
+    for (size_t i = 0; q->server_detail && i < q->zone->nservers; i++)
+        free(q->server_detail[i]);
+    free(q->server_detail);
+    free(q->server_probs);
+    cs_strbuf_free(&q->detail);
+    waiters_free(q->priv->waiters);
+    free(q->priv);
+    free(q->name);
+    free(q);
+}
+
+/* ---- a name's check -------------------------------------------------------------------- */
+
+struct auth_task {
+    struct cs_auth *a;
+    cs_auth_done_cb cb;
+    void *arg;
+    struct cs_ca_level *const *levels;
+    size_t n;
+    size_t next;    /* next level whose zone is to be found */
+    size_t waiting; /* zones and names not done yet, plus one hold */
+    const char **zname;
+    struct cs_auth_zone **zones;
+    struct cs_auth_qname **qnames;
+    struct auth_apex *pending; /* the apex lookup being waited for */
+};
+
+static void task_find_zones(struct auth_task *t);
+
+static void task_done(struct auth_task *t)
+{
+    struct cs_auth_result res = {
+        .nlevels = t->n,
+        .zones = t->zones,
+        .qnames = t->qnames,
+    };
+    t->cb(&res, t->arg);
+    free(t->zname);
+    free(t->zones);
+    free(t->qnames);
+    free(t);
+}
+
+static void task_unwait(void *arg)
+{
+    struct auth_task *t = arg;
+    if (--t->waiting == 0)
+        task_done(t);
+}
+
+/* Every level has its zone name (or none): get the zones and the names' probes. */
+static void task_attach(struct auth_task *t)
+{
+    struct cs_auth *a = t->a;
+    t->waiting = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!t->zname[i])
+            continue;
+        struct cs_auth_zone *z = cs_auth_zone_get(a, t->zname[i], NULL);
+        t->zones[i] = z;
+        if (!z)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= t->zones[j] == z;
+        if (!seen && !z->done && wait_on(&z->priv->done_waiters, task_unwait, t) == CS_OK)
+            t->waiting++;
+        struct cs_auth_qname *q = cs_auth_qname_get(a, t->levels[i]->name, z);
+        t->qnames[i] = q;
+        if (q && !q->done && wait_on(&q->priv->waiters, task_unwait, t) == CS_OK)
+            t->waiting++;
+    }
+    task_unwait(t);
+}
+
+/* Gives level i's zone apex to it and every level above it that the zone holds. */
+static void task_assign(struct auth_task *t, const char *apex)
+{
+    size_t i = t->next;
+    if (!apex || !apex[0]) {
+        t->next = i + 1;
+        return;
+    }
+    for (size_t j = 0; j < i; j++)
+        if (!t->zname[j] && cs_auth_name_in(t->levels[j]->name, apex))
+            t->zname[j] = apex;
+    while (i < t->n && cs_auth_name_in(t->levels[i]->name, apex))
+        t->zname[i++] = apex;
+    t->next = i > t->next ? i : t->next + 1;
+}
+
+static void on_task_apex(void *arg)
+{
+    struct auth_task *t = arg;
+    task_assign(t, t->pending->apex);
+    t->pending = NULL;
+    task_find_zones(t);
+}
+
+static void task_find_zones(struct auth_task *t)
+{
+    while (t->next < t->n) {
+        const struct cs_ca_level *lv = t->levels[t->next];
+        if (lv->soa_owner && cs_auth_name_in(lv->name, lv->soa_owner)) {
+            /* A CA-side negative answer named the zone already. */
+            task_assign(t, lv->soa_owner);
+            continue;
+        }
+        struct auth_apex *ap = cs_auth_apex_get(t->a, lv->name);
+        if (ap && !ap->done) {
+            t->pending = ap;
+            if (wait_on(&ap->waiters, on_task_apex, t) == CS_OK)
+                return;
+            t->pending = NULL;
+        }
+        task_assign(t, ap ? ap->apex : NULL);
+    }
+    task_attach(t);
+}
+
+cs_err cs_auth_check(struct cs_auth *a, struct cs_ca_level *const *levels, size_t nlevels,
+                     cs_auth_done_cb cb, void *arg)
+{
+    struct auth_task *t = calloc(1, sizeof(*t));
+    if (!t)
+        return CS_ENOMEM;
+    t->a = a;
+    t->cb = cb;
+    t->arg = arg;
+    t->levels = levels;
+    t->n = nlevels;
+    t->zname = calloc(nlevels + 1, sizeof(*t->zname));
+    t->zones = calloc(nlevels + 1, sizeof(*t->zones));
+    t->qnames = calloc(nlevels + 1, sizeof(*t->qnames));
+    if (!t->zname || !t->zones || !t->qnames) {
+        free(t->zname);
+        free(t->zones);
+        free(t->qnames);
+        free(t);
+        return CS_ENOMEM;
+    }
+    task_find_zones(t);
+    return CS_OK;
+}
+
+/* ---- the run-wide state ---------------------------------------------------------------- */
+
+struct cs_auth *cs_auth_new(struct cs_engine *engine, const struct cs_auth_config *cfg)
+{
+    struct cs_auth *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    a->engine = engine;
+    a->tries = cfg && cfg->tries ? cfg->tries : 2;
+    if (a->tries > CS_MAX_ATTEMPTS)
+        a->tries = CS_MAX_ATTEMPTS;
+    a->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : 3000;
+    a->min_timeout_ms = cfg && cfg->min_timeout_ms ? cfg->min_timeout_ms : 1000;
+    if (a->min_timeout_ms > a->timeout_ms)
+        a->min_timeout_ms = a->timeout_ms;
+    return a;
+}
+
+void cs_auth_free(struct cs_auth *a)
+{
+    if (!a)
+        return;
+    tab_free(&a->qnames, qname_free);
+    tab_free(&a->zones, zone_free);
+    tab_free(&a->apexes, apex_free);
+    tab_free(&a->hosts, host_free);
+    free(a);
+}
+
+size_t cs_auth_zone_count(const struct cs_auth *a)
+{
+    return a->zones.count;
+}
+
+void cs_auth_foreach_zone(const struct cs_auth *a, void (*fn)(const struct cs_auth_zone *, void *),
+                          void *arg)
+{
+    for (size_t i = 0; i < a->zones.size; i++)
+        for (struct auth_tab_ent *e = a->zones.b[i]; e; e = e->next)
+            fn(e->val, arg);
+}
+
+uint64_t cs_auth_queries(const struct cs_auth *a)
+{
+    return a->queries + a->lookups;
+}
+
+int cs_auth_server_rtt_ms(const struct cs_auth_server *s)
+{
+    if (s->nrtt == 0)
+        return -1;
+    uint32_t v[sizeof(s->rtt_ms) / sizeof(s->rtt_ms[0])];
+    memcpy(v, s->rtt_ms, s->nrtt * sizeof(v[0]));
+    for (unsigned i = 1; i < s->nrtt; i++)
+        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint32_t x = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = x;
+        }
+    return (int)v[s->nrtt / 2];
+}

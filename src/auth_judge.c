@@ -1,0 +1,792 @@
+/*
+ * auth_judge.c -- reading the replies of authoritative servers and judging them (auth.h): what
+ * each reply says, what each server did wrong to each question, and where servers disagree.
+ *
+ * A reply's findings: a timeout is AUTH_TIMEOUT (over TCP: TCP_BROKEN), a failed TCP retry of a
+ * truncated answer TCP_BROKEN, an unparseable reply AUTH_MALFORMED, an echo in another case
+ * CASE_NOT_PRESERVED, the RCODEs NOTIMP, REFUSED, SERVFAIL and FORMERR their AUTH_ codes; a
+ * NOERROR or NXDOMAIN answer without AA is AUTH_NOT_AUTHORITATIVE, a negative one without the
+ * SOA MISSING_SOA_NEGATIVE, and one with no record at all, OPT included, EMPTY_NOERROR. Replies
+ * of one server to one question that differ between tries are INTERMITTENT. A send that fails on
+ * this machine (no route, say) is not held against the server.
+ */
+#include "auth_impl.h"
+#include "caascan/caa.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+cs_err cs_auth_addr_from_rdf(const ldns_rdf *rdf, struct cs_addr *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_A && ldns_rdf_size(rdf) == 4) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(53);
+        memcpy(&sin->sin_addr, ldns_rdf_data(rdf), 4);
+        out->len = sizeof(*sin);
+        return CS_OK;
+    }
+    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_AAAA && ldns_rdf_size(rdf) == 16) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(53);
+        memcpy(&sin6->sin6_addr, ldns_rdf_data(rdf), 16);
+        out->len = sizeof(*sin6);
+        return CS_OK;
+    }
+    return CS_EINVAL;
+}
+
+static bool owner_is(const ldns_rr *rr, const char *name)
+{
+    char *o = cs_dname_text(ldns_rr_owner(rr));
+    bool same = o && strcmp(o, name) == 0;
+    free(o);
+    return same;
+}
+
+void cs_auth_referral_clear(struct auth_referral *ref)
+{
+    for (size_t i = 0; i < ref->nns; i++)
+        free(ref->ns[i]);
+    free(ref->ns);
+    for (size_t i = 0; i < ref->nglue; i++)
+        free(ref->glue_name[i]);
+    free(ref->glue_name);
+    free(ref->glue);
+    free(ref->apex);
+    ref->ns = NULL;
+    ref->glue_name = NULL;
+    ref->glue = NULL;
+    ref->apex = NULL;
+    ref->nns = ref->nglue = 0;
+}
+
+cs_err cs_auth_read_referral(const ldns_pkt *pkt, const char *name, const char *parent_apex,
+                             struct auth_referral *ref)
+{
+    ref->kind = AUTH_REF_NONE;
+    ldns_pkt_rcode rc = ldns_pkt_get_rcode(pkt);
+    if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN)
+        return CS_OK;
+    if (ldns_pkt_aa(pkt)) {
+        /* The parent answers for the name itself: no delegation on the way. */
+        ref->kind = AUTH_REF_IN_PARENT;
+        return CS_OK;
+    }
+    const ldns_rr_list *ns = ldns_pkt_authority(pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) != 1)
+            continue;
+        char *owner = cs_dname_text(ldns_rr_owner(rr));
+        if (!owner)
+            return CS_ENOMEM;
+        bool child = owner[0] && strcmp(owner, parent_apex) != 0 && cs_auth_name_in(name, owner) &&
+                     cs_auth_name_in(owner, parent_apex);
+        if (!child || (ref->apex && strcmp(ref->apex, owner) != 0)) {
+            free(owner);
+            continue;
+        }
+        if (!ref->apex)
+            ref->apex = owner;
+        else
+            free(owner);
+        char *target = cs_dname_text(ldns_rr_rdf(rr, 0));
+        char **v = realloc(ref->ns, (ref->nns + 1) * sizeof(*v));
+        if (!target || !v) {
+            free(target);
+            if (v)
+                ref->ns = v;
+            return CS_ENOMEM;
+        }
+        ref->ns = v;
+        v[ref->nns++] = target;
+    }
+    if (!ref->apex)
+        return CS_OK;
+    ref->kind = AUTH_REF_CHILD;
+    const ldns_rr_list *ar = ldns_pkt_additional(pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ar); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ar, i);
+        ldns_rr_type ty = ldns_rr_get_type(rr);
+        struct cs_addr ad;
+        if ((ty != LDNS_RR_TYPE_A && ty != LDNS_RR_TYPE_AAAA) || ldns_rr_rd_count(rr) != 1 ||
+            cs_auth_addr_from_rdf(ldns_rr_rdf(rr, 0), &ad) != CS_OK)
+            continue;
+        char *owner = cs_dname_text(ldns_rr_owner(rr));
+        bool listed = false;
+        for (size_t k = 0; owner && k < ref->nns; k++)
+            listed |= strcmp(ref->ns[k], owner) == 0;
+        struct cs_addr *g = listed ? realloc(ref->glue, (ref->nglue + 1) * sizeof(*g)) : NULL;
+        char **gn = g ? realloc(ref->glue_name, (ref->nglue + 1) * sizeof(*gn)) : NULL;
+        if (g)
+            ref->glue = g;
+        if (gn)
+            ref->glue_name = gn;
+        if (!gn) {
+            free(owner);
+            continue;
+        }
+        g[ref->nglue] = ad;
+        gn[ref->nglue++] = owner;
+    }
+    return CS_OK;
+}
+
+void cs_auth_read_reply(const struct cs_answer *ans, uint16_t qtype, const char *apex,
+                        struct cs_auth_reply *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->outcome = (uint8_t)ans->outcome;
+    r->rcode = -1;
+    r->truncated = ans->truncated;
+    r->rtt_us = ans->pkt ? ans->rtt_us : 0;
+    for (size_t i = 0; ans->sent_qname && i < ans->sent_qname_len; i++)
+        r->upper |= ans->sent_qname[i] >= 'A' && ans->sent_qname[i] <= 'Z';
+    if (!ans->pkt) {
+        r->shape = CS_SHAPE_NONE;
+        return;
+    }
+    const ldns_pkt *p = ans->pkt;
+    r->rcode = (int16_t)ans->rcode;
+    r->aa = ldns_pkt_aa(p);
+    const ldns_rr_list *an = ldns_pkt_answer(p), *ns = ldns_pkt_authority(p),
+                       *ar = ldns_pkt_additional(p);
+    size_t nan = 0, nns_child = 0;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+        ldns_rr_type ty = ldns_rr_get_type(ldns_rr_list_rr(an, i));
+        nan += ty == qtype || ty == LDNS_RR_TYPE_CNAME || ty == LDNS_RR_TYPE_DNAME;
+    }
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+        ldns_rr_type ty = ldns_rr_get_type(rr);
+        if (ty == LDNS_RR_TYPE_SOA)
+            r->soa = true;
+        else if (ty == LDNS_RR_TYPE_NS && !owner_is(rr, apex))
+            nns_child++;
+    }
+    r->sig = cs_caa_set_hash(an);
+    if (ans->rcode == LDNS_RCODE_NXDOMAIN)
+        r->shape = CS_SHAPE_NXDOMAIN;
+    else if (ans->rcode != LDNS_RCODE_NOERROR)
+        r->shape = CS_SHAPE_ERROR;
+    else if (nan > 0)
+        r->shape = CS_SHAPE_ANSWER;
+    else if (ldns_rr_list_rr_count(an) + ldns_rr_list_rr_count(ns) + ldns_rr_list_rr_count(ar) ==
+                 0 &&
+             !ldns_pkt_edns(p))
+        r->shape = CS_SHAPE_EMPTY;
+    else if (!r->aa && nns_child > 0)
+        r->shape = CS_SHAPE_REFERRAL;
+    else
+        r->shape = CS_SHAPE_NODATA;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uint16_t qtype,
+                              const struct cs_auth_reply *r)
+{
+    if (r->shape != CS_SHAPE_ANSWER)
+        return;
+    const ldns_rr_list *an = ldns_pkt_answer(pkt);
+    const char *apex = s->zone->apex;
+    if (qtype == LDNS_RR_TYPE_SOA && !s->has_serial) {
+        for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(an, i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3 &&
+                owner_is(rr, apex)) {
+                s->serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+                s->has_serial = true;
+                break;
+            }
+        }
+    } else if (qtype == LDNS_RR_TYPE_NS && !s->has_ns) {
+        size_t n = 0;
+        char **names = calloc(ldns_rr_list_rr_count(an) + 1, sizeof(*names));
+        for (size_t i = 0; names && i < ldns_rr_list_rr_count(an); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(an, i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && ldns_rr_rd_count(rr) == 1 &&
+                owner_is(rr, apex) && (names[n] = cs_dname_text(ldns_rr_rdf(rr, 0))))
+                n++;
+        }
+        if (!names)
+            return;
+        qsort(names, n, sizeof(*names), cmp_str);
+        cs_strbuf b = {0};
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+                continue;
+            cs_strbuf_printf(&b, "%s%s", b.len ? ";" : "", names[i]);
+            for (const char *c = names[i]; *c; c++)
+                h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+            h = (h ^ 0xff) * 1099511628211ULL;
+        }
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        s->ns_set = b.data ? b.data : strdup("");
+        s->ns_hash = h;
+        s->has_ns = s->ns_set != NULL;
+    }
+}
+
+void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server)
+{
+    const ldns_rr_list *an = ldns_pkt_answer(pkt);
+    uint64_t h = cs_caa_set_hash(an);
+    for (unsigned i = 0; i < q->nsets; i++)
+        if (cs_caa_set_hash(q->sets[i]) == h)
+            return;
+    ldns_rr_list **v = realloc(q->sets, (q->nsets + 1) * sizeof(*v));
+    if (v)
+        q->sets = v;
+    unsigned *sv = v ? realloc(q->set_server, (q->nsets + 1) * sizeof(*sv)) : NULL;
+    if (sv)
+        q->set_server = sv;
+    ldns_rr_list *copy = sv ? cs_caa_set_copy(an, NULL) : NULL;
+    if (!copy)
+        return;
+    q->sets[q->nsets] = copy;
+    q->set_server[q->nsets++] = server;
+}
+
+/* ---- judging one question at one server ------------------------------------------------ */
+
+/* A reply that says something about the server (not a send that failed here, not unsent). */
+static bool usable(const struct cs_auth_reply *r)
+{
+    return r->outcome != CS_OUT_NETERR && r->outcome != CS_OUT_CANCELLED && r->outcome != 0xff;
+}
+
+/* NOERROR or NXDOMAIN: an answer a CA's resolver can use (whatever else is wrong with it). */
+static bool good(const struct cs_auth_reply *r)
+{
+    return (r->outcome == CS_OUT_ANSWER || r->outcome == CS_OUT_CASE_MISMATCH) &&
+           (r->rcode == LDNS_RCODE_NOERROR || r->rcode == LDNS_RCODE_NXDOMAIN);
+}
+
+/* What two replies must share to be "the same answer": the data, or the kind of failure. */
+static uint64_t reply_key(const struct cs_auth_reply *r)
+{
+    if (good(r))
+        return ((uint64_t)(r->rcode == LDNS_RCODE_NXDOMAIN) << 63) ^ (r->sig >> 1);
+    return 0x4000000000000000ULL | ((uint64_t)r->outcome << 16) | (uint16_t)r->rcode;
+}
+
+static cs_problems reply_codes(const struct cs_auth_reply *r, bool over_tcp)
+{
+    if (!usable(r))
+        return 0;
+    switch (r->outcome) {
+    case CS_OUT_TIMEOUT:
+        return CS_PB_BIT(over_tcp ? CS_PB_TCP_BROKEN : CS_PB_AUTH_TIMEOUT);
+    case CS_OUT_TCP_FAILED:
+        return CS_PB_BIT(CS_PB_TCP_BROKEN);
+    case CS_OUT_MALFORMED:
+        return CS_PB_BIT(CS_PB_AUTH_MALFORMED);
+    default:
+        break;
+    }
+    cs_problems p = r->outcome == CS_OUT_CASE_MISMATCH ? CS_PB_BIT(CS_PB_CASE_NOT_PRESERVED) : 0;
+    switch (r->rcode) {
+    case LDNS_RCODE_NOERROR:
+    case LDNS_RCODE_NXDOMAIN:
+        if (r->shape == CS_SHAPE_EMPTY)
+            p |= CS_PB_BIT(CS_PB_EMPTY_NOERROR);
+        else if ((r->shape == CS_SHAPE_NODATA || r->shape == CS_SHAPE_NXDOMAIN) && !r->soa)
+            p |= CS_PB_BIT(CS_PB_MISSING_SOA_NEGATIVE);
+        if (!r->aa && r->shape != CS_SHAPE_REFERRAL)
+            p |= CS_PB_BIT(CS_PB_AUTH_NOT_AUTHORITATIVE);
+        break;
+    case LDNS_RCODE_NOTIMPL:
+        p |= CS_PB_BIT(CS_PB_AUTH_NOTIMP);
+        break;
+    case LDNS_RCODE_REFUSED:
+        p |= CS_PB_BIT(CS_PB_AUTH_REFUSED);
+        break;
+    case LDNS_RCODE_FORMERR:
+        p |= CS_PB_BIT(CS_PB_AUTH_FORMERR);
+        break;
+    case 16: /* BADVERS: the server does not take our EDNS version */
+        p |= CS_PB_BIT(CS_PB_EDNS_BROKEN);
+        break;
+    default: /* SERVFAIL and any other error */
+        p |= CS_PB_BIT(CS_PB_AUTH_SERVFAIL);
+        break;
+    }
+    return p;
+}
+
+/* "192.0.2.53" or "no address" with the nameserver name: "ns1.example.net (192.0.2.53)". */
+static void server_label(const struct cs_auth_server *s, cs_strbuf *b)
+{
+    cs_strbuf_printf(b, "%s (%s)", s->ns ? s->ns : "?", s->ip[0] ? s->ip : "no address");
+}
+
+static const char *rcode_text(int rcode, char *buf, size_t size)
+{
+    return rcode < 0 ? "no answer" : cs_rcode_name((unsigned)rcode, buf, size);
+}
+
+/*
+ * Judges the n replies of one server to one question (qtype at name) and appends, when something
+ * is wrong, "ns (ip) <what it did>" to out. Returns the findings.
+ */
+static cs_problems judge_question(const struct cs_auth_server *s, const struct cs_auth_reply *rs,
+                                  size_t n, const char *qtype, const char *name, cs_strbuf *out,
+                                  cs_problems *described)
+{
+    cs_problems codes = 0;
+    unsigned used = 0, timeouts = 0, tcpfail = 0, malformed = 0, caseq = 0, noaa = 0, nosoa = 0,
+             empty = 0;
+    unsigned nerr = 0;
+    int err_rcode[8];
+    unsigned err_count[8];
+    uint64_t first_key = 0;
+    bool differ = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct cs_auth_reply *r = &rs[i];
+        if (!usable(r))
+            continue;
+        cs_problems p = reply_codes(r, false);
+        codes |= p;
+        uint64_t k = reply_key(r);
+        if (used++ == 0)
+            first_key = k;
+        else if (k != first_key)
+            differ = true;
+        timeouts += r->outcome == CS_OUT_TIMEOUT;
+        tcpfail += r->outcome == CS_OUT_TCP_FAILED;
+        malformed += r->outcome == CS_OUT_MALFORMED;
+        caseq += r->outcome == CS_OUT_CASE_MISMATCH;
+        noaa += (p & CS_PB_BIT(CS_PB_AUTH_NOT_AUTHORITATIVE)) != 0;
+        nosoa += (p & CS_PB_BIT(CS_PB_MISSING_SOA_NEGATIVE)) != 0;
+        empty += (p & CS_PB_BIT(CS_PB_EMPTY_NOERROR)) != 0;
+        if (r->rcode > 0 && r->rcode != LDNS_RCODE_NXDOMAIN) {
+            unsigned k2 = 0;
+            while (k2 < nerr && err_rcode[k2] != r->rcode)
+                k2++;
+            if (k2 == nerr && nerr < 8) {
+                err_rcode[nerr] = r->rcode;
+                err_count[nerr++] = 0;
+            }
+            if (k2 < nerr)
+                err_count[k2]++;
+        }
+    }
+    if (differ)
+        codes |= CS_PB_BIT(CS_PB_INTERMITTENT);
+    if (!codes || !out || (described && (codes & ~*described) == 0))
+        return codes;
+    /* One clause a server: "ns (ip) did this, did that". */
+    const char *sep = ", ";
+    if (!out->len) {
+        server_label(s, out);
+        sep = " ";
+    }
+    if (described)
+        *described |= codes;
+    char rb[16];
+    for (unsigned k = 0; k < nerr; k++) {
+        cs_strbuf_printf(out, "%sanswered %s to %u of %u %s queries for %s", sep,
+                         rcode_text(err_rcode[k], rb, sizeof(rb)), err_count[k], used, qtype, name);
+        sep = ", ";
+    }
+    if (timeouts) {
+        cs_strbuf_printf(out, "%sdid not answer %u of %u %s queries for %s", sep, timeouts, used,
+                         qtype, name);
+        sep = ", ";
+    }
+    if (tcpfail) {
+        cs_strbuf_printf(out, "%struncated %s %s over UDP and failed over TCP", sep, qtype, name);
+        sep = ", ";
+    }
+    if (malformed) {
+        cs_strbuf_printf(out, "%ssent %u malformed replies to %s %s", sep, malformed, qtype, name);
+        sep = ", ";
+    }
+    if (caseq) {
+        cs_strbuf_printf(out, "%sdid not echo the 0x20 case of %s %s", sep, qtype, name);
+        sep = ", ";
+    }
+    if (noaa) {
+        cs_strbuf_printf(out, "%sanswered %s %s without the AA bit", sep, qtype, name);
+        sep = ", ";
+    }
+    if (nosoa) {
+        cs_strbuf_printf(out, "%sgave a negative answer to %s %s without the zone's SOA", sep,
+                         qtype, name);
+        sep = ", ";
+    }
+    if (empty) {
+        cs_strbuf_printf(out, "%sanswered %s %s with an empty NOERROR (no record, no OPT)", sep,
+                         qtype, name);
+        sep = ", ";
+    }
+    if (differ && !nerr && !timeouts && !tcpfail && !malformed)
+        cs_strbuf_printf(out, "%sgave different answers to %s %s between tries", sep, qtype, name);
+    return codes;
+}
+
+/* Adds a server's findings to the per-server table: the clause is kept once per new code. */
+static void server_note(struct cs_auth_server *s, cs_problems codes, const char *clause)
+{
+    bool fresh = (codes & ~s->findings) != 0;
+    s->findings |= codes;
+    if (!fresh || !clause || !clause[0])
+        return;
+    /* The clause starts with the server's own label: the table row names it already. */
+    size_t skip = strlen(s->ns ? s->ns : "?") + strlen(s->ip[0] ? s->ip : "no address") + 4;
+    const char *what = strlen(clause) > skip ? clause + skip : clause;
+    if (s->detail.len)
+        cs_strbuf_puts(&s->detail, "; ");
+    cs_strbuf_puts(&s->detail, what);
+}
+
+/* Starts another clause of the same server's sentence: ", " or the label. */
+static void clause_next(const struct cs_auth_server *s, cs_strbuf *b)
+{
+    if (b->len)
+        cs_strbuf_puts(b, ",");
+    else
+        server_label(s, b);
+}
+
+/* ---- a zone ---------------------------------------------------------------------------- */
+
+/* Marks the servers whose value differs from the most common one (all of them on a tie). */
+static void mark_minority(struct cs_auth_zone *z, const uint64_t *vals, const bool *has,
+                          cs_problem code)
+{
+    size_t best = 0, best_count = 0;
+    bool tie = false;
+    for (size_t i = 0; i < z->nservers; i++) {
+        if (!has[i])
+            continue;
+        size_t c = 0;
+        for (size_t j = 0; j < z->nservers; j++)
+            c += has[j] && vals[j] == vals[i];
+        if (c > best_count) {
+            best_count = c;
+            best = i;
+            tie = false;
+        } else if (c == best_count && vals[i] != vals[best]) {
+            tie = true;
+        }
+    }
+    for (size_t i = 0; i < z->nservers; i++)
+        if (has[i] && (tie || vals[i] != vals[best]))
+            z->servers[i].findings |= CS_PB_BIT(code);
+}
+
+/* Compares one value between servers; appends "what of Z differ: v at ns (ip), ..." */
+static bool compare_servers(struct cs_auth_zone *z, const uint64_t *vals, const bool *has,
+                            cs_problem code, const char *what, const char *const *texts)
+{
+    size_t first = z->nservers;
+    bool differ = false;
+    for (size_t i = 0; i < z->nservers; i++) {
+        if (!has[i])
+            continue;
+        if (first == z->nservers)
+            first = i;
+        else if (vals[i] != vals[first])
+            differ = true;
+    }
+    if (!differ)
+        return false;
+    z->problems |= CS_PB_BIT(code);
+    mark_minority(z, vals, has, code);
+    if (z->detail.len)
+        cs_strbuf_puts(&z->detail, "; ");
+    cs_strbuf_printf(&z->detail, "%s of %s differ:", what, z->apex);
+    const char *sep = " ";
+    for (size_t i = 0; i < z->nservers; i++) {
+        if (!has[i])
+            continue;
+        bool shown = false;
+        for (size_t j = 0; j < i; j++)
+            shown |= has[j] && vals[j] == vals[i];
+        if (shown)
+            continue;
+        cs_strbuf_printf(&z->detail, "%s%s at ", sep, texts[i]);
+        server_label(&z->servers[i], &z->detail);
+        for (size_t j = i + 1; j < z->nservers; j++)
+            if (has[j] && vals[j] == vals[i]) {
+                cs_strbuf_puts(&z->detail, ", ");
+                server_label(&z->servers[j], &z->detail);
+            }
+        sep = "; ";
+    }
+    return true;
+}
+
+void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
+{
+    if (z->why_unchecked) {
+        cs_strbuf_printf(&z->detail, "the servers of %s could not be listed: %s", z->apex,
+                         z->why_unchecked);
+    }
+    size_t n = z->nservers;
+    uint64_t *serial = calloc(n + 1, sizeof(*serial)), *nsh = calloc(n + 1, sizeof(*nsh));
+    bool *has_serial = calloc(n + 1, sizeof(*has_serial)), *has_ns = calloc(n + 1, sizeof(*has_ns));
+    const char **serial_text = calloc(n + 1, sizeof(*serial_text));
+    const char **ns_text = calloc(n + 1, sizeof(*ns_text));
+    char(*sbuf)[16] = calloc(n + 1, sizeof(*sbuf));
+    bool mem = serial && nsh && has_serial && has_ns && serial_text && ns_text && sbuf;
+    const struct cs_auth_qname *aq = z->priv ? z->priv->apex_q : NULL;
+    cs_strbuf clause = {0};
+    char rb[16], rb2[16];
+    for (size_t i = 0; i < n; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        cs_strbuf_clear(&clause);
+        if (!s->has_addr) {
+            /* A nameserver name without an address: the reason is in its detail already. */
+            z->problems |= s->zone_probs;
+            if (z->detail.len)
+                cs_strbuf_puts(&z->detail, "; ");
+            cs_strbuf_printf(&z->detail, "%s", s->detail.data ? s->detail.data : s->ns);
+            continue;
+        }
+        const struct cs_auth_reply *p = s->probes;
+        cs_problems described = 0;
+        cs_problems codes = judge_question(s, p, tries, "SOA", z->apex, &clause, &described);
+        codes |= judge_question(s, &p[AUTH_PROBE_NS(tries)], 1, "NS", z->apex, &clause, &described);
+        /* The lower-case CAA probe repeats what the apex's own CAA probes tell: only what they
+         * do not is said here. */
+        cs_problems cover =
+            described | (aq && aq->replies ? judge_question(s, &aq->replies[i * tries], tries,
+                                                            "CAA", z->apex, NULL, NULL)
+                                           : 0);
+        cs_problems before = cover;
+        cs_problems lower =
+            judge_question(s, &p[AUTH_PROBE_LOWER(tries)], 1, "CAA", z->apex, &clause, &cover);
+        codes |= lower;
+        if (cover != before)
+            described |= lower; /* told here */
+        bool alive = false, edns_ok = false;
+        for (unsigned t = 0; t < tries; t++) {
+            alive |= p[t].rcode >= 0 || p[t].truncated;
+            edns_ok |= good(&p[t]);
+        }
+        const struct cs_auth_reply *ne = &p[AUTH_PROBE_NOEDNS(tries)];
+        alive |= ne->rcode >= 0 || p[AUTH_PROBE_NS(tries)].rcode >= 0;
+        const struct cs_auth_reply *tcp = &p[AUTH_PROBE_TCP(tries)];
+        if (alive && usable(tcp) && tcp->rcode < 0) {
+            codes |= CS_PB_BIT(CS_PB_TCP_BROKEN);
+            clause_next(s, &clause);
+            cs_strbuf_printf(&clause, " does not answer SOA %s over TCP (%s)", z->apex,
+                             cs_outcome_name((cs_outcome)tcp->outcome));
+        } else if (tcp->rcode >= 0) {
+            codes |= reply_codes(tcp, true);
+        }
+        if (!edns_ok && good(ne)) {
+            codes |= CS_PB_BIT(CS_PB_EDNS_BROKEN);
+            clause_next(s, &clause);
+            cs_strbuf_printf(&clause, " answers %s to SOA %s with EDNS and %s without",
+                             p[0].rcode >= 0 ? rcode_text(p[0].rcode, rb, sizeof(rb)) : "nothing",
+                             z->apex, rcode_text(ne->rcode, rb2, sizeof(rb2)));
+        }
+        /* Case: the apex's CAA answers with upper-case letters in the name against the one
+         * asked in lower case. */
+        const struct cs_auth_reply *lo = &p[AUTH_PROBE_LOWER(tries)];
+        if (aq && aq->replies && good(lo)) {
+            uint64_t key = 0;
+            unsigned seen = 0;
+            bool consistent = true;
+            for (unsigned t = 0; t < tries; t++) {
+                const struct cs_auth_reply *r = &aq->replies[i * tries + t];
+                if (!usable(r))
+                    continue;
+                if (!good(r) || !r->upper) {
+                    consistent &= good(r) ? true : false;
+                    continue;
+                }
+                if (seen++ == 0)
+                    key = reply_key(r);
+                else if (reply_key(r) != key)
+                    consistent = false;
+            }
+            if (seen && consistent && key != reply_key(lo)) {
+                const struct cs_auth_reply *r = NULL;
+                for (unsigned t = 0; t < tries && !r; t++)
+                    if (aq->replies[i * tries + t].upper && good(&aq->replies[i * tries + t]))
+                        r = &aq->replies[i * tries + t];
+                codes |= CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER);
+                clause_next(s, &clause);
+                cs_strbuf_printf(
+                    &clause,
+                    " answers CAA %s with %s%s when the name has upper-case letters "
+                    "and %s%s in lower case",
+                    z->apex, rcode_text(r->rcode, rb, sizeof(rb)), r->sig ? " and records" : "",
+                    rcode_text(lo->rcode, rb2, sizeof(rb2)), lo->sig ? " and records" : "");
+            }
+        }
+        s->zone_probs |= codes;
+        s->zone_described =
+            described | (codes & (CS_PB_BIT(CS_PB_TCP_BROKEN) | CS_PB_BIT(CS_PB_EDNS_BROKEN) |
+                                  CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER)));
+        z->problems |= codes;
+        server_note(s, codes, clause.data);
+        if (clause.len) {
+            if (z->detail.len)
+                cs_strbuf_puts(&z->detail, "; ");
+            cs_strbuf_puts(&z->detail, clause.data);
+        }
+        if (mem) {
+            has_serial[i] = s->has_serial;
+            serial[i] = s->serial;
+            snprintf(sbuf[i], sizeof(sbuf[i]), "serial %u", (unsigned)s->serial);
+            serial_text[i] = sbuf[i];
+            has_ns[i] = s->has_ns;
+            nsh[i] = s->ns_hash;
+            ns_text[i] = s->ns_set;
+        }
+    }
+    if (mem) {
+        compare_servers(z, serial, has_serial, CS_PB_SOA_SERIAL_MISMATCH, "SOA serials",
+                        serial_text);
+        compare_servers(z, nsh, has_ns, CS_PB_NS_SET_MISMATCH, "NS sets", ns_text);
+        for (size_t i = 0; i < n; i++)
+            z->servers[i].zone_probs |=
+                z->servers[i].findings &
+                (CS_PB_BIT(CS_PB_SOA_SERIAL_MISMATCH) | CS_PB_BIT(CS_PB_NS_SET_MISMATCH));
+    }
+    cs_strbuf_free(&clause);
+    free(serial);
+    free(nsh);
+    free(has_serial);
+    free(has_ns);
+    free(serial_text);
+    free(ns_text);
+    free(sbuf);
+}
+
+/* ---- a name ---------------------------------------------------------------------------- */
+
+/* "NXDOMAIN", "no CAA" or "CAA 0 issue "x", 0 iodef "y"" for a reply. */
+static void describe_answer(const struct cs_auth_qname *q, const struct cs_auth_reply *r,
+                            cs_strbuf *b)
+{
+    char rb[16];
+    if (!good(r)) {
+        cs_strbuf_puts(b, rcode_text(r->rcode, rb, sizeof(rb)));
+        return;
+    }
+    if (r->rcode == LDNS_RCODE_NXDOMAIN) {
+        cs_strbuf_puts(b, "NXDOMAIN");
+        return;
+    }
+    const ldns_rr_list *set = NULL;
+    for (unsigned i = 0; i < q->nsets && r->sig; i++)
+        if (cs_caa_set_hash(q->sets[i]) == r->sig)
+            set = q->sets[i];
+    if (!set) {
+        cs_strbuf_puts(b, "no CAA");
+        return;
+    }
+    cs_strbuf_puts(b, "CAA");
+    for (size_t i = 0; i < ldns_rr_list_rr_count(set); i++) {
+        struct cs_caa_record rec;
+        char text[512];
+        if (cs_caa_record_from_rr(ldns_rr_list_rr(set, i), &rec) != CS_OK)
+            continue;
+        cs_caa_format(&rec, text, sizeof(text));
+        cs_strbuf_printf(b, "%s%s", i ? ", " : " ", text);
+    }
+}
+
+void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
+{
+    struct cs_auth_zone *z = q->zone;
+    if (!q->replies || !z)
+        return;
+    size_t n = z->nservers;
+    uint64_t *key = calloc(n + 1, sizeof(*key));
+    bool *has = calloc(n + 1, sizeof(*has));
+    const struct cs_auth_reply **first = calloc(n + 1, sizeof(*first));
+    cs_strbuf clause = {0};
+    q->server_probs = calloc(n + 1, sizeof(*q->server_probs));
+    q->server_detail = calloc(n + 1, sizeof(*q->server_detail));
+    for (size_t i = 0; i < n; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        if (!s->has_addr)
+            continue;
+        const struct cs_auth_reply *rs = &q->replies[i * tries];
+        cs_strbuf_clear(&clause);
+        cs_problems codes = judge_question(s, rs, tries, "CAA", q->name, &clause, NULL);
+        q->problems |= codes;
+        server_note(s, codes, clause.data);
+        if (q->server_probs)
+            q->server_probs[i] = codes;
+        if (q->server_detail && clause.len)
+            q->server_detail[i] = strdup(clause.data);
+        for (unsigned t = 0; key && has && first && t < tries; t++)
+            if (good(&rs[t]) && !has[i]) {
+                has[i] = true;
+                key[i] = reply_key(&rs[t]);
+                first[i] = &rs[t];
+            }
+    }
+    if (key && has && first) {
+        size_t a = n;
+        bool differ = false;
+        for (size_t i = 0; i < n; i++) {
+            if (!has[i])
+                continue;
+            if (a == n)
+                a = i;
+            else if (key[i] != key[a])
+                differ = true;
+        }
+        if (differ) {
+            q->problems |= CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA);
+            mark_minority(z, key, has, CS_PB_AUTH_INCONSISTENT_CAA);
+            if (q->detail.len)
+                cs_strbuf_puts(&q->detail, "; ");
+            cs_strbuf_printf(&q->detail, "servers disagree on CAA %s:", q->name);
+            const char *sep = " ";
+            for (size_t i = 0; i < n; i++) {
+                if (!has[i])
+                    continue;
+                bool shown = false;
+                for (size_t j = 0; j < i; j++)
+                    shown |= has[j] && key[j] == key[i];
+                if (shown)
+                    continue;
+                cs_strbuf_puts(&q->detail, sep);
+                server_label(&z->servers[i], &q->detail);
+                for (size_t j = i + 1; j < n; j++)
+                    if (has[j] && key[j] == key[i]) {
+                        cs_strbuf_puts(&q->detail, ", ");
+                        server_label(&z->servers[j], &q->detail);
+                    }
+                cs_strbuf_puts(&q->detail, " answered ");
+                describe_answer(q, first[i], &q->detail);
+                sep = "; ";
+            }
+        }
+    }
+    cs_strbuf_free(&clause);
+    free(key);
+    free(has);
+    free(first);
+}
+
+const char *cs_reply_shape_name(cs_reply_shape s)
+{
+    static const char *const names[] = {"NONE",     "ANSWER", "NODATA", "NXDOMAIN",
+                                        "REFERRAL", "EMPTY",  "ERROR"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
