@@ -524,25 +524,64 @@ static void zone_outstanding_done(struct cs_auth_zone *z)
     wake(&z->priv->done_waiters);
 }
 
-/* Every NS name's addresses are in: one server per address, then the probes. */
-static void zone_build_servers(struct cs_auth_zone *z)
+static void zone_lookup_hosts(struct cs_auth_zone *z);
+static void ns_round_probe(struct cs_auth *a, struct cs_auth_server *s);
+
+/* The servers are final: the zone probes start and waiting names are let in. */
+static void zone_ready(struct cs_auth_zone *z)
 {
     struct auth_zone_priv *zp = z->priv;
-    size_t n = 0;
-    for (size_t i = 0; i < zp->nns; i++)
-        n += zp->hosts[i] && zp->hosts[i]->naddrs ? zp->hosts[i]->naddrs : 1;
-    z->servers = calloc(n ? n : 1, sizeof(*z->servers));
-    if (!z->servers) {
-        z->why_unchecked = strdup("out of memory");
-        n = 0;
-    }
-    size_t k = 0;
     cs_strbuf cell = {0};
-    for (size_t i = 0; z->servers && i < zp->nns; i++) {
+    for (size_t i = 0; i < z->nservers; i++)
+        cs_strbuf_printf(&cell, "%s%s/%s", cell.len ? ";" : "", z->servers[i].ns, z->servers[i].ip);
+    z->nameservers = cell.data ? cell.data : strdup("");
+    if (zp->nns == 0 && !z->why_unchecked)
+        z->why_unchecked = strdup("no NS records found");
+    z->ready = true;
+    /* Hold the zone open while its apex name and probes start. */
+    zp->outstanding = 1;
+    zone_probe_all(z);
+    wake(&zp->ready_waiters);
+    zone_outstanding_done(z);
+}
+
+/* One NS round is answered: names some server listed that are new get their turn (a few rounds
+ * at most), so that every nameserver any server of the zone lists is asked. */
+static void zone_ns_round_done(struct cs_auth_zone *z)
+{
+    struct auth_zone_priv *zp = z->priv;
+    if (--zp->round_pending > 0)
+        return;
+    zp->rounds++;
+    if (zp->nns > zp->nhosts && zp->rounds < 3)
+        zone_lookup_hosts(z);
+    else
+        zone_ready(z);
+}
+
+/* Every new NS name's addresses are in: one server per address, each asked for the NS set. */
+static void zone_add_servers(struct cs_auth_zone *z)
+{
+    struct auth_zone_priv *zp = z->priv;
+    size_t n = z->nservers;
+    for (size_t i = zp->nserved; i < zp->nhosts; i++)
+        n += zp->hosts[i] && zp->hosts[i]->naddrs ? zp->hosts[i]->naddrs : 1;
+    struct cs_auth_server *v = realloc(z->servers, (n ? n : 1) * sizeof(*v));
+    if (!v) {
+        zp->nserved = zp->nhosts;
+        zp->nns = zp->nhosts; /* no further rounds */
+        zp->round_pending = 1;
+        zone_ns_round_done(z);
+        return;
+    }
+    z->servers = v;
+    size_t first = z->nservers, k = z->nservers;
+    for (size_t i = zp->nserved; i < zp->nhosts; i++) {
         struct auth_host *h = zp->hosts[i];
         size_t na = h && h->naddrs ? h->naddrs : 1;
         for (size_t j = 0; j < na; j++) {
             struct cs_auth_server *s = &z->servers[k++];
+            memset(s, 0, sizeof(*s));
             s->zone = z;
             s->ns = strdup(zp->ns[i]);
             if (h && h->naddrs) {
@@ -553,10 +592,10 @@ static void zone_build_servers(struct cs_auth_zone *z)
             s->probes = calloc(cs_auth_zone_probe_count(zp->a->tries), sizeof(*s->probes));
             if (!s->ns || !s->probes)
                 s->has_addr = false; /* not asked: nothing to keep the answers in */
-            cs_strbuf_printf(&cell, "%s%s/%s", cell.len ? ";" : "", zp->ns[i], s->ip);
             if (!s->has_addr) {
                 s->findings |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
                 s->zone_probs |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
+                s->zone_described |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
                 if (!h)
                     cs_strbuf_printf(&s->detail, "the address of %s could not be looked up",
                                      zp->ns[i]);
@@ -574,40 +613,45 @@ static void zone_build_servers(struct cs_auth_zone *z)
         }
     }
     z->nservers = k;
-    z->nameservers = cell.data ? cell.data : strdup("");
-    z->ready = true;
-    /* Hold the zone open while its apex name and probes start. */
-    zp->outstanding = 1;
-    zone_probe_all(z);
-    wake(&zp->ready_waiters);
-    zone_outstanding_done(z);
+    zp->nserved = zp->nhosts;
+    zp->round_pending = 1;
+    for (size_t i = first; i < k; i++)
+        if (z->servers[i].has_addr)
+            ns_round_probe(zp->a, &z->servers[i]);
+    zone_ns_round_done(z);
 }
 
 static void on_zone_host(void *arg)
 {
     struct cs_auth_zone *z = arg;
     if (--z->priv->hosts_pending == 0)
-        zone_build_servers(z);
+        zone_add_servers(z);
 }
 
-/* The NS names are known (possibly none): look up their addresses. */
-static void zone_have_ns(struct cs_auth_zone *z)
+/* Looks up the addresses of the NS names not looked up yet. */
+static void zone_lookup_hosts(struct cs_auth_zone *z)
 {
     struct auth_zone_priv *zp = z->priv;
-    if (zp->nns == 0 && !z->why_unchecked)
-        z->why_unchecked = strdup("no NS records found");
-    zp->hosts = calloc(zp->nns ? zp->nns : 1, sizeof(*zp->hosts));
+    struct auth_host **v = realloc(zp->hosts, (zp->nns ? zp->nns : 1) * sizeof(*v));
+    if (!v) {
+        zp->nns = zp->nhosts;
+        zone_ready(z);
+        return;
+    }
+    zp->hosts = v;
     zp->hosts_pending = 1;
-    for (size_t i = 0; zp->hosts && i < zp->nns; i++) {
+    size_t from = zp->nhosts;
+    zp->nhosts = zp->nns;
+    for (size_t i = from; i < zp->nns; i++) {
         struct auth_host *h = host_get(zp->a, zp->ns[i]);
         zp->hosts[i] = h;
         if (!h)
             continue;
         for (size_t g = 0; g < zp->nglue; g++)
             if (strcmp(zp->glue_name[g], zp->ns[i]) == 0 && !h->done) {
-                struct cs_addr *v = realloc(h->glue, (h->nglue + 1) * sizeof(*v));
-                if (v) {
-                    h->glue = v;
+                struct cs_addr *gv = realloc(h->glue, (h->nglue + 1) * sizeof(*gv));
+                if (gv) {
+                    h->glue = gv;
                     h->glue[h->nglue++] = zp->glue[g];
                 }
             }
@@ -615,6 +659,12 @@ static void zone_have_ns(struct cs_auth_zone *z)
             zp->hosts_pending++;
     }
     on_zone_host(z);
+}
+
+/* The NS names are known (possibly none): look up their addresses. */
+static void zone_have_ns(struct cs_auth_zone *z)
+{
+    zone_lookup_hosts(z);
 }
 
 static cs_err zone_add_ns(struct auth_zone_priv *zp, const char *name)
@@ -802,6 +852,38 @@ static void probe(struct cs_auth *a, struct cs_auth_server *s, const char *name,
     send_query(a, &s->addr, name, qtype, flags, on_probe, pc);
 }
 
+static void on_ns_round(struct cs_answer *ans, void *arg)
+{
+    struct cs_auth_server *s = arg;
+    struct cs_auth_zone *z = s->zone;
+    struct cs_auth_reply *r = &s->probes[AUTH_PROBE_NS(z->priv->a->tries)];
+    cs_auth_read_reply(ans, LDNS_RR_TYPE_NS, z->apex, r);
+    if (ans->pkt)
+        cs_auth_note_server_data(s, ans->pkt, LDNS_RR_TYPE_NS, r);
+    if (r->rtt_us && s->nrtt < sizeof(s->rtt_ms) / sizeof(s->rtt_ms[0]))
+        s->rtt_ms[s->nrtt++] = (r->rtt_us + 500) / 1000;
+    /* Every name this server lists is a nameserver of the zone too. */
+    for (const char *p = s->has_ns ? s->ns_set : ""; *p;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char name[256];
+        if (len > 0 && len < sizeof(name)) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+            zone_add_ns(z->priv, name);
+        }
+        p += len + (e ? 1 : 0);
+    }
+    zone_ns_round_done(z);
+}
+
+static void ns_round_probe(struct cs_auth *a, struct cs_auth_server *s)
+{
+    s->queries++;
+    s->zone->priv->round_pending++;
+    send_query(a, &s->addr, s->zone->apex, LDNS_RR_TYPE_NS, CS_QF_DO, on_ns_round, s);
+}
+
 static void on_apex_qname_done(void *arg)
 {
     zone_outstanding_done(arg);
@@ -818,7 +900,6 @@ static void zone_probe_all(struct cs_auth_zone *z)
         struct cs_auth_reply *p = s->probes;
         for (unsigned t = 0; t < tries; t++)
             probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &p[t], z, NULL);
-        probe(a, s, z->apex, LDNS_RR_TYPE_NS, CS_QF_DO, &p[AUTH_PROBE_NS(tries)], z, NULL);
         probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO | CS_QF_TCP_ONLY, &p[AUTH_PROBE_TCP(tries)],
               z, NULL);
         probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS, &p[AUTH_PROBE_NOEDNS(tries)], z, NULL);

@@ -65,8 +65,11 @@ struct auth_zone_priv {
     struct cs_auth *a;
     char **ns; /* NS names */
     size_t nns;
-    struct auth_host **hosts; /* one per NS name */
-    size_t hosts_pending;
+    struct auth_host **hosts; /* one per NS name looked up (nhosts) */
+    size_t nhosts, hosts_pending;
+    size_t nserved;         /* NS names that have their servers */
+    unsigned round_pending; /* NS queries of the current round not answered yet */
+    unsigned rounds;
     struct cs_addr *glue; /* glue from a referral, by name */
     char **glue_name;
     size_t nglue;
