@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # scan.sh -- caascan scan over CUSTOMERS zones x NAMES_PER_ZONE names (default 5,000 x 20 =
 # 100,000 names) in the DNS world (real NSD behind the two validating Unbound resolvers), at
-# --qps QPS (default 20,000). Prints wall time, queries per name and peak RSS.
+# --qps QPS (default 20,000), with the authoritative checks at --auth-qps AUTH_QPS (default 2,000:
+# all 5,000 zones sit on the same two provider addresses) or off with AUTH=off. Prints wall time,
+# queries per name, the largest rate one authoritative address got, and peak RSS.
 set -euo pipefail
 CAASCAN=${CAASCAN:?set CAASCAN to the caascan binary}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CUSTOMERS=${CUSTOMERS:-5000}
 PER_ZONE=${PER_ZONE:-20}
 QPS=${QPS:-20000}
+AUTH_QPS=${AUTH_QPS:-2000}
+AUTH=${AUTH:-on}
 
 if [ "${BENCH_IN_WORLD:-}" != 1 ]; then
     W=$(mktemp -d /tmp/caascan-bench-scan.XXXXXX)
@@ -23,9 +27,12 @@ fi
 
 names=$WORLD_DIR/names/bulk.txt
 n=$(wc -l <"$names")
+if [ "$AUTH" = off ]; then authopt=(--no-auth); else authopt=(--auth-qps "$AUTH_QPS"); fi
 /usr/bin/time -v -o "$BENCH_TMP/time" "$CAASCAN" scan -r "$WORLD_RESOLVERS" --qps "$QPS" \
-    --no-progress -o "$BENCH_TMP/run" "$names" 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err"; exit 1; }
+    "${authopt[@]}" --no-progress -o "$BENCH_TMP/run" "$names" 2>"$BENCH_TMP/err" ||
+    { cat "$BENCH_TMP/err"; exit 1; }
 cat "$BENCH_TMP/err"
+echo "authoritative checks: $AUTH (--auth-qps $AUTH_QPS)"
 python3 - "$BENCH_TMP" "$n" "$QPS" <<'PY'
 import json, re, sys
 d, n, qps = sys.argv[1], int(sys.argv[2]), sys.argv[3]
