@@ -46,7 +46,10 @@ static void print_reply(const struct cs_auth_reply *r)
 {
     char rb[16];
     if (r->rcode < 0) {
-        printf("%s", r->outcome == CS_OUT_TIMEOUT ? "no answer" : cs_outcome_name(r->outcome));
+        if (r->outcome == CS_OUT_TCP_FAILED && r->truncated)
+            printf("TC over UDP, then TCP failed");
+        else
+            printf("%s", r->outcome == CS_OUT_TIMEOUT ? "no answer" : cs_outcome_name(r->outcome));
         return;
     }
     printf("%s", cs_rcode_name((unsigned)r->rcode, rb, sizeof(rb)));

@@ -339,6 +339,13 @@ int cmd_scan(int argc, char **argv)
                         "%llu queries in one second to one address\n",
                         (unsigned long long)sum.zones, (unsigned long long)sum.servers,
                         (unsigned long long)sum.engine.max_dest_per_second);
+            if (!o.no_auth && sum.direct_sent > 0 && sum.direct_answered == 0)
+                fprintf(stderr,
+                        "caascan: scan: warning: none of %llu direct queries to authoritative "
+                        "servers got a reply: this machine may not reach them (outbound port 53 "
+                        "blocked?); their AUTH_TIMEOUT findings then say nothing about the "
+                        "servers: scan again with --no-auth\n",
+                        (unsigned long long)sum.direct_sent);
             const struct cs_engine_stats *es = &sum.engine;
             if (es->timeouts + es->unsolicited + es->wrong_source + es->wrong_question +
                     es->case_mismatches >

@@ -157,6 +157,8 @@ static void on_sent_answer(struct cs_answer *ans, void *arg)
 {
     struct send_ctx ctx = *(struct send_ctx *)arg;
     free(arg);
+    if (ans->resolver < 0 && ans->pkt)
+        ctx.a->answered++;
     ctx.fn(ans, ctx.arg);
 }
 
@@ -1171,6 +1173,12 @@ void cs_auth_foreach_zone(const struct cs_auth *a, void (*fn)(const struct cs_au
 uint64_t cs_auth_queries(const struct cs_auth *a)
 {
     return a->queries + a->lookups;
+}
+
+void cs_auth_direct_counts(const struct cs_auth *a, uint64_t *sent, uint64_t *answered)
+{
+    *sent = a->queries;
+    *answered = a->answered;
 }
 
 int cs_auth_server_rtt_ms(const struct cs_auth_server *s)

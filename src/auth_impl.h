@@ -107,8 +107,9 @@ struct cs_auth {
     unsigned tries;
     uint32_t timeout_ms, min_timeout_ms;
     struct auth_tab apexes, zones, hosts, qnames;
-    uint64_t queries; /* direct */
-    uint64_t lookups; /* through the resolvers */
+    uint64_t queries;  /* direct */
+    uint64_t answered; /* direct queries that got a reply */
+    uint64_t lookups;  /* through the resolvers */
 };
 
 /* True when name is apex or below it ("" is the root: every name). */

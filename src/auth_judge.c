@@ -584,10 +584,13 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
         alive |= ne->rcode >= 0 || p[AUTH_PROBE_NS(tries)].rcode >= 0;
         const struct cs_auth_reply *tcp = &p[AUTH_PROBE_TCP(tries)];
         if (alive && usable(tcp) && tcp->rcode < 0) {
+            bool told = (codes & CS_PB_BIT(CS_PB_TCP_BROKEN)) != 0; /* TC, then TCP failed */
             codes |= CS_PB_BIT(CS_PB_TCP_BROKEN);
-            clause_next(s, &clause);
-            cs_strbuf_printf(&clause, " does not answer SOA %s over TCP (%s)", z->apex,
-                             cs_outcome_name((cs_outcome)tcp->outcome));
+            if (!told) {
+                clause_next(s, &clause);
+                cs_strbuf_printf(&clause, " does not answer SOA %s over TCP (%s)", z->apex,
+                                 cs_outcome_name((cs_outcome)tcp->outcome));
+            }
         } else if (tcp->rcode >= 0) {
             codes |= reply_codes(tcp, true);
         }

@@ -425,6 +425,9 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
                  cs_shard_writer_error(st.results), o->run_dir);
         goto out;
     }
+    if (cs_scanner_auth(st.scanner))
+        cs_auth_direct_counts(cs_scanner_auth(st.scanner), &sum->direct_sent,
+                              &sum->direct_answered);
     if (cs_scanner_auth(st.scanner)) {
         struct servers_ctx sc = {.w = servers, .sum = sum};
         cs_auth_foreach_zone(cs_scanner_auth(st.scanner), write_zone_servers, &sc);

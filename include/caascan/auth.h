@@ -152,6 +152,10 @@ void cs_auth_foreach_zone(const struct cs_auth *a, void (*fn)(const struct cs_au
 /* Direct queries sent, and resolver lookups made for discovery. */
 uint64_t cs_auth_queries(const struct cs_auth *a);
 
+/* Direct queries sent to authoritative addresses, and how many of them got a reply: none at all
+ * means this machine cannot reach authoritative servers (outbound port 53 blocked, say). */
+void cs_auth_direct_counts(const struct cs_auth *a, uint64_t *sent, uint64_t *answered);
+
 /* Median of a server's measured round-trip times in ms, -1 when none. */
 int cs_auth_server_rtt_ms(const struct cs_auth_server *s);
 

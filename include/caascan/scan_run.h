@@ -50,6 +50,8 @@ struct cs_scan_summary {
     uint64_t levels;
     uint64_t zones;                /* zones whose servers were checked */
     uint64_t servers;              /* rows of the per-server table */
+    uint64_t direct_sent;          /* direct queries to authoritative servers */
+    uint64_t direct_answered;      /* ... that got a reply */
     struct cs_engine_stats engine; /* the engine's counters at the end */
     double seconds;
     bool interrupted;
