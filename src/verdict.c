@@ -293,6 +293,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
                rl->alias ? ", reached through an alias of " : "", rl->alias ? rl->name : "");
         if (rl->n_other_sets > 0) {
             out->problems |= CS_PB_BIT(CS_PB_INTERMITTENT);
+            out->intermittent_from_sets = true;
             append(d, dsize, &dlen, "; resolvers returned different CAA sets for %s", rl->name);
         }
     } else {
@@ -305,6 +306,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
 
     if (flaky >= 0) {
         const struct cs_ca_level *lv = levels[flaky];
+        out->intermittent_from_sets = false;
         if (status > CS_ST_FLAKY)
             status = CS_ST_FLAKY;
         out->problems |= CS_PB_BIT(CS_PB_INTERMITTENT);
@@ -438,6 +440,10 @@ judged:
                 append(d, dsize, &dlen, "; %s", q->detail.data);
         }
     }
+    /* Resolvers that returned different sets are explained, deterministically, by servers that
+     * disagree: the run-to-run luck of which server a resolver asked is not a finding. */
+    if (v->intermittent_from_sets && (found & CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA)))
+        v->problems &= ~CS_PB_BIT(CS_PB_INTERMITTENT);
     v->problems |= found;
     if (v->status == CS_ST_OK && (found & auth_codes))
         v->status = CS_ST_AT_RISK;

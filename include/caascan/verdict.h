@@ -32,6 +32,9 @@ struct cs_verdict {
     char resolver_rcode[96]; /* outcome of each try at the deciding level, ';'-joined */
     char ede[160];           /* "7 Signature Expired: text", "" when none */
     char detail[1024];
+    /* INTERMITTENT is there only because resolvers returned different CAA sets (no try failed):
+     * when the servers' own answers show they disagree, that finding replaces it. */
+    bool intermittent_from_sets;
 };
 
 /*
