@@ -137,14 +137,6 @@ bool cs_auth_name_in(const char *name, const char *apex)
     return n == z || name[n - z - 1] == '.';
 }
 
-static bool rr_owner_is(const ldns_rr *rr, const char *name)
-{
-    char *o = cs_dname_text(ldns_rr_owner(rr));
-    bool same = o && strcmp(o, name) == 0;
-    free(o);
-    return same;
-}
-
 /* ---- sending --------------------------------------------------------------------------- */
 
 struct send_ctx {
@@ -321,7 +313,7 @@ static void on_apex_soa(struct cs_answer *ans, void *arg)
             ldns_rr_type ty = ldns_rr_get_type(rr);
             if (ty == LDNS_RR_TYPE_CNAME || ty == LDNS_RR_TYPE_DNAME)
                 alias = true;
-            else if (ty == LDNS_RR_TYPE_SOA && !alias && rr_owner_is(rr, ap->name)) {
+            else if (ty == LDNS_RR_TYPE_SOA && !alias && cs_auth_owner_is(rr, ap->name)) {
                 apex_set(ap, ap->name);
                 return;
             }
@@ -722,7 +714,7 @@ static void on_zone_ns(struct cs_answer *ans, void *arg)
         for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
             const ldns_rr *rr = ldns_rr_list_rr(an, i);
             if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) != 1 ||
-                !rr_owner_is(rr, z->apex))
+                !cs_auth_owner_is(rr, z->apex))
                 continue;
             char *ns = cs_dname_text(ldns_rr_rdf(rr, 0));
             if (ns && ns[0])

@@ -129,6 +129,9 @@ cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
 
 /* auth_judge.c */
 
+/* True when rr's owner is name (lower case, no trailing dot), compared without case. */
+bool cs_auth_owner_is(const ldns_rr *rr, const char *name);
+
 /* Reads a parent server's reply to NS name into ref (kind NONE when it says nothing usable). */
 cs_err cs_auth_read_referral(const ldns_pkt *pkt, const char *name, const char *parent_apex,
                              struct auth_referral *ref);

@@ -42,7 +42,7 @@ cs_err cs_auth_addr_from_rdf(const ldns_rdf *rdf, struct cs_addr *out)
     return CS_EINVAL;
 }
 
-static bool owner_is(const ldns_rr *rr, const char *name)
+bool cs_auth_owner_is(const ldns_rr *rr, const char *name)
 {
     char *o = cs_dname_text(ldns_rr_owner(rr));
     bool same = o && strcmp(o, name) == 0;
@@ -168,7 +168,7 @@ void cs_auth_read_reply(const struct cs_answer *ans, uint16_t qtype, const char 
         ldns_rr_type ty = ldns_rr_get_type(rr);
         if (ty == LDNS_RR_TYPE_SOA)
             r->soa = true;
-        else if (ty == LDNS_RR_TYPE_NS && !owner_is(rr, apex))
+        else if (ty == LDNS_RR_TYPE_NS && !cs_auth_owner_is(rr, apex))
             nns_child++;
     }
     r->sig = cs_caa_set_hash(an);
@@ -204,7 +204,7 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
         for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
             const ldns_rr *rr = ldns_rr_list_rr(an, i);
             if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3 &&
-                owner_is(rr, apex)) {
+                cs_auth_owner_is(rr, apex)) {
                 s->serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
                 s->has_serial = true;
                 break;
@@ -216,7 +216,7 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
         for (size_t i = 0; names && i < ldns_rr_list_rr_count(an); i++) {
             const ldns_rr *rr = ldns_rr_list_rr(an, i);
             if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && ldns_rr_rd_count(rr) == 1 &&
-                owner_is(rr, apex) && (names[n] = cs_dname_text(ldns_rr_rdf(rr, 0))))
+                cs_auth_owner_is(rr, apex) && (names[n] = cs_dname_text(ldns_rr_rdf(rr, 0))))
                 n++;
         }
         if (!names)
