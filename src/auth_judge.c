@@ -592,7 +592,10 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
                                  cs_outcome_name((cs_outcome)tcp->outcome));
             }
         } else if (tcp->rcode >= 0) {
-            codes |= reply_codes(tcp, true);
+            /* An answer over TCP is judged like the others (told unless said already). */
+            char over_tcp[300];
+            snprintf(over_tcp, sizeof(over_tcp), "%s over TCP", z->apex);
+            codes |= judge_question(s, tcp, 1, "SOA", over_tcp, &clause, &described);
         }
         if (!edns_ok && good(ne)) {
             codes |= CS_PB_BIT(CS_PB_EDNS_BROKEN);
