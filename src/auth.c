@@ -521,13 +521,33 @@ static void zone_outstanding_done(struct cs_auth_zone *z)
 static void zone_lookup_hosts(struct cs_auth_zone *z);
 static void ns_round_probe(struct cs_auth *a, struct cs_auth_server *s);
 
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The servers are final: the zone probes start and waiting names are let in. */
 static void zone_ready(struct cs_auth_zone *z)
 {
     struct auth_zone_priv *zp = z->priv;
+    /* The cell lists the servers sorted, so that it does not change with the order of the NS
+     * records in whichever answer came first. */
     cs_strbuf cell = {0};
-    for (size_t i = 0; i < z->nservers; i++)
-        cs_strbuf_printf(&cell, "%s%s/%s", cell.len ? ";" : "", z->servers[i].ns, z->servers[i].ip);
+    char **items = calloc(z->nservers + 1, sizeof(*items));
+    size_t nitems = 0;
+    for (size_t i = 0; items && i < z->nservers; i++) {
+        cs_strbuf one = {0};
+        if (cs_strbuf_printf(&one, "%s/%s", z->servers[i].ns ? z->servers[i].ns : "?",
+                             z->servers[i].ip) == CS_OK)
+            items[nitems++] = one.data;
+    }
+    if (items)
+        qsort(items, nitems, sizeof(*items), cmp_text);
+    for (size_t i = 0; i < nitems; i++) {
+        cs_strbuf_printf(&cell, "%s%s", i ? ";" : "", items[i]);
+        free(items[i]);
+    }
+    free(items);
     z->nameservers = cell.data ? cell.data : strdup("");
     if (zp->nns == 0 && !z->why_unchecked)
         z->why_unchecked = strdup("no NS records found");

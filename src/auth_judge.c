@@ -543,7 +543,7 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
     bool *has_serial = calloc(n + 1, sizeof(*has_serial)), *has_ns = calloc(n + 1, sizeof(*has_ns));
     const char **serial_text = calloc(n + 1, sizeof(*serial_text));
     const char **ns_text = calloc(n + 1, sizeof(*ns_text));
-    char(*sbuf)[16] = calloc(n + 1, sizeof(*sbuf));
+    char(*sbuf)[24] = calloc(n + 1, sizeof(*sbuf));
     bool mem = serial && nsh && has_serial && has_ns && serial_text && ns_text && sbuf;
     const struct cs_auth_qname *aq = z->priv ? z->priv->apex_q : NULL;
     cs_strbuf clause = {0};
