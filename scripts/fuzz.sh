@@ -3,7 +3,7 @@
 # runs each for SECONDS (default 600), two at a time under nice, starting from its seeds
 # (tests/fuzz/seeds/NAME or tests/fuzz/corpus/NAME when present). Prints the executions of each
 # run and fails if one found a crash, a leak or a timeout (the input is kept in the work dir).
-#   scripts/fuzz.sh [SECONDS] [HARNESS...]      e.g. scripts/fuzz.sh 60 fuzz_reply fuzz_caa
+#   scripts/fuzz.sh [SECONDS] [HARNESS...]      e.g. scripts/fuzz.sh 60 fuzz_reply fuzz_auth_reply
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}

@@ -5,6 +5,7 @@
  */
 #include "caascan/answer_json.h"
 #include "caascan/query.h"
+#include "fuzz_ldns_tsig.h"
 
 #include <jansson.h>
 
@@ -31,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cs_query_match(&q, buf, size);
 
     ldns_pkt *pkt = NULL;
-    if (ldns_wire2pkt(&pkt, buf, size) == LDNS_STATUS_OK) {
+    if (fuzz_wire_tsig_records(buf, size) < 2 && /* ldns would leak one of them */
+        ldns_wire2pkt(&pkt, buf, size) == LDNS_STATUS_OK) {
         char rb[16];
         cs_rcode_name(cs_pkt_rcode(pkt), rb, sizeof(rb));
         struct cs_ede ede[4];
