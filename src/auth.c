@@ -819,15 +819,7 @@ static void qname_reply_done(struct cs_auth_qname *q);
 static void on_probe(struct cs_answer *ans, void *arg)
 {
     struct probe_ctx *pc = arg;
-    struct cs_auth_server *s = pc->server;
-    const char *apex = s->zone->apex;
-    cs_auth_read_reply(ans, pc->qtype, apex, pc->reply);
-    if (ans->pkt)
-        cs_auth_note_server_data(s, ans->pkt, pc->qtype, pc->reply);
-    if (pc->qname && ans->pkt && pc->reply->sig)
-        cs_auth_qname_keep_set(pc->qname, ans->pkt, (unsigned)(s - s->zone->servers));
-    if (pc->reply->rtt_us && s->nrtt < sizeof(s->rtt_ms) / sizeof(s->rtt_ms[0]))
-        s->rtt_ms[s->nrtt++] = (pc->reply->rtt_us + 500) / 1000;
+    cs_auth_take_reply(pc->server, pc->qname, pc->qtype, ans, pc->reply);
     struct cs_auth_zone *z = pc->zone;
     struct cs_auth_qname *q = pc->qname;
     free(pc);
@@ -871,11 +863,7 @@ static void on_ns_round(struct cs_answer *ans, void *arg)
     struct cs_auth_server *s = arg;
     struct cs_auth_zone *z = s->zone;
     struct cs_auth_reply *r = &s->probes[AUTH_PROBE_NS(z->priv->a->tries)];
-    cs_auth_read_reply(ans, LDNS_RR_TYPE_NS, z->apex, r);
-    if (ans->pkt)
-        cs_auth_note_server_data(s, ans->pkt, LDNS_RR_TYPE_NS, r);
-    if (r->rtt_us && s->nrtt < sizeof(s->rtt_ms) / sizeof(s->rtt_ms[0]))
-        s->rtt_ms[s->nrtt++] = (r->rtt_us + 500) / 1000;
+    cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_NS, ans, r);
     /* Every name this server lists is a nameserver of the zone too. */
     for (const char *p = s->has_ns ? s->ns_set : ""; *p;) {
         const char *e = strchr(p, ';');

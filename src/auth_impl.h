@@ -148,6 +148,11 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
 /* Keeps the CAA set of a reply when no server returned it before. */
 void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server);
 
+/* Takes a direct query's answer for server s (and, for a name probe, name q; NULL for a zone
+ * probe): reads it into r, keeps the server's data, the name's CAA set and the round trip. */
+void cs_auth_take_reply(struct cs_auth_server *s, struct cs_auth_qname *q, uint16_t qtype,
+                        const struct cs_answer *ans, struct cs_auth_reply *r);
+
 /* Judges the zone probes of every server and compares the servers (zone problems, detail). */
 void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries);
 /* Judges the CAA probes of a name at every server and compares the servers. */

@@ -261,6 +261,18 @@ void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsign
     q->set_server[q->nsets++] = server;
 }
 
+void cs_auth_take_reply(struct cs_auth_server *s, struct cs_auth_qname *q, uint16_t qtype,
+                        const struct cs_answer *ans, struct cs_auth_reply *r)
+{
+    cs_auth_read_reply(ans, qtype, s->zone->apex, r);
+    if (ans->pkt)
+        cs_auth_note_server_data(s, ans->pkt, qtype, r);
+    if (q && ans->pkt && r->sig)
+        cs_auth_qname_keep_set(q, ans->pkt, (unsigned)(s - s->zone->servers));
+    if (r->rtt_us && s->nrtt < sizeof(s->rtt_ms) / sizeof(s->rtt_ms[0]))
+        s->rtt_ms[s->nrtt++] = (r->rtt_us + 500) / 1000;
+}
+
 /* ---- judging one question at one server ------------------------------------------------ */
 
 /* A reply that says something about the server (not a send that failed here, not unsent). */

@@ -116,8 +116,8 @@ static ldns_pkt *rcode_pkt(const char *name, ldns_rr_type qt, ldns_pkt_rcode rc)
 /* ---- answers as the engine gives them -------------------------------------------------- */
 
 /*
- * Reads the engine's answer (outcome, pkt, the name sent in presentation form) into r the way
- * auth.c's probe callback does, keeping the server's data and the name's CAA set. Frees pkt.
+ * Hands the engine's answer (outcome, pkt, the name sent in presentation form) to
+ * cs_auth_take_reply, as auth.c's probe callbacks do. Frees pkt.
  */
 static void feed(struct cs_auth_server *s, struct cs_auth_qname *q, struct cs_auth_reply *r,
                  uint16_t qtype, cs_outcome out, ldns_pkt *pkt, const char *sent)
@@ -135,11 +135,7 @@ static void feed(struct cs_auth_server *s, struct cs_auth_qname *q, struct cs_au
         .sent_qname = wire ? ldns_rdf_data(wire) : NULL,
         .sent_qname_len = wire ? ldns_rdf_size(wire) : 0,
     };
-    cs_auth_read_reply(&a, qtype, s->zone->apex, r);
-    if (pkt)
-        cs_auth_note_server_data(s, pkt, qtype, r);
-    if (q && pkt && r->sig)
-        cs_auth_qname_keep_set(q, pkt, (unsigned)(s - s->zone->servers));
+    cs_auth_take_reply(s, q, qtype, &a, r);
     ldns_rdf_deep_free(wire);
     ldns_pkt_free(pkt);
 }
