@@ -774,9 +774,8 @@ struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
     return z;
 }
 
-static void zone_free(void *p)
+void cs_auth_zone_free(struct cs_auth_zone *z)
 {
-    struct cs_auth_zone *z = p;
     struct auth_zone_priv *zp = z->priv;
     for (size_t i = 0; i < z->nservers; i++) {
         struct cs_auth_server *s = &z->servers[i];
@@ -975,9 +974,8 @@ struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, str
     return q;
 }
 
-static void qname_free(void *p)
+void cs_auth_qname_free(struct cs_auth_qname *q)
 {
-    struct cs_auth_qname *q = p;
     for (unsigned i = 0; i < q->nsets; i++)
         ldns_rr_list_deep_free(q->sets[i]);
     free(q->sets);
@@ -1144,6 +1142,16 @@ struct cs_auth *cs_auth_new(struct cs_engine *engine, const struct cs_auth_confi
     if (a->min_timeout_ms > a->timeout_ms)
         a->min_timeout_ms = a->timeout_ms;
     return a;
+}
+
+static void qname_free(void *p)
+{
+    cs_auth_qname_free(p);
+}
+
+static void zone_free(void *p)
+{
+    cs_auth_zone_free(p);
 }
 
 void cs_auth_free(struct cs_auth *a)

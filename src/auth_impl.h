@@ -123,6 +123,10 @@ struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
 struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name,
                                         struct cs_auth_zone *z);
 
+/* Free a zone (its servers, not its names) and a name; the run's tables use them. */
+void cs_auth_zone_free(struct cs_auth_zone *z);
+void cs_auth_qname_free(struct cs_auth_qname *q);
+
 /* Asks a server of the zone holding name's parent for NS at name. CS_EINVAL for a TLD. */
 cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
                           void (*cb)(struct auth_referral *ref, void *arg), void *arg);

@@ -189,6 +189,7 @@ static void server_no_address(struct cs_auth_server *s)
 static struct cs_auth_qname *qname_new(struct cs_auth_zone *z, const char *name)
 {
     struct cs_auth_qname *q = calloc(1, sizeof(*q));
+    q->priv = calloc(1, sizeof(*q->priv));
     q->name = strdup(name);
     q->zone = z;
     q->replies = calloc(z->nservers * TRIES + 1, sizeof(*q->replies));
@@ -199,37 +200,12 @@ static struct cs_auth_qname *qname_new(struct cs_auth_zone *z, const char *name)
     return q;
 }
 
-static void qname_free(struct cs_auth_qname *q)
-{
-    for (unsigned i = 0; i < q->nsets; i++)
-        ldns_rr_list_deep_free(q->sets[i]);
-    free(q->sets);
-    free(q->set_server);
-    free(q->replies);
-    for (size_t i = 0; q->server_detail && i < q->zone->nservers; i++)
-        free(q->server_detail[i]);
-    free(q->server_detail);
-    free(q->server_probs);
-    cs_strbuf_free(&q->detail);
-    free(q->name);
-    free(q);
-}
-
+/* A zone made by zone_new, its apex name (when there is one) and its servers. */
 static void zone_free(struct cs_auth_zone *z)
 {
     if (z->priv->apex_q)
-        qname_free(z->priv->apex_q);
-    for (size_t i = 0; i < z->nservers; i++) {
-        free(z->servers[i].ns);
-        free(z->servers[i].ns_set);
-        free(z->servers[i].probes);
-        cs_strbuf_free(&z->servers[i].detail);
-    }
-    free(z->servers);
-    free(z->priv);
-    cs_strbuf_free(&z->detail);
-    free(z->apex);
-    free(z);
+        cs_auth_qname_free(z->priv->apex_q);
+    cs_auth_zone_free(z);
 }
 
 /* Server i answers every try of CAA at q's name with feed's arguments (pkt made by mk). */
@@ -585,7 +561,7 @@ static void test_name_notimp_at_one_server(void **state)
     assert_string_equal(z->servers[2].detail.data,
                         "answered NOTIMP to 2 of 2 CAA queries for shop.example.test");
     assert_int_equal(q->detail.len, 0); /* the others agree; an error is no CAA set */
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -608,7 +584,7 @@ static void test_name_servfail_once(void **state)
     assert_null(q->server_detail[1]);
     assert_codes(z->servers[1].findings, 0);
     assert_int_equal(q->detail.len, 0);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -632,7 +608,7 @@ static void test_name_sets_differ_between_tries(void **state)
     assert_string_equal(q->server_detail[0], "ns1.example.net (192.0.2.1) gave different answers "
                                              "to CAA shop.example.test between tries");
     assert_int_equal(q->detail.len, 0); /* the first answers agree */
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -649,7 +625,7 @@ static void test_name_timeouts(void **state)
     assert_codes(q->server_probs[1], PB(AUTH_TIMEOUT));
     assert_string_equal(q->server_detail[1], "ns2.example.net (192.0.2.2) did not answer 2 of 2 "
                                              "CAA queries for shop.example.test");
-    qname_free(q);
+    cs_auth_qname_free(q);
 
     /* One try lost: a timeout and an intermittent server. A send that failed here says nothing
      * about the server. */
@@ -663,7 +639,7 @@ static void test_name_timeouts(void **state)
     assert_codes(q->server_probs[1], PB(AUTH_TIMEOUT) | PB(INTERMITTENT));
     assert_string_equal(q->server_detail[1], "ns2.example.net (192.0.2.2) did not answer 1 of 2 "
                                              "CAA queries for www.example.test");
-    qname_free(q);
+    cs_auth_qname_free(q);
 
     q = qname_new(z, "ftp.example.test");
     name_all(q, 0, CS_OUT_NETERR, NULL, NULL, "fTp.example.test");
@@ -671,7 +647,7 @@ static void test_name_timeouts(void **state)
     cs_auth_judge_qname(q, TRIES);
     assert_codes(q->problems, 0);
     assert_null(q->server_detail[0]);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -702,7 +678,7 @@ static void test_name_no_aa_no_soa_empty(void **state)
     assert_string_equal(q->server_detail[2], "ns3.example.net (192.0.2.3) gave a negative answer "
                                              "to CAA shop.example.test without the zone's SOA");
     assert_int_equal(q->detail.len, 0); /* every one says: no CAA */
-    qname_free(q);
+    cs_auth_qname_free(q);
 
     /* A completely empty NOERROR (no AA either, as such servers send it); an NXDOMAIN without
      * the SOA. */
@@ -734,7 +710,7 @@ static void test_name_no_aa_no_soa_empty(void **state)
                         "servers disagree on CAA shop.example.test: ns1.example.net (192.0.2.1), "
                         "ns2.example.net (192.0.2.2) answered no CAA; ns3.example.net (192.0.2.3) "
                         "answered NXDOMAIN");
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -753,7 +729,7 @@ static void test_name_case_not_preserved(void **state)
                                              "case of CAA shop.example.test");
     assert_int_equal(q->nsets, 1); /* the same set */
     assert_int_equal(q->detail.len, 0);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -783,7 +759,7 @@ static void test_name_inconsistent_sets(void **state)
                         "servers disagree on CAA shop.example.test: ns1.example.net (192.0.2.1), "
                         "ns3.example.net (192.0.2.3) answered CAA 0 issue \"letsencrypt.org\"; "
                         "ns2.example.net (192.0.2.2) answered CAA 0 issue \"other-ca.test\"");
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 
     /* One against one: both are marked. */
@@ -801,7 +777,7 @@ static void test_name_inconsistent_sets(void **state)
                         "servers disagree on CAA shop.example.test: ns1.example.net (192.0.2.1) "
                         "answered no CAA; ns2.example.net (192.0.2.2) answered CAA 0 issue "
                         "\"other-ca.test\"");
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -818,7 +794,7 @@ static void test_name_server_without_address(void **state)
     assert_codes(q->server_probs[2], 0);
     assert_null(q->server_detail[2]);
     assert_codes(z->servers[2].findings, PB(NS_NO_ADDRESS));
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 }
 
@@ -1152,7 +1128,7 @@ static void test_verdict_server_forbids(void **state)
                         "ns1.example.net (192.0.2.1), ns2.example.net (192.0.2.2) answered no "
                         "CAA; ns3.example.net (192.0.2.3) answered CAA 0 issue \"other-ca.test\"");
     cs_verdict_clear(&v);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
     free_levels(lv, 3);
 }
@@ -1177,7 +1153,7 @@ static void test_verdict_notimp_at_risk(void **state)
                         "ns2.example.net (192.0.2.2) answered NOTIMP to 2 of 2 CAA queries for "
                         "shop.example.test");
     cs_verdict_clear(&v);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
 
     /* The server's set authorizes the CA: nothing changes but the findings. */
@@ -1194,7 +1170,7 @@ static void test_verdict_notimp_at_risk(void **state)
     assert_codes(v.problems, 0);
     assert_string_equal(v.caa, "0 issue \"letsencrypt.org\"");
     cs_verdict_clear(&v);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
     free_levels(lv, 3);
 }
@@ -1223,7 +1199,7 @@ static void test_verdict_nxdomain_stays(void **state)
                         "shop.example.test does not exist (NXDOMAIN); ns2.example.net (192.0.2.2) "
                         "answered NOTIMP to 2 of 2 CAA queries for shop.example.test");
     cs_verdict_clear(&v);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
     free_levels(lv, 3);
 }
@@ -1252,7 +1228,7 @@ static void test_verdict_zone_finding_told_once(void **state)
                         "ns2.example.net (192.0.2.2) did not answer 2 of 2 SOA queries for "
                         "example.test");
     cs_verdict_clear(&v);
-    qname_free(q);
+    cs_auth_qname_free(q);
     zone_free(z);
     free_levels(lv, 3);
 }
