@@ -15,6 +15,7 @@
 
 #include "../../src/auth_impl.h"
 #include "caascan/verdict.h"
+#include "levels_fixture.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1042,43 +1043,6 @@ static void test_zone_server_without_address(void **state)
 
 /* ---- the verdict ----------------------------------------------------------------------- */
 
-/* A done level whose tries (one letter each) are E (no CAA), N (NXDOMAIN) or D (CAA, caa). */
-static struct cs_ca_level *level(const char *name, const char *results, const char *caa)
-{
-    struct cs_ca_level *lv = calloc(1, sizeof(*lv) + CS_MAX_ATTEMPTS * sizeof(lv->tries[0]));
-    lv->name = strdup(name);
-    lv->done = true;
-    for (const char *p = results; *p; p++) {
-        struct cs_ca_try *t = &lv->tries[lv->ntries++];
-        t->resolver = 0;
-        t->ede = -1;
-        t->cd_rcode = -1;
-        t->rcode = *p == 'N' ? 3 : 0;
-        t->result = *p == 'N' ? CS_TRY_NXDOMAIN : *p == 'D' ? CS_TRY_DATA : CS_TRY_EMPTY;
-        lv->n_nxdomain += *p == 'N';
-        lv->n_data += *p == 'D';
-        lv->n_empty += *p == 'E';
-    }
-    if (caa) {
-        lv->caa = ldns_rr_list_new();
-        ldns_rr *rr = NULL;
-        assert_int_equal(ldns_rr_new_frm_str(&rr, caa, 300, NULL, NULL), LDNS_STATUS_OK);
-        ldns_rr_list_push_rr(lv->caa, rr);
-        lv->caa_owner = strdup(name);
-    }
-    return lv;
-}
-
-static void free_levels(struct cs_ca_level **lv, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        ldns_rr_list_deep_free(lv[i]->caa);
-        free(lv[i]->caa_owner);
-        free(lv[i]->name);
-        free(lv[i]);
-    }
-}
-
 /* The verdict of shop.example.test (levels: the name, example.test, test) with the name's
  * probes q (the zone's probes healthy), judged as a scan does. */
 static void verdict_with(struct cs_ca_level **lv, struct cs_auth_qname *q, struct cs_verdict *v)
@@ -1105,8 +1069,8 @@ static struct cs_auth_zone *healthy_zone(size_t n)
 static void test_verdict_server_forbids(void **state)
 {
     (void)state;
-    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL), level(APEX, "EE", NULL),
-                                 level("test", "EE", NULL)};
+    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL, NULL), level(APEX, "EE", NULL, NULL),
+                                 level("test", "EE", NULL, NULL)};
     struct cs_auth_zone *z = healthy_zone(3);
     struct cs_auth_qname *q = qname_new(z, NAME);
     name_all(q, 0, CS_OUT_ANSWER, mk_nodata, NULL, "shop.example.tEst");
@@ -1136,8 +1100,8 @@ static void test_verdict_server_forbids(void **state)
 static void test_verdict_notimp_at_risk(void **state)
 {
     (void)state;
-    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL), level(APEX, "EE", NULL),
-                                 level("test", "EE", NULL)};
+    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL, NULL), level(APEX, "EE", NULL, NULL),
+                                 level("test", "EE", NULL, NULL)};
     struct cs_auth_zone *z = healthy_zone(2);
     struct cs_auth_qname *q = qname_new(z, NAME);
     name_all(q, 0, CS_OUT_ANSWER, mk_nodata, NULL, "shop.example.tEst");
@@ -1178,8 +1142,8 @@ static void test_verdict_notimp_at_risk(void **state)
 static void test_verdict_nxdomain_stays(void **state)
 {
     (void)state;
-    struct cs_ca_level *lv[3] = {level(NAME, "NN", NULL), level(APEX, "EE", NULL),
-                                 level("test", "EE", NULL)};
+    struct cs_ca_level *lv[3] = {level(NAME, "NN", NULL, NULL), level(APEX, "EE", NULL, NULL),
+                                 level("test", "EE", NULL, NULL)};
     struct cs_auth_zone *z = healthy_zone(2);
     struct cs_auth_qname *q = qname_new(z, NAME);
     for (size_t i = 0; i < 2; i++)
@@ -1208,8 +1172,8 @@ static void test_verdict_zone_finding_told_once(void **state)
 {
     (void)state;
     /* A dead server: the zone's sentence tells it, the name's clause is not repeated. */
-    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL), level(APEX, "EE", NULL),
-                                 level("test", "EE", NULL)};
+    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL, NULL), level(APEX, "EE", NULL, NULL),
+                                 level("test", "EE", NULL, NULL)};
     struct cs_auth_zone *z = zone_with_apex(2);
     server_healthy(z, 0, 1, 2);
     struct cs_auth_server *d = &z->servers[1];
