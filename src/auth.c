@@ -521,11 +521,6 @@ static void zone_outstanding_done(struct cs_auth_zone *z)
 static void zone_lookup_hosts(struct cs_auth_zone *z);
 static void ns_round_probe(struct cs_auth *a, struct cs_auth_server *s);
 
-static int cmp_text(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The servers are final: the zone probes start and waiting names are let in. */
 static void zone_ready(struct cs_auth_zone *z)
 {
@@ -542,7 +537,7 @@ static void zone_ready(struct cs_auth_zone *z)
             items[nitems++] = one.data;
     }
     if (items)
-        qsort(items, nitems, sizeof(*items), cmp_text);
+        qsort(items, nitems, sizeof(*items), cs_auth_cmp_str);
     for (size_t i = 0; i < nitems; i++) {
         cs_strbuf_printf(&cell, "%s%s", i ? ";" : "", items[i]);
         free(items[i]);
@@ -675,12 +670,6 @@ static void zone_lookup_hosts(struct cs_auth_zone *z)
     on_zone_host(z);
 }
 
-/* The NS names are known (possibly none): look up their addresses. */
-static void zone_have_ns(struct cs_auth_zone *z)
-{
-    zone_lookup_hosts(z);
-}
-
 static cs_err zone_add_ns(struct auth_zone_priv *zp, const char *name)
 {
     for (size_t i = 0; i < zp->nns; i++)
@@ -722,7 +711,7 @@ static void on_zone_referral(struct auth_referral *ref, void *arg)
     else if (!z->why_unchecked)
         z->why_unchecked = strdup("the NS set could not be found (the resolvers failed and the "
                                   "parent zone gave no delegation)");
-    zone_have_ns(z);
+    zone_lookup_hosts(z);
 }
 
 static void on_zone_ns(struct cs_answer *ans, void *arg)
@@ -744,7 +733,7 @@ static void on_zone_ns(struct cs_answer *ans, void *arg)
     }
     if (zp->nns == 0 && cs_auth_ask_parent(zp->a, z->apex, on_zone_referral, z) == CS_OK)
         return;
-    zone_have_ns(z);
+    zone_lookup_hosts(z);
 }
 
 struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
@@ -767,7 +756,7 @@ struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
     if (seed && seed->nns > 0) {
         /* The parent's referral: its NS names and glue (the resolvers failed on this zone). */
         zone_seed(z, seed);
-        zone_have_ns(z);
+        zone_lookup_hosts(z);
     } else {
         send_query(a, NULL, apex, LDNS_RR_TYPE_NS, 0, on_zone_ns, z);
     }

@@ -133,6 +133,9 @@ cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
 
 /* auth_judge.c */
 
+/* qsort comparator of C strings (char * elements). */
+int cs_auth_cmp_str(const void *a, const void *b);
+
 /* True when rr's owner is name (lower case, no trailing dot), compared without case. */
 bool cs_auth_owner_is(const ldns_rr *rr, const char *name);
 

@@ -188,7 +188,7 @@ void cs_auth_read_reply(const struct cs_answer *ans, uint16_t qtype, const char 
         r->shape = CS_SHAPE_NODATA;
 }
 
-static int cmp_str(const void *a, const void *b)
+int cs_auth_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -221,7 +221,7 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
         }
         if (!names)
             return;
-        qsort(names, n, sizeof(*names), cmp_str);
+        qsort(names, n, sizeof(*names), cs_auth_cmp_str);
         cs_strbuf b = {0};
         uint64_t h = 1469598103934665603ULL;
         for (size_t i = 0; i < n; i++) {
@@ -627,10 +627,10 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
                 const struct cs_auth_reply *r = &aq->replies[i * tries + t];
                 if (!usable(r))
                     continue;
-                if (!good(r) || !r->upper) {
-                    consistent &= good(r) ? true : false;
+                if (!good(r))
+                    consistent = false; /* a failure: nothing to compare against */
+                if (!good(r) || !r->upper)
                     continue;
-                }
                 if (seen++ == 0)
                     key = reply_key(r);
                 else if (reply_key(r) != key)
