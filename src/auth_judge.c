@@ -44,10 +44,7 @@ cs_err cs_auth_addr_from_rdf(const ldns_rdf *rdf, struct cs_addr *out)
 
 bool cs_auth_owner_is(const ldns_rr *rr, const char *name)
 {
-    char *o = cs_dname_text(ldns_rr_owner(rr));
-    bool same = o && strcmp(o, name) == 0;
-    free(o);
-    return same;
+    return cs_dname_is(ldns_rr_owner(rr), name);
 }
 
 void cs_auth_referral_clear(struct auth_referral *ref)

@@ -138,6 +138,34 @@ char *cs_dname_text(const ldns_rdf *dname)
     return s;
 }
 
+bool cs_dname_is(const ldns_rdf *dname, const char *name)
+{
+    const uint8_t *d = ldns_rdf_data(dname);
+    size_t size = ldns_rdf_size(dname), pos = 0;
+    const char *n = name;
+    while (pos < size && d[pos] != 0) {
+        size_t len = d[pos++];
+        if (pos + len > size)
+            return false;
+        if (n != name && *n++ != '.')
+            return false;
+        for (size_t i = 0; i < len; i++) {
+            uint8_t c = d[pos + i];
+            /* Bytes that print escaped: compare the way the text form would. */
+            if (!(isalnum(c) || c == '-' || c == '_' || c == '*')) {
+                char *text = cs_dname_text(dname);
+                bool same = text && strcmp(text, name) == 0;
+                free(text);
+                return same;
+            }
+            if (tolower(c) != (unsigned char)*n++)
+                return false;
+        }
+        pos += len;
+    }
+    return *n == '\0';
+}
+
 uint64_t cs_caa_set_hash(const ldns_rr_list *answers)
 {
     uint64_t sum = 0;

@@ -99,6 +99,8 @@ uint64_t cs_caa_set_hash(const ldns_rr_list *rrs);
 ldns_rr_list *cs_caa_set_copy(const ldns_rr_list *rrs, char **owner);
 /* A domain name as text, lower case, without the trailing dot ("" for the root); malloc'ed. */
 char *cs_dname_text(const ldns_rdf *dname);
+/* True when dname reads as name (text as cs_dname_text gives it), without allocating. */
+bool cs_dname_is(const ldns_rdf *dname, const char *name);
 
 /* "DATA", "EMPTY", "NXDOMAIN", "ERROR", "TIMEOUT". */
 const char *cs_try_result_name(cs_try_result r);

@@ -521,6 +521,33 @@ static void test_referral_in_parent_and_none(void **state)
     ldns_pkt_free(p);
 }
 
+/* Owner names compared without allocating, as their text form would compare. */
+static void test_dname_is(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *wire_text, *name;
+        bool same;
+    } cases[] = {
+        {"ExAmple.TEST.", "example.test", true},
+        {"example.test.", "example.tes", false},
+        {"example.test.", "example.test.x", false},
+        {"a.example.test.", "example.test", false},
+        {"example.test.", "xexample.test", false},
+        {".", "", true},
+        {".", "test", false},
+        {"*._tcp.Example.test.", "*._tcp.example.test", true},
+        {"a\\.b.test.", "a\\.b.test", true},
+        {"a\\.b.test.", "a.b.test", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ldns_rdf *d = NULL;
+        assert_int_equal(ldns_str2rdf_dname(&d, cases[i].wire_text), LDNS_STATUS_OK);
+        assert_int_equal(cs_dname_is(d, cases[i].name), cases[i].same);
+        ldns_rdf_deep_free(d);
+    }
+}
+
 static void test_addr_from_rdf(void **state)
 {
     (void)state;
@@ -1200,6 +1227,7 @@ static void test_verdict_zone_finding_told_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dname_is),
         cmocka_unit_test(test_reply_answer),
         cmocka_unit_test(test_reply_negative),
         cmocka_unit_test(test_reply_empty_or_opt_only),
