@@ -232,8 +232,9 @@ int cmd_check(int argc, char **argv)
     cs_engine_config_default(&cfg);
     cfg.timeout_ms = 8000; /* as scan: the resolver's own recursion is waited for */
     cfg.min_timeout_ms = 8000;
-    cfg.auth_qps_mq = 20000;
-    struct cs_auth_config acfg = {.tries = 2, .timeout_ms = 3000};
+    cfg.auth_qps_mq = CS_AUTH_QPS_DEFAULT_MQ;
+    struct cs_auth_config acfg;
+    cs_auth_config_default(&acfg);
     bool no_auth = false;
     const char *resolvers = NULL;
     unsigned tries = 3;

@@ -130,10 +130,8 @@ int cmd_scan(int argc, char **argv)
     o.engine.min_timeout_ms = 8000;
     o.shards = CS_SHARDS_DEFAULT;
     o.tries = 3;
-    /* A DNS provider serves thousands of the zones from a few addresses: ask each gently. */
-    o.engine.auth_qps_mq = 20000;
-    o.auth.tries = 2;
-    o.auth.timeout_ms = 3000;
+    o.engine.auth_qps_mq = CS_AUTH_QPS_DEFAULT_MQ;
+    cs_auth_config_default(&o.auth);
     o.policy.ca_domain = "letsencrypt.org";
     const char *resolvers = NULL, *keep_arg = NULL;
     struct cs_input_options in_opt = {.format = CS_INPUT_AUTO};

@@ -1117,17 +1117,26 @@ cs_err cs_auth_check(struct cs_auth *a, struct cs_ca_level *const *levels, size_
 
 /* ---- the run-wide state ---------------------------------------------------------------- */
 
+void cs_auth_config_default(struct cs_auth_config *cfg)
+{
+    cfg->tries = 2;
+    cfg->timeout_ms = 3000;
+    cfg->min_timeout_ms = 1000;
+}
+
 struct cs_auth *cs_auth_new(struct cs_engine *engine, const struct cs_auth_config *cfg)
 {
     struct cs_auth *a = calloc(1, sizeof(*a));
     if (!a)
         return NULL;
     a->engine = engine;
-    a->tries = cfg && cfg->tries ? cfg->tries : 2;
+    struct cs_auth_config def;
+    cs_auth_config_default(&def);
+    a->tries = cfg && cfg->tries ? cfg->tries : def.tries;
     if (a->tries > CS_MAX_ATTEMPTS)
         a->tries = CS_MAX_ATTEMPTS;
-    a->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : 3000;
-    a->min_timeout_ms = cfg && cfg->min_timeout_ms ? cfg->min_timeout_ms : 1000;
+    a->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : def.timeout_ms;
+    a->min_timeout_ms = cfg && cfg->min_timeout_ms ? cfg->min_timeout_ms : def.min_timeout_ms;
     if (a->min_timeout_ms > a->timeout_ms)
         a->min_timeout_ms = a->timeout_ms;
     return a;

@@ -126,6 +126,13 @@ struct cs_auth_config {
     uint32_t min_timeout_ms; /* shortest wait, however fast the server; default 1000 */
 };
 
+/* Queries a second to one authoritative address unless told otherwise (--auth-qps): a DNS
+ * provider serves thousands of the zones from a few addresses. For cs_engine_config.auth_qps_mq. */
+#define CS_AUTH_QPS_DEFAULT_MQ 20000
+
+/* Fills cfg with the defaults listed in struct cs_auth_config. */
+void cs_auth_config_default(struct cs_auth_config *cfg);
+
 struct cs_auth;
 
 typedef void (*cs_auth_done_cb)(const struct cs_auth_result *res, void *arg);
