@@ -64,23 +64,18 @@ struct lookup {
     bool io_error;
     size_t window;
     uint64_t names, written, invalid;
-    yajl_gen gen;
+    struct cs_json json;
 };
 
 static void on_answer(struct cs_answer *ans, void *arg);
 
-/* Writes the generator's object as one line and readies it for the next. */
-static void write_json_line(struct lookup *L, yajl_gen_status st)
+/* Writes the object in L->json as one line and empties it for the next. */
+static void write_json_line(struct lookup *L, bool ok)
 {
-    const unsigned char *buf;
-    size_t len;
-    if (st != yajl_gen_status_ok || yajl_gen_get_buf(L->gen, &buf, &len) != yajl_gen_status_ok) {
+    cs_json_raw(&L->json, "\n", 1);
+    if (!ok || L->json.failed || fwrite(L->json.buf, 1, L->json.len, L->out) != L->json.len)
         L->io_error = true;
-    } else if (fwrite(buf, 1, len, L->out) != len || fputc('\n', L->out) == EOF) {
-        L->io_error = true;
-    }
-    yajl_gen_clear(L->gen);
-    yajl_gen_reset(L->gen, NULL);
+    cs_json_clear(&L->json);
 }
 
 /* Opens the next argument as input; returns false at the end of the arguments. */
@@ -114,27 +109,21 @@ static bool next_source(struct lookup *L, const char **single_name)
     return true;
 }
 
-/* Writes key and a string value into the open map of g. */
-static void json_pair(yajl_gen g, const char *key, const char *value)
-{
-    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
-}
-
 static void emit_invalid(struct lookup *L, const char *name, const char *why)
 {
     char tbuf[16];
-    yajl_gen g = L->gen;
-    yajl_gen_status st = yajl_gen_map_open(g);
-    if (st == yajl_gen_status_ok) {
-        yajl_gen_string(g, (const unsigned char *)"name", 4);
-        cs_json_octets(g, (const uint8_t *)name, strlen(name));
-        json_pair(g, "type", cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)));
-        json_pair(g, "outcome", "invalid_name");
-        json_pair(g, "error", why);
-        st = yajl_gen_map_close(g);
-    }
-    write_json_line(L, st);
+    struct cs_json *w = &L->json;
+    cs_json_map_open(w);
+    cs_json_key(w, "name");
+    cs_json_octets(w, (const uint8_t *)name, strlen(name));
+    cs_json_key(w, "type");
+    cs_json_cstring(w, cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)));
+    cs_json_key(w, "outcome");
+    cs_json_cstring(w, "invalid_name");
+    cs_json_key(w, "error");
+    cs_json_cstring(w, why);
+    cs_json_map_close(w);
+    write_json_line(L, true);
     L->written++;
     L->invalid++;
 }
@@ -200,7 +189,7 @@ static void feed(struct lookup *L)
 static void on_answer(struct cs_answer *ans, void *arg)
 {
     struct lookup *L = arg;
-    write_json_line(L, cs_answer_json(ans, L->gen));
+    write_json_line(L, cs_answer_json(ans, &L->json));
     L->written++;
     feed(L);
 }
@@ -355,15 +344,15 @@ int cmd_lookup(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(L.out, outbuf, _IOFBF, sizeof(outbuf));
 
-    L.gen = yajl_gen_alloc(NULL);
-    L.base = L.gen ? event_base_new() : NULL;
+    cs_json_init(&L.json);
+    L.base = event_base_new();
     L.engine = L.base ? cs_engine_new(L.base, &cfg, poolp) : NULL;
     if (!L.engine) {
         fprintf(stderr, "caascan: lookup: cannot start the engine: %s\n", strerror(errno));
         return CS_EXIT_RUNTIME;
     }
     L.spec.qtype = qtype;
-    L.spec.flags = flags;
+    L.spec.flags = flags | CS_QF_WIRE_REPLY;
     L.spec.cb = on_answer;
     L.spec.arg = &L;
     L.args = argv + optind;
@@ -401,7 +390,7 @@ int cmd_lookup(int argc, char **argv)
     if (poolp)
         cs_pool_free(poolp);
     free(L.line);
-    yajl_gen_free(L.gen);
+    cs_json_free(&L.json);
     if (L.written != L.names) {
         fprintf(stderr, "caascan: lookup: %llu names read but %llu written\n",
                 (unsigned long long)L.names, (unsigned long long)L.written);

@@ -140,6 +140,14 @@ static void dispatch(struct cs_engine *e);
 static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt, size_t len,
                          bool case_only);
 
+/* A reply that matched, read: either by cs_reply_scan (pkt NULL) or by ldns. */
+struct reply {
+    const uint8_t *wire; /* NULL: no reply */
+    size_t len;
+    ldns_pkt *pkt;
+    unsigned rcode;
+};
+
 /* ---------- time and small helpers ---------- */
 
 uint64_t cs_now_ns(void)
@@ -755,7 +763,7 @@ static void q_free(struct cs_q *q)
     free(q);
 }
 
-static void finish(struct cs_q *q, cs_outcome outcome, ldns_pkt *pkt, bool case_only)
+static void finish(struct cs_q *q, cs_outcome outcome, const struct reply *r, bool case_only)
 {
     struct cs_engine *e = q->e;
     struct cs_attempt *last = &q->log[q->nattempts - 1];
@@ -763,11 +771,11 @@ static void finish(struct cs_q *q, cs_outcome outcome, ldns_pkt *pkt, bool case_
         .name = q->name,
         .qtype = q->wq.qtype,
         .outcome = outcome,
-        .pkt = pkt,
-        .rcode = pkt ? cs_pkt_rcode(pkt) : 0,
+        .pkt = r ? r->pkt : NULL,
+        .rcode = r ? r->rcode : 0,
         .server = &last->server,
         .resolver = q->resolver,
-        .case_echoed = pkt != NULL && !case_only,
+        .case_echoed = r != NULL && !case_only,
         .tcp = last->tcp,
         .truncated = q->truncated,
         .rtt_us = last->rtt_us,
@@ -775,6 +783,8 @@ static void finish(struct cs_q *q, cs_outcome outcome, ldns_pkt *pkt, bool case_
         .attempts = q->log,
         .sent_qname = q->wq.buf + LDNS_HEADER_SIZE,
         .sent_qname_len = q->wq.qname_len,
+        .wire = r ? r->wire : NULL,
+        .wire_len = r ? r->len : 0,
     };
     e->pending--;
     e->st.finished++;
@@ -827,18 +837,27 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
         ring_add(e, q->dest);
     }
 
-    ldns_pkt *parsed = NULL;
+    struct reply rep = {NULL, 0, NULL, 0};
     if (outcome == CS_OUT_ANSWER) {
-        if (ldns_wire2pkt(&parsed, pkt, len) != LDNS_STATUS_OK) {
-            parsed = NULL;
+        struct cs_reply_info info;
+        if ((q->flags & CS_QF_WIRE_REPLY) && cs_reply_scan(pkt, len, &info)) {
+            rep.wire = pkt;
+            rep.rcode = info.rcode;
+        } else if (ldns_wire2pkt(&rep.pkt, pkt, len) == LDNS_STATUS_OK) {
+            rep.wire = pkt;
+            rep.rcode = cs_pkt_rcode(rep.pkt);
+        } else {
+            rep.pkt = NULL;
             outcome = CS_OUT_MALFORMED;
-        } else if (case_only) {
-            outcome = CS_OUT_CASE_MISMATCH;
         }
+        rep.len = len;
+        if (rep.wire && case_only)
+            outcome = CS_OUT_CASE_MISMATCH;
     }
+    bool replied = rep.wire != NULL;
     a->outcome = outcome;
-    if (parsed) {
-        a->rcode = (int)cs_pkt_rcode(parsed);
+    if (replied) {
+        a->rcode = (int)rep.rcode;
         a->rtt_us = rtt_us;
     }
     q->nattempts++;
@@ -866,7 +885,7 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
 
     /* Charge the server. A reply of any kind shows it alive; a case-mangled echo from a resolver
      * is not charged as a failure but does make the query move on. */
-    if (parsed || outcome == CS_OUT_MALFORMED) {
+    if (replied || outcome == CS_OUT_MALFORMED) {
         if (q->resolver >= 0)
             cs_pool_success(e->pool, (size_t)q->resolver, now, rtt_us);
         else
@@ -888,12 +907,12 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
         retry = false; /* an authoritative server's echo is the finding itself */
 
     if (!retry) {
-        finish(q, outcome, parsed, case_only);
+        finish(q, outcome, replied ? &rep : NULL, case_only);
         dispatch(e);
         return;
     }
-    if (parsed)
-        ldns_pkt_free(parsed);
+    if (rep.pkt)
+        ldns_pkt_free(rep.pkt);
     /* Next attempt: another resolver when there is one, the same fixed server otherwise. */
     struct dest *d = q->dest;
     if (q->resolver >= 0) {

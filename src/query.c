@@ -216,3 +216,167 @@ bool cs_ede_is_dnssec(uint16_t code)
 {
     return code == 1 || code == 2 || (code >= 5 && code <= 12);
 }
+
+/* ---------- reading a reply without ldns ---------- */
+
+#define MAX_POINTERS 128
+
+size_t cs_wire_name_read(const uint8_t *pkt, size_t len, size_t *pos, uint8_t out[255])
+{
+    size_t p = *pos, n = 0, after = 0;
+    unsigned jumps = 0;
+    for (;;) {
+        if (p >= len)
+            return 0;
+        uint8_t c = pkt[p];
+        if (c == 0) {
+            out[n++] = 0;
+            *pos = jumps ? after : p + 1;
+            return n;
+        }
+        if ((c & 0xc0) == 0xc0) {
+            if (p + 1 >= len || ++jumps > MAX_POINTERS)
+                return 0;
+            size_t target = (size_t)(c & 0x3f) << 8 | pkt[p + 1];
+            /* Backwards only, and into the body: a chain of pointers always ends. */
+            if (target < LDNS_HEADER_SIZE || target >= p)
+                return 0;
+            if (jumps == 1)
+                after = p + 2;
+            p = target;
+            continue;
+        }
+        if (c > 63 || n + 1 + c > 254)
+            return 0;
+        if (p + 1 + c > len)
+            return 0;
+        memcpy(out + n, pkt + p, 1 + (size_t)c);
+        n += 1 + (size_t)c;
+        p += 1 + (size_t)c;
+    }
+}
+
+static unsigned section_count(const uint8_t *pkt, ldns_pkt_section s)
+{
+    switch (s) {
+    case LDNS_SECTION_QUESTION:
+        return LDNS_QDCOUNT(pkt);
+    case LDNS_SECTION_ANSWER:
+        return LDNS_ANCOUNT(pkt);
+    case LDNS_SECTION_AUTHORITY:
+        return LDNS_NSCOUNT(pkt);
+    default:
+        return LDNS_ARCOUNT(pkt);
+    }
+}
+
+bool cs_reply_iter_init(struct cs_reply_iter *it, const uint8_t *pkt, size_t len)
+{
+    it->pkt = pkt;
+    it->len = len;
+    it->pos = LDNS_HEADER_SIZE;
+    it->section = LDNS_SECTION_QUESTION;
+    if (len < LDNS_HEADER_SIZE)
+        return false;
+    it->left = section_count(pkt, it->section);
+    return true;
+}
+
+int cs_reply_next(struct cs_reply_iter *it, struct cs_wire_rr *rr)
+{
+    while (it->left == 0) {
+        if (it->section == LDNS_SECTION_ADDITIONAL)
+            return 0;
+        it->section = (ldns_pkt_section)(it->section + 1);
+        it->left = section_count(it->pkt, it->section);
+    }
+    uint8_t name[255];
+    size_t p = it->pos;
+    rr->section = it->section;
+    rr->owner = p;
+    if (cs_wire_name_read(it->pkt, it->len, &p, name) == 0 || p + 4 > it->len)
+        return -1;
+    rr->type = ldns_read_uint16(it->pkt + p);
+    rr->rrclass = ldns_read_uint16(it->pkt + p + 2);
+    p += 4;
+    if (it->section == LDNS_SECTION_QUESTION) {
+        rr->ttl = 0;
+        rr->rdlen = 0;
+        rr->rdata = p;
+    } else {
+        if (p + 6 > it->len)
+            return -1;
+        rr->ttl = ldns_read_uint32(it->pkt + p);
+        rr->rdlen = ldns_read_uint16(it->pkt + p + 4);
+        rr->rdata = p + 6;
+        if (rr->rdata + rr->rdlen > it->len)
+            return -1;
+        p = rr->rdata + rr->rdlen;
+    }
+    it->pos = p;
+    it->left--;
+    return 1;
+}
+
+/* True when ldns reads the RDATA of rr into the fields of its type, ending at RDLENGTH. */
+static bool rdata_exact(const uint8_t *pkt, size_t len, const struct cs_wire_rr *rr)
+{
+    uint8_t name[255];
+    size_t p = rr->rdata, end = rr->rdata + rr->rdlen;
+    switch (rr->type) {
+    case LDNS_RR_TYPE_A:
+        return rr->rdlen == 4;
+    case LDNS_RR_TYPE_AAAA:
+        return rr->rdlen == 16;
+    case LDNS_RR_TYPE_NS:
+    case LDNS_RR_TYPE_CNAME:
+    case LDNS_RR_TYPE_PTR:
+    case LDNS_RR_TYPE_DNAME:
+        return rr->rdlen > 0 && cs_wire_name_read(pkt, len, &p, name) && p == end;
+    case LDNS_RR_TYPE_MX:
+        p += 2;
+        return rr->rdlen > 2 && cs_wire_name_read(pkt, len, &p, name) && p == end;
+    case LDNS_RR_TYPE_SOA:
+        /* ldns reads the second name only when the first leaves RDATA to read. */
+        if (rr->rdlen == 0 || !cs_wire_name_read(pkt, len, &p, name) || p >= end ||
+            !cs_wire_name_read(pkt, len, &p, name))
+            return false;
+        return p <= end && end - p == 20;
+    case LDNS_RR_TYPE_TXT:
+        if (rr->rdlen == 0)
+            return false;
+        while (p < end)
+            p += 1 + (size_t)pkt[p];
+        return p == end;
+    case LDNS_RR_TYPE_CAA:
+        /* flags, tag length, tag, and a value that is not empty */
+        return rr->rdlen >= 2 && 2 + (size_t)pkt[p + 1] < rr->rdlen;
+    default:
+        return false;
+    }
+}
+
+bool cs_reply_scan(const uint8_t *pkt, size_t len, struct cs_reply_info *info)
+{
+    struct cs_reply_iter it;
+    struct cs_wire_rr rr;
+    int r;
+    if (!cs_reply_iter_init(&it, pkt, len))
+        return false;
+    info->rcode = LDNS_RCODE_WIRE(pkt);
+    info->edns = false;
+    while ((r = cs_reply_next(&it, &rr)) == 1) {
+        if (rr.section == LDNS_SECTION_QUESTION)
+            continue;
+        if (rr.type == LDNS_RR_TYPE_OPT) {
+            if (rr.section != LDNS_SECTION_ADDITIONAL || info->edns || rr.rdlen != 0)
+                return false;
+            info->edns = true;
+            info->rcode |= (rr.ttl >> 24) << 4;
+            continue;
+        }
+        if (!rdata_exact(pkt, len, &rr))
+            return false;
+    }
+    return r == 0;
+}

@@ -36,6 +36,8 @@ enum {
     CS_QF_TCP_ONLY = 1 << 8,        /* skip UDP: ask over TCP */
     CS_QF_NO_TCP_FALLBACK = 1 << 9, /* keep a truncated UDP answer as it is */
     CS_QF_PIN_RESOLVER = 1 << 10,   /* first attempt to spec->resolver (unless it rests) */
+    CS_QF_WIRE_REPLY = 1 << 11,     /* hand the reply over as wire data where cs_reply_scan()
+                                       reads it (ans->pkt NULL, ans->wire set): no ldns parse */
 };
 
 typedef enum cs_outcome {
@@ -79,6 +81,8 @@ struct cs_answer {
     const struct cs_attempt *attempts;
     const uint8_t *sent_qname; /* the 0x20 name of the last attempt, wire form */
     size_t sent_qname_len;
+    const uint8_t *wire; /* the reply as received (ANSWER or CASE_MISMATCH), else NULL */
+    size_t wire_len;
 };
 
 typedef void (*cs_answer_cb)(struct cs_answer *ans, void *arg);
