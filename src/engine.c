@@ -35,6 +35,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event_struct.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,6 +43,12 @@
 #include <unistd.h>
 
 enum q_state { Q_QUEUED, Q_UDP, Q_TCP };
+
+/* Query blocks for names up to this long are kept for reuse instead of freed. */
+#define Q_NAME_POOLED 256
+
+/* UDP queries leave in batches of at most this many, one sendmmsg() per socket. */
+#define SEND_BATCH 64
 
 struct dest;
 struct udp_sock;
@@ -63,9 +70,10 @@ struct cs_q {
     unsigned nattempts;
     uint32_t timeout_ms, min_timeout_ms;
     bool truncated;
+    bool pooled; /* its block holds a name of up to Q_NAME_POOLED octets: reused */
+    /* Everything above is zeroed for a new query; what follows is written before it is read. */
     struct cs_attempt log[CS_MAX_ATTEMPTS];
     uint32_t tried[CS_MAX_ATTEMPTS];
-    const struct cs_addr *fixed; /* points into dest */
     cs_answer_cb cb;
     void *arg;
     struct cs_wirequery wq;
@@ -123,20 +131,29 @@ struct cs_engine {
     struct dest *ring; /* ready ring head */
     struct cs_ratelimit global_rl;
     struct event dispatch_timer;
+    struct event kick; /* runs the dispatcher in the next pass of the loop */
     bool dispatching;
     bool dispatch_again;
+    unsigned reading;   /* inside a socket's read callback: sending waits for the kick */
+    bool dispatch_held; /* the dispatcher was asked for while reading */
+
+    struct cs_q *out[SEND_BATCH]; /* UDP queries of this dispatch round, not yet sent */
+    unsigned nout;
 
     struct sock_family fam4, fam6;
     uint32_t next_sock_id;
 
     size_t inflight;
     size_t pending;
-    struct cs_q *live; /* every unfinished query */
+    struct cs_q *live;  /* every unfinished query */
+    struct cs_q *spare; /* finished query blocks kept for reuse, linked by live_next */
     bool cancelled;
     struct cs_engine_stats st;
 };
 
 static void dispatch(struct cs_engine *e);
+static void flush_sends(struct cs_engine *e);
+static void kick(struct cs_engine *e);
 static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt, size_t len,
                          bool case_only);
 
@@ -543,7 +560,71 @@ static void count_dest_second(struct cs_engine *e, struct dest *d, uint64_t now)
         e->st.max_dest_per_second = d->sec_count;
 }
 
-/* Sends the current attempt of q, which has just left its dest FIFO. */
+/*
+ * Sends the batched UDP queries: each run of one address family goes out of one random socket of
+ * the pool (its uses counted, so that it is still replaced after socket_uses queries) with as few
+ * sendmmsg() calls as the kernel allows. A query the kernel refuses ends with a network error.
+ */
+static void flush_sends(struct cs_engine *e)
+{
+    struct mmsghdr msgs[SEND_BATCH];
+    struct iovec iov[SEND_BATCH];
+    struct cs_q *qs[SEND_BATCH];
+    while (e->nout > 0) {
+        int family = e->out[0]->dest->addr.ss.ss_family;
+        struct udp_sock *s = udp_sock_pick(e, family);
+        unsigned room = s ? e->cfg.socket_uses - s->uses : SEND_BATCH;
+        unsigned k = 0, kept = 0;
+        for (unsigned i = 0; i < e->nout; i++) {
+            struct cs_q *q = e->out[i];
+            if (k < room && q->dest->addr.ss.ss_family == family)
+                qs[k++] = q;
+            else
+                e->out[kept++] = q;
+        }
+        e->nout = kept;
+        if (!s) {
+            for (unsigned i = 0; i < k && !e->cancelled; i++)
+                attempt_done(qs[i], CS_OUT_NETERR, NULL, 0, false);
+            continue;
+        }
+        for (unsigned i = 0; i < k; i++) {
+            struct cs_q *q = qs[i];
+            q->sock = s;
+            cs_query_rearm(&q->wq, q->flags);
+            s->uses++;
+            s->inflight++;
+            mtab_insert(e, q);
+            q_arm_timer(q);
+            iov[i].iov_base = q->wq.buf;
+            iov[i].iov_len = q->wq.len;
+            memset(&msgs[i], 0, sizeof(msgs[i]));
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_name = &q->dest->addr.ss;
+            msgs[i].msg_hdr.msg_namelen = q->dest->addr.len;
+        }
+        e->st.sent_udp += k;
+        /* Keep the socket open while its queries are handed to the kernel. */
+        s->inflight++;
+        unsigned i = 0;
+        while (i < k && !e->cancelled) {
+            int n = sendmmsg(s->fd, msgs + i, k - i, 0);
+            if (n > 0) {
+                for (int j = 0; j < n; j++)
+                    if (msgs[i + j].msg_len != qs[i + j]->wq.len)
+                        attempt_done(qs[i + j], CS_OUT_NETERR, NULL, 0, false);
+                i += (unsigned)n;
+            } else {
+                attempt_done(qs[i], CS_OUT_NETERR, NULL, 0, false);
+                i++;
+            }
+        }
+        udp_sock_release(s);
+    }
+}
+
+/* Sends the current attempt of q, which has just left its dest FIFO (UDP: into the batch). */
 static void send_query(struct cs_q *q, uint64_t now)
 {
     struct cs_engine *e = q->e;
@@ -559,27 +640,31 @@ static void send_query(struct cs_q *q, uint64_t now)
         return;
     }
     q->state = Q_UDP;
-    q->sock = udp_sock_pick(e, d->addr.ss.ss_family);
-    if (!q->sock) {
-        attempt_done(q, CS_OUT_NETERR, NULL, 0, false);
-        return;
-    }
-    cs_query_rearm(&q->wq, q->flags);
-    q->sock->uses++;
-    q->sock->inflight++;
-    mtab_insert(e, q);
+    q->sock = NULL;
     q->sent_ns = now;
-    q_arm_timer(q);
-    ssize_t n =
-        sendto(q->sock->fd, q->wq.buf, q->wq.len, 0, (struct sockaddr *)&d->addr.ss, d->addr.len);
-    e->st.sent_udp++;
-    if (n != (ssize_t)q->wq.len)
-        attempt_done(q, CS_OUT_NETERR, NULL, 0, false);
+    e->out[e->nout++] = q;
+    if (e->nout == SEND_BATCH)
+        flush_sends(e);
 }
 
 static void dispatch_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     dispatch(arg);
+}
+
+static void kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct cs_engine *e = arg;
+    e->dispatch_held = false;
+    dispatch(e);
+}
+
+/* Runs the dispatcher in the next pass of the loop, after it has polled the sockets. */
+static void kick(struct cs_engine *e)
+{
+    static const struct timeval now = {0, 0};
+    if (!evtimer_pending(&e->kick, NULL))
+        evtimer_add(&e->kick, &now);
 }
 
 /*
@@ -588,15 +673,25 @@ static void dispatch_timer_cb(evutil_socket_t fd, short what, void *arg)
  */
 static void dispatch(struct cs_engine *e)
 {
+    if (e->reading) {
+        e->dispatch_held = true;
+        return;
+    }
     if (e->dispatching) {
         e->dispatch_again = true;
         return;
     }
     e->dispatching = true;
+    unsigned sent = 0;
     do {
         e->dispatch_again = false;
         uint64_t now = cs_now_ns();
         while (e->ring && e->inflight < e->cfg.max_inflight) {
+            if (sent == SEND_BATCH) {
+                /* One batch per call: the rest after the loop has read what came in. */
+                kick(e);
+                break;
+            }
             struct dest *d = e->ring;
             if (d->inflight >= d->inflight_cap) {
                 ring_remove(e, d);
@@ -626,7 +721,9 @@ static void dispatch(struct cs_engine *e)
             if (!d->fifo_head)
                 ring_remove(e, d);
             send_query(q, now);
+            sent++;
         }
+        flush_sends(e);
     } while (e->dispatch_again);
     e->dispatching = false;
 }
@@ -677,6 +774,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 
     /* Keep the socket alive while its packets are handled: a reply may retire and close it. */
     s->inflight++;
+    e->reading++;
     for (int rounds = 0; rounds < 8; rounds++) {
         for (int i = 0; i < RECV_BATCH; i++) {
             iov[i].iov_base = bufs[i];
@@ -702,7 +800,11 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
             break;
     }
     udp_sock_release(s);
-    dispatch(e);
+    /* The queries these replies made room for leave together, in the next pass of the loop,
+     * once every socket that was ready has been read: fewer system calls, and the server gets
+     * a batch instead of one packet per wake-up. */
+    if (--e->reading == 0 && e->dispatch_held)
+        kick(e);
 }
 
 static void tcp_read_cb(struct bufferevent *bev, void *arg)
@@ -750,6 +852,34 @@ static void q_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---------- finishing ---------- */
 
+/* A zeroed query block with room for a name of nlen octets. */
+static struct cs_q *q_alloc(struct cs_engine *e, size_t nlen)
+{
+    struct cs_q *q;
+    bool pooled = nlen < Q_NAME_POOLED;
+    if (pooled && e->spare) {
+        q = e->spare;
+        e->spare = q->live_next;
+    } else {
+        q = malloc(sizeof(*q) + (pooled ? Q_NAME_POOLED : nlen + 1));
+        if (!q)
+            return NULL;
+    }
+    memset(q, 0, offsetof(struct cs_q, log));
+    q->pooled = pooled;
+    return q;
+}
+
+static void q_release(struct cs_engine *e, struct cs_q *q)
+{
+    if (q->pooled) {
+        q->live_next = e->spare;
+        e->spare = q;
+    } else {
+        free(q);
+    }
+}
+
 static void q_free(struct cs_q *q)
 {
     struct cs_engine *e = q->e;
@@ -760,7 +890,7 @@ static void q_free(struct cs_q *q)
         e->live = q->live_next;
     if (q->live_next)
         q->live_next->live_prev = q->live_prev;
-    free(q);
+    q_release(e, q);
 }
 
 static void finish(struct cs_q *q, cs_outcome outcome, const struct reply *r, bool case_only)
@@ -805,10 +935,9 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
     uint64_t now = cs_now_ns();
     struct cs_attempt *a = &q->log[q->nattempts];
     event_del(&q->timer);
-    if (q->state == Q_UDP) {
+    if (q->state == Q_UDP && q->sock) {
         mtab_remove(e, q);
-        if (q->sock)
-            udp_sock_release(q->sock);
+        udp_sock_release(q->sock);
         q->sock = NULL;
     }
     bool via_tcp = q->state == Q_TCP;
@@ -967,6 +1096,7 @@ struct cs_engine *cs_engine_new(struct event_base *base, const struct cs_engine_
     cs_ratelimit_init(&e->global_rl, e->cfg.qps_mq, cs_ratelimit_default_burst(e->cfg.qps_mq),
                       cs_now_ns());
     evtimer_assign(&e->dispatch_timer, base, dispatch_timer_cb, e);
+    evtimer_assign(&e->kick, base, kick_cb, e);
     cs_random_bytes(&e->next_sock_id, sizeof(e->next_sock_id));
     if (!e->mtab)
         goto fail;
@@ -1005,6 +1135,7 @@ void cs_engine_free(struct cs_engine *e)
     /* TCP connections are freed from deferred callbacks: let the loop run them. */
     event_base_loop(e->base, EVLOOP_NONBLOCK);
     event_del(&e->dispatch_timer);
+    event_del(&e->kick);
     if (e->resolver_dests) {
         for (size_t i = 0; i < e->pool->n; i++)
             if (e->resolver_dests[i])
@@ -1022,6 +1153,11 @@ void cs_engine_free(struct cs_engine *e)
     free_family(&e->fam4, e->cfg.udp_sockets);
     free_family(&e->fam6, e->cfg.udp_sockets);
     free(e->mtab);
+    while (e->spare) {
+        struct cs_q *q = e->spare;
+        e->spare = q->live_next;
+        free(q);
+    }
     free(e);
 }
 
@@ -1030,7 +1166,7 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
     if ((!spec->server && !e->pool) || e->cancelled)
         return CS_EINVAL;
     size_t nlen = strlen(spec->name);
-    struct cs_q *q = calloc(1, sizeof(*q) + nlen + 1);
+    struct cs_q *q = q_alloc(e, nlen);
     if (!q)
         return CS_ENOMEM;
     memcpy(q->name, spec->name, nlen + 1);
@@ -1038,7 +1174,7 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
     cs_err err = cs_query_build(&q->wq, spec->name, spec->qtype, spec->qclass ? spec->qclass : 1,
                                 spec->flags);
     if (err != CS_OK) {
-        free(q);
+        q_release(e, q);
         return err;
     }
     q->e = e;
@@ -1057,7 +1193,7 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
     if (spec->server) {
         d = dest_fixed(e, spec->server);
         if (!d) {
-            free(q);
+            q_release(e, q);
             return CS_ENOMEM;
         }
         q->resolver = -1;
@@ -1106,16 +1242,16 @@ static void dest_unlink(struct dest *d, struct cs_q *q)
 void cs_engine_cancel(struct cs_engine *e)
 {
     e->cancelled = true;
+    e->nout = 0; /* the batch's queries are on the live list, ended below */
     while (e->live) {
         struct cs_q *q = e->live;
         event_del(&q->timer);
         if (q->state == Q_QUEUED) {
             dest_unlink(q->dest, q);
         } else {
-            if (q->state == Q_UDP) {
+            if (q->state == Q_UDP && q->sock) { /* without a socket: still in the batch */
                 mtab_remove(e, q);
-                if (q->sock)
-                    udp_sock_release(q->sock);
+                udp_sock_release(q->sock);
                 q->sock = NULL;
             }
             if (q->tcp) {
