@@ -32,7 +32,24 @@ struct responder {
     struct evconnlistener *tcp;
     struct cs_addr addr;
     unsigned udp_queries, tcp_queries;
+    uint16_t ports[256];    /* source ports of the UDP queries ... */
+    unsigned per_port[256]; /* ... and how many came from each */
+    unsigned nports;
 };
+
+static void count_port(struct responder *r, const struct sockaddr_storage *from)
+{
+    uint16_t port = ntohs(((const struct sockaddr_in *)from)->sin_port);
+    for (unsigned i = 0; i < r->nports; i++)
+        if (r->ports[i] == port) {
+            r->per_port[i]++;
+            return;
+        }
+    if (r->nports < 256) {
+        r->ports[r->nports] = port;
+        r->per_port[r->nports++] = 1;
+    }
+}
 
 /* Turns a query into its reply in place: QR, AA, the rcode; no records. */
 static void make_reply(uint8_t *p, size_t len, int rcode)
@@ -57,6 +74,7 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
     if (n < 12)
         return;
     r->udp_queries++;
+    count_port(r, &from);
     size_t len = question_end(buf, (size_t)n); /* drop the OPT: answer without EDNS */
     buf[11] = 0;
     switch (r->mode) {
@@ -541,6 +559,67 @@ static void test_invalid_name_rejected_synchronously(void **state)
     event_base_free(base);
 }
 
+struct wire_count {
+    struct event_base *base;
+    unsigned calls, answers, wire, parsed, expect;
+};
+
+static void on_wire_answer(struct cs_answer *ans, void *arg)
+{
+    struct wire_count *c = arg;
+    c->calls++;
+    c->answers += ans->outcome == CS_OUT_ANSWER;
+    c->wire += ans->wire != NULL && ans->wire_len >= 12;
+    c->parsed += ans->pkt != NULL;
+    if (c->calls == c->expect)
+        event_base_loopbreak(c->base);
+}
+
+/* Queries leave in batches from one socket each, yet no socket sends more than socket_uses
+ * queries; with CS_QF_WIRE_REPLY a reply comes as the message, without an ldns packet. */
+static void test_batches_keep_socket_uses(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, ECHO, false);
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    cfg.udp_sockets = 2;
+    cfg.socket_uses = 5;
+    cfg.max_inflight = 40;
+    cfg.auth_inflight = 40;
+    struct cs_engine *e = cs_engine_new(base, &cfg, NULL);
+    struct wire_count c = {.base = base, .expect = 100};
+    struct cs_query_spec spec = {.name = "shop.example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .flags = CS_QF_WIRE_REPLY,
+                                 .cb = on_wire_answer,
+                                 .arg = &c};
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(cs_engine_submit(e, &spec), CS_OK);
+    event_base_dispatch(base);
+    assert_int_equal(c.calls, 100);
+    assert_int_equal(c.answers, 100);
+    assert_int_equal(c.wire, 100);
+    assert_int_equal(c.parsed, 0);
+    assert_int_equal(r.udp_queries, 100);
+    unsigned total = 0;
+    for (unsigned i = 0; i < r.nports; i++) {
+        assert_true(r.per_port[i] <= 5);
+        total += r.per_port[i];
+    }
+    assert_int_equal(total, 100);
+    assert_true(r.nports >= 20);
+    struct cs_engine_stats st;
+    cs_engine_get_stats(e, &st);
+    assert_int_equal(st.sent_udp, 100);
+    assert_true(st.sockets_opened >= 20);
+    cs_engine_free(e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_rcode_reported),
         cmocka_unit_test(test_cancel_ends_everything_at_once),
         cmocka_unit_test(test_invalid_name_rejected_synchronously),
+        cmocka_unit_test(test_batches_keep_socket_uses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
