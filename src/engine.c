@@ -13,9 +13,15 @@
  * because no query is sent anywhere but from the dispatcher.
  *
  * Sockets. UDP queries go out from a pool of unconnected sockets per address family, each bound
- * to a random port; a query picks one at random. A socket is retired after `socket_uses`
- * queries and closed when its last reply is in, so the source ports keep changing without a
- * socket() + close() per query.
+ * to a random port. The queries of one dispatch round leave together, up to SEND_BATCH in one
+ * sendmmsg() from a socket picked at random for the batch. A socket is retired after
+ * `socket_uses` queries and closed when its last reply is in, so the source ports keep changing
+ * without a socket() + close() per query.
+ *
+ * Batches. Replies are read with recvmmsg(); while a socket is read, the dispatcher only notes
+ * that it is wanted, and runs in the next pass of the loop (the kick), once every ready socket
+ * has been read: on a virtual machine a system call, and waking the server for one packet, cost
+ * more than the query.
  *
  * Matching. In-flight UDP queries are in a hash table keyed by (socket, ID). A packet is matched
  * against the queries of its key: the source address and port must be the query's server, and
@@ -662,9 +668,9 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
 /* Runs the dispatcher in the next pass of the loop, after it has polled the sockets. */
 static void kick(struct cs_engine *e)
 {
-    static const struct timeval now = {0, 0};
+    static const struct timeval zero = {0, 0};
     if (!evtimer_pending(&e->kick, NULL))
-        evtimer_add(&e->kick, &now);
+        evtimer_add(&e->kick, &zero);
 }
 
 /*

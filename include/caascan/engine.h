@@ -68,8 +68,9 @@ struct cs_answer {
     const char *name; /* as submitted */
     uint16_t qtype;
     cs_outcome outcome; /* of the last attempt */
-    ldns_pkt
-        *pkt; /* parsed reply (ANSWER or CASE_MISMATCH), else NULL; set it to NULL to keep it */
+    /* The parsed reply (ANSWER or CASE_MISMATCH), else NULL; set it to NULL to keep it. With
+     * CS_QF_WIRE_REPLY it is NULL when cs_reply_scan() read the reply: then only wire is set. */
+    ldns_pkt *pkt;
     unsigned rcode;               /* full RCODE when pkt != NULL */
     const struct cs_addr *server; /* the server of the last attempt */
     int resolver;                 /* index in the pool, or -1 for a fixed server */
