@@ -64,18 +64,23 @@ struct lookup {
     bool io_error;
     size_t window;
     uint64_t names, written, invalid;
-    struct cs_json json;
+    yajl_gen gen;
 };
 
 static void on_answer(struct cs_answer *ans, void *arg);
 
-/* Writes the object in L->json as one line and empties it for the next. */
-static void write_json_line(struct lookup *L, bool ok)
+/* Writes the generator's object as one line and readies it for the next. */
+static void write_json_line(struct lookup *L, yajl_gen_status st)
 {
-    cs_json_raw(&L->json, "\n", 1);
-    if (!ok || L->json.failed || fwrite(L->json.buf, 1, L->json.len, L->out) != L->json.len)
+    const unsigned char *buf;
+    size_t len;
+    if (st != yajl_gen_status_ok || yajl_gen_get_buf(L->gen, &buf, &len) != yajl_gen_status_ok) {
         L->io_error = true;
-    cs_json_clear(&L->json);
+    } else if (fwrite(buf, 1, len, L->out) != len || fputc('\n', L->out) == EOF) {
+        L->io_error = true;
+    }
+    yajl_gen_clear(L->gen);
+    yajl_gen_reset(L->gen, NULL);
 }
 
 /* Opens the next argument as input; returns false at the end of the arguments. */
@@ -109,21 +114,27 @@ static bool next_source(struct lookup *L, const char **single_name)
     return true;
 }
 
+/* Writes key and a string value into the open map of g. */
+static void json_pair(yajl_gen g, const char *key, const char *value)
+{
+    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
+}
+
 static void emit_invalid(struct lookup *L, const char *name, const char *why)
 {
     char tbuf[16];
-    struct cs_json *w = &L->json;
-    cs_json_map_open(w);
-    cs_json_key(w, "name");
-    cs_json_octets(w, (const uint8_t *)name, strlen(name));
-    cs_json_key(w, "type");
-    cs_json_cstring(w, cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)));
-    cs_json_key(w, "outcome");
-    cs_json_cstring(w, "invalid_name");
-    cs_json_key(w, "error");
-    cs_json_cstring(w, why);
-    cs_json_map_close(w);
-    write_json_line(L, true);
+    yajl_gen g = L->gen;
+    yajl_gen_status st = yajl_gen_map_open(g);
+    if (st == yajl_gen_status_ok) {
+        yajl_gen_string(g, (const unsigned char *)"name", 4);
+        cs_json_octets(g, (const uint8_t *)name, strlen(name));
+        json_pair(g, "type", cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)));
+        json_pair(g, "outcome", "invalid_name");
+        json_pair(g, "error", why);
+        st = yajl_gen_map_close(g);
+    }
+    write_json_line(L, st);
     L->written++;
     L->invalid++;
 }
@@ -189,7 +200,7 @@ static void feed(struct lookup *L)
 static void on_answer(struct cs_answer *ans, void *arg)
 {
     struct lookup *L = arg;
-    write_json_line(L, cs_answer_json(ans, &L->json));
+    write_json_line(L, cs_answer_json(ans, L->gen));
     L->written++;
     feed(L);
 }
@@ -344,15 +355,15 @@ int cmd_lookup(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(L.out, outbuf, _IOFBF, sizeof(outbuf));
 
-    cs_json_init(&L.json);
-    L.base = event_base_new();
+    L.gen = yajl_gen_alloc(NULL);
+    L.base = L.gen ? event_base_new() : NULL;
     L.engine = L.base ? cs_engine_new(L.base, &cfg, poolp) : NULL;
     if (!L.engine) {
         fprintf(stderr, "caascan: lookup: cannot start the engine: %s\n", strerror(errno));
         return CS_EXIT_RUNTIME;
     }
     L.spec.qtype = qtype;
-    L.spec.flags = flags | CS_QF_WIRE_REPLY;
+    L.spec.flags = flags;
     L.spec.cb = on_answer;
     L.spec.arg = &L;
     L.args = argv + optind;
@@ -390,7 +401,7 @@ int cmd_lookup(int argc, char **argv)
     if (poolp)
         cs_pool_free(poolp);
     free(L.line);
-    cs_json_free(&L.json);
+    yajl_gen_free(L.gen);
     if (L.written != L.names) {
         fprintf(stderr, "caascan: lookup: %llu names read but %llu written\n",
                 (unsigned long long)L.names, (unsigned long long)L.written);

@@ -163,14 +163,6 @@ static void kick(struct cs_engine *e);
 static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt, size_t len,
                          bool case_only);
 
-/* A reply that matched, read: either by cs_reply_scan (pkt NULL) or by ldns. */
-struct reply {
-    const uint8_t *wire; /* NULL: no reply */
-    size_t len;
-    ldns_pkt *pkt;
-    unsigned rcode;
-};
-
 /* ---------- time and small helpers ---------- */
 
 uint64_t cs_now_ns(void)
@@ -899,7 +891,7 @@ static void q_free(struct cs_q *q)
     q_release(e, q);
 }
 
-static void finish(struct cs_q *q, cs_outcome outcome, const struct reply *r, bool case_only)
+static void finish(struct cs_q *q, cs_outcome outcome, ldns_pkt *pkt, bool case_only)
 {
     struct cs_engine *e = q->e;
     struct cs_attempt *last = &q->log[q->nattempts - 1];
@@ -907,11 +899,11 @@ static void finish(struct cs_q *q, cs_outcome outcome, const struct reply *r, bo
         .name = q->name,
         .qtype = q->wq.qtype,
         .outcome = outcome,
-        .pkt = r ? r->pkt : NULL,
-        .rcode = r ? r->rcode : 0,
+        .pkt = pkt,
+        .rcode = pkt ? cs_pkt_rcode(pkt) : 0,
         .server = &last->server,
         .resolver = q->resolver,
-        .case_echoed = r != NULL && !case_only,
+        .case_echoed = pkt != NULL && !case_only,
         .tcp = last->tcp,
         .truncated = q->truncated,
         .rtt_us = last->rtt_us,
@@ -919,8 +911,6 @@ static void finish(struct cs_q *q, cs_outcome outcome, const struct reply *r, bo
         .attempts = q->log,
         .sent_qname = q->wq.buf + LDNS_HEADER_SIZE,
         .sent_qname_len = q->wq.qname_len,
-        .wire = r ? r->wire : NULL,
-        .wire_len = r ? r->len : 0,
     };
     e->pending--;
     e->st.finished++;
@@ -972,27 +962,18 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
         ring_add(e, q->dest);
     }
 
-    struct reply rep = {NULL, 0, NULL, 0};
+    ldns_pkt *parsed = NULL;
     if (outcome == CS_OUT_ANSWER) {
-        struct cs_reply_info info;
-        if ((q->flags & CS_QF_WIRE_REPLY) && cs_reply_scan(pkt, len, &info)) {
-            rep.wire = pkt;
-            rep.rcode = info.rcode;
-        } else if (ldns_wire2pkt(&rep.pkt, pkt, len) == LDNS_STATUS_OK) {
-            rep.wire = pkt;
-            rep.rcode = cs_pkt_rcode(rep.pkt);
-        } else {
-            rep.pkt = NULL;
+        if (ldns_wire2pkt(&parsed, pkt, len) != LDNS_STATUS_OK) {
+            parsed = NULL;
             outcome = CS_OUT_MALFORMED;
-        }
-        rep.len = len;
-        if (rep.wire && case_only)
+        } else if (case_only) {
             outcome = CS_OUT_CASE_MISMATCH;
+        }
     }
-    bool replied = rep.wire != NULL;
     a->outcome = outcome;
-    if (replied) {
-        a->rcode = (int)rep.rcode;
+    if (parsed) {
+        a->rcode = (int)cs_pkt_rcode(parsed);
         a->rtt_us = rtt_us;
     }
     q->nattempts++;
@@ -1020,7 +1001,7 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
 
     /* Charge the server. A reply of any kind shows it alive; a case-mangled echo from a resolver
      * is not charged as a failure but does make the query move on. */
-    if (replied || outcome == CS_OUT_MALFORMED) {
+    if (parsed || outcome == CS_OUT_MALFORMED) {
         if (q->resolver >= 0)
             cs_pool_success(e->pool, (size_t)q->resolver, now, rtt_us);
         else
@@ -1042,12 +1023,12 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
         retry = false; /* an authoritative server's echo is the finding itself */
 
     if (!retry) {
-        finish(q, outcome, replied ? &rep : NULL, case_only);
+        finish(q, outcome, parsed, case_only);
         dispatch(e);
         return;
     }
-    if (rep.pkt)
-        ldns_pkt_free(rep.pkt);
+    if (parsed)
+        ldns_pkt_free(parsed);
     /* Next attempt: another resolver when there is one, the same fixed server otherwise. */
     struct dest *d = q->dest;
     if (q->resolver >= 0) {

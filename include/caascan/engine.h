@@ -36,8 +36,6 @@ enum {
     CS_QF_TCP_ONLY = 1 << 8,        /* skip UDP: ask over TCP */
     CS_QF_NO_TCP_FALLBACK = 1 << 9, /* keep a truncated UDP answer as it is */
     CS_QF_PIN_RESOLVER = 1 << 10,   /* first attempt to spec->resolver (unless it rests) */
-    CS_QF_WIRE_REPLY = 1 << 11,     /* hand the reply over as wire data where cs_reply_scan()
-                                       reads it (ans->pkt NULL, ans->wire set): no ldns parse */
 };
 
 typedef enum cs_outcome {
@@ -68,8 +66,7 @@ struct cs_answer {
     const char *name; /* as submitted */
     uint16_t qtype;
     cs_outcome outcome; /* of the last attempt */
-    /* The parsed reply (ANSWER or CASE_MISMATCH), else NULL; set it to NULL to keep it. With
-     * CS_QF_WIRE_REPLY it is NULL when cs_reply_scan() read the reply: then only wire is set. */
+    /* The parsed reply (ANSWER or CASE_MISMATCH), else NULL; set it to NULL to keep it. */
     ldns_pkt *pkt;
     unsigned rcode;               /* full RCODE when pkt != NULL */
     const struct cs_addr *server; /* the server of the last attempt */
@@ -82,8 +79,6 @@ struct cs_answer {
     const struct cs_attempt *attempts;
     const uint8_t *sent_qname; /* the 0x20 name of the last attempt, wire form */
     size_t sent_qname_len;
-    const uint8_t *wire; /* the reply as received (ANSWER or CASE_MISMATCH), else NULL */
-    size_t wire_len;
 };
 
 typedef void (*cs_answer_cb)(struct cs_answer *ans, void *arg);

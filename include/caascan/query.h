@@ -63,59 +63,6 @@ typedef enum cs_match {
 /* Checks whether the packet pkt (len octets) is the reply to q. */
 cs_match cs_query_match(const struct cs_wirequery *q, const uint8_t *pkt, size_t len);
 
-/*
- * Reading a reply without ldns. `caascan lookup` prints every answer it gets, and parsing each
- * one into allocated ldns records cost more CPU than the query itself. cs_reply_scan() walks the
- * message the way ldns_wire2pkt() does, allocating nothing, but only says yes to the replies whose
- * every record it can vouch for: ldns would read them into the same records.
- *   - records of the types A, AAAA, NS, CNAME, PTR, DNAME, MX, SOA, TXT and CAA, each one's RDATA
- *     ending exactly where its RDLENGTH says (a CAA value not empty);
- *   - names compressed only backwards, into the message body, at most 255 octets uncompressed;
- *   - at most one OPT record, in the additional section, without options.
- * Anything else (another type, an EDNS option, a record ldns would read differently) gets false,
- * which means "let ldns decide": ldns may still read it, or call it malformed.
- */
-struct cs_reply_info {
-    unsigned rcode; /* full RCODE, the EDNS extended bits included */
-    bool edns;      /* the reply has an OPT record */
-};
-
-bool cs_reply_scan(const uint8_t *pkt, size_t len, struct cs_reply_info *info);
-
-/* One record of a message, as cs_reply_next() finds it: offsets into the message. */
-struct cs_wire_rr {
-    ldns_pkt_section section; /* LDNS_SECTION_QUESTION ... LDNS_SECTION_ADDITIONAL */
-    size_t owner;             /* the owner name (may be compressed) */
-    uint16_t type, rrclass;
-    uint32_t ttl;   /* 0 in the question section */
-    size_t rdata;   /* the RDATA (question: where the entry ends) */
-    uint16_t rdlen; /* 0 in the question section */
-};
-
-/* A position in a message, section by section. */
-struct cs_reply_iter {
-    const uint8_t *pkt;
-    size_t len, pos;
-    ldns_pkt_section section;
-    unsigned left; /* records left in this section */
-};
-
-/* Starts at the first question of pkt. False when the message has no complete header. */
-bool cs_reply_iter_init(struct cs_reply_iter *it, const uint8_t *pkt, size_t len);
-
-/*
- * Reads the next entry (question or record) into rr and moves past it. Returns 1, 0 at the end of
- * the message, -1 when the entry does not fit in the message or its owner name does not read
- * under cs_reply_scan's rules.
- */
-int cs_reply_next(struct cs_reply_iter *it, struct cs_wire_rr *rr);
-
-/*
- * Reads the name at pkt[*pos] (len octets in all) into out, uncompressed, under cs_reply_scan's
- * rules, and moves *pos past it. Returns its length (1 to 255), 0 when it does not read.
- */
-size_t cs_wire_name_read(const uint8_t *pkt, size_t len, size_t *pos, uint8_t out[255]);
-
 /* True when both addresses have the same family, address and port. */
 bool cs_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 

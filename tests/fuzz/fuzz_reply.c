@@ -1,9 +1,7 @@
 /*
  * fuzz_reply.c -- arbitrary bytes as the reply to a query: the match check (query.c), then what
  * the engine does with an accepted reply: ldns parsing, RCODE, Extended DNS Errors and the JSON
- * line of `caascan lookup` (answer_json.c), which must parse back as JSON. A reply that
- * cs_reply_scan() takes must be one ldns reads too, with the same RCODE, and its line printed
- * from the wire must be the line printed from ldns's records, byte for byte.
+ * line of `caascan lookup` (answer_json.c), which must parse back as JSON.
  */
 #include "caascan/answer_json.h"
 #include "caascan/query.h"
@@ -33,8 +31,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, q.buf, 2);
     cs_query_match(&q, buf, size);
 
-    struct cs_reply_info info;
-    bool scanned = cs_reply_scan(buf, size, &info);
     ldns_pkt *pkt = NULL;
     if (fuzz_wire_tsig_records(buf, size) < 2 && /* ldns would leak one of them */
         ldns_wire2pkt(&pkt, buf, size) == LDNS_STATUS_OK) {
@@ -56,33 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .sent_qname_len = q.qname_len,
         };
         /* The line must always be JSON that a parser takes back. */
-        struct cs_json w;
-        cs_json_init(&w);
-        if (cs_answer_json(&ans, &w)) {
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (cs_answer_json(&ans, g) == yajl_gen_status_ok) {
+            const unsigned char *out;
+            size_t len;
+            yajl_gen_get_buf(g, &out, &len);
             json_error_t err;
-            json_t *j = json_loadb(w.buf, w.len, 0, &err);
+            json_t *j = json_loadb((const char *)out, len, 0, &err);
             if (!j)
                 abort();
             json_decref(j);
         }
-        if (scanned) {
-            if (info.rcode != cs_pkt_rcode(pkt))
-                abort();
-            struct cs_json ww;
-            cs_json_init(&ww);
-            ans.pkt = NULL;
-            ans.wire = buf;
-            ans.wire_len = size;
-            if (cs_answer_json(&ans, &ww) != !w.failed)
-                abort();
-            if (!w.failed && (ww.len != w.len || memcmp(ww.buf, w.buf, w.len) != 0))
-                abort();
-            cs_json_free(&ww);
-        }
-        cs_json_free(&w);
+        yajl_gen_free(g);
         ldns_pkt_free(pkt);
-    } else if (scanned) {
-        abort(); /* taken by cs_reply_scan, refused by ldns */
     }
     free(buf);
     return 0;
