@@ -1,5 +1,6 @@
 /* answer_json.c -- engine answers as JSON objects (answer_json.h). */
 #include "caascan/answer_json.h"
+#include "caascan/query.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,10 +32,28 @@ static yajl_gen_status str(yajl_gen g, const char *s)
     return yajl_gen_string(g, (const unsigned char *)s, strlen(s));
 }
 
+/* An integer through yajl_gen_number: yajl_gen_integer formats with sprintf, a cost that shows
+ * at six integers a line and 100,000 lines a second. */
+static yajl_gen_status integer(yajl_gen g, long long v)
+{
+    char buf[24];
+    size_t o = sizeof(buf);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        buf[--o] = digits[u % 10];
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[--o] = '-';
+    return yajl_gen_number(g, buf + o, sizeof(buf) - o);
+}
+
 yajl_gen_status cs_json_octets(yajl_gen g, const uint8_t *p, size_t n)
 {
+    if (n == 0)
+        return yajl_gen_string(g, (const unsigned char *)"", 0);
     char stackbuf[1024];
-    size_t need = n * 4 + 1;
+    size_t need = n * 4;
     char *buf = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
     if (!buf)
         return yajl_gen_in_error_state;
@@ -104,7 +123,7 @@ static yajl_gen_status caa_data(const ldns_rr *rr, yajl_gen g, bool *done)
     *done = true;
     TRY(yajl_gen_map_open(g));
     TRY(str(g, "flags"));
-    TRY(yajl_gen_integer(g, ldns_rdf_data(f)[0]));
+    TRY(integer(g, ldns_rdf_data(f)[0]));
     TRY(str(g, "tag"));
     TRY(cs_json_octets(g, tag + 1, taglen));
     TRY(str(g, "value"));
@@ -140,6 +159,23 @@ static yajl_gen_status rdata_generic(const ldns_rr *rr, yajl_gen g)
     return st;
 }
 
+/*
+ * Presentation text (already escaped by its printer: "\." in a name, "\"" in a string) as a
+ * JSON string. A backslash stays as it is, unlike in cs_json_octets(), which takes raw octets;
+ * an octet outside printable ASCII, which a printer should never leave, still becomes \DDD.
+ */
+static yajl_gen_status presentation(yajl_gen g, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] >= 0x7f)
+            return cs_json_octets(g, p, n);
+    return yajl_gen_string(g, p, n);
+}
+
+/* The fields of the rdata in presentation form, separated by spaces. Names are printed by
+ * cs_wire_name_str(), as owner names are (and without ldns's printf call per character: names
+ * are most of the text of a bulk lookup, an SOA in every negative answer); the other fields by
+ * ldns. */
 static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
 {
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
@@ -148,12 +184,21 @@ static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
     ldns_buffer *b = ldns_buffer_new(256);
     if (!b)
         return yajl_gen_in_error_state;
+    char name[1100];
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+        const ldns_rdf *f = ldns_rr_rdf(rr, i);
         if (i)
-            ldns_buffer_write_u8(b, ' ');
-        ldns_rdf2buffer_str(b, ldns_rr_rdf(rr, i));
+            ldns_buffer_write_u8(b, ' '); /* these writers grow the buffer, or mark it failed */
+        if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) {
+            cs_wire_name_str(ldns_rdf_data(f), ldns_rdf_size(f), name, sizeof(name));
+            ldns_buffer_write_chars(b, name);
+        } else {
+            ldns_rdf2buffer_str(b, f);
+        }
     }
-    yajl_gen_status st = cs_json_octets(g, ldns_buffer_begin(b), ldns_buffer_position(b));
+    yajl_gen_status st = ldns_buffer_status_ok(b)
+                             ? presentation(g, ldns_buffer_begin(b), ldns_buffer_position(b))
+                             : yajl_gen_in_error_state;
     ldns_buffer_free(b);
     return st;
 }
@@ -169,7 +214,7 @@ yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g)
     TRY(str(g, "type"));
     TRY(str(g, cs_rr_type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf))));
     TRY(str(g, "ttl"));
-    TRY(yajl_gen_integer(g, ldns_rr_ttl(rr)));
+    TRY(integer(g, ldns_rr_ttl(rr)));
     TRY(str(g, "data"));
     bool done = false;
     if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CAA)
@@ -209,7 +254,7 @@ static yajl_gen_status flags(const ldns_pkt *p, yajl_gen g)
 
 yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
 {
-    char buf[1100], rbuf[16];
+    char buf[1100], rbuf[16], server[64];
     TRY(yajl_gen_map_open(g));
     TRY(str(g, "name"));
     TRY(cs_json_octets(g, (const uint8_t *)ans->name, strlen(ans->name)));
@@ -218,7 +263,7 @@ yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
     TRY(str(g, "outcome"));
     TRY(str(g, cs_outcome_name(ans->outcome)));
     TRY(str(g, "server"));
-    TRY(str(g, cs_addr_format(ans->server, buf, sizeof(buf))));
+    TRY(str(g, cs_addr_format(ans->server, server, sizeof(server))));
     if (ans->pkt) {
         TRY(str(g, "rcode"));
         TRY(str(g, cs_rcode_name(ans->rcode, rbuf, sizeof(rbuf))));
@@ -236,7 +281,7 @@ yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
             const char *nm = cs_ede_name(ede[i].code);
             TRY(yajl_gen_map_open(g));
             TRY(str(g, "code"));
-            TRY(yajl_gen_integer(g, ede[i].code));
+            TRY(integer(g, ede[i].code));
             TRY(str(g, "name"));
             TRY(str(g, nm ? nm : "Unknown"));
             TRY(str(g, "text"));
@@ -246,14 +291,17 @@ yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
         TRY(yajl_gen_array_close(g));
     }
     TRY(str(g, "attempts"));
-    TRY(yajl_gen_integer(g, ans->nattempts));
+    TRY(integer(g, ans->nattempts));
     TRY(str(g, "attempt_log"));
     TRY(yajl_gen_array_open(g));
     for (unsigned i = 0; i < ans->nattempts; i++) {
         const struct cs_attempt *a = &ans->attempts[i];
         TRY(yajl_gen_map_open(g));
         TRY(str(g, "server"));
-        TRY(str(g, cs_addr_format(&a->server, buf, sizeof(buf))));
+        /* Mostly the server of the answer: formatted once (inet_ntop and snprintf are not free). */
+        bool same = cs_sockaddr_equal((const struct sockaddr *)&a->server.ss,
+                                      (const struct sockaddr *)&ans->server->ss);
+        TRY(str(g, same ? server : cs_addr_format(&a->server, buf, sizeof(buf))));
         TRY(str(g, "outcome"));
         TRY(str(g, cs_outcome_name(a->outcome)));
         TRY(str(g, "tcp"));
@@ -262,14 +310,14 @@ yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
             TRY(str(g, "rcode"));
             TRY(str(g, cs_rcode_name((unsigned)a->rcode, rbuf, sizeof(rbuf))));
             TRY(str(g, "rtt_us"));
-            TRY(yajl_gen_integer(g, a->rtt_us));
+            TRY(integer(g, a->rtt_us));
         }
         TRY(yajl_gen_map_close(g));
     }
     TRY(yajl_gen_array_close(g));
     if (ans->pkt) {
         TRY(str(g, "rtt_us"));
-        TRY(yajl_gen_integer(g, ans->rtt_us));
+        TRY(integer(g, ans->rtt_us));
     }
     TRY(str(g, "case_echoed"));
     TRY(yajl_gen_bool(g, ans->case_echoed));

@@ -3,8 +3,10 @@
  *
  * {"name", "type", "outcome", "server", "rcode", "flags", "answers", "authority", "ede",
  *  "attempts", "attempt_log", "rtt_us", "case_echoed", "sent_qname", "tcp", "truncated"}
- * Records are {"name", "type", "ttl", "data"}; CAA data is {"flags", "tag", "value"}, other types
- * carry their presentation text. Octets outside printable ASCII are written as \DDD.
+ * Records are {"name", "type", "ttl", "data"}; CAA data is {"flags", "tag", "value"} (octets
+ * outside printable ASCII, and '\', written as \DDD), other types carry their presentation text
+ * (RFC 1035 escapes as the printer wrote them; names, owner or in the data, with \DDD for '.',
+ * '\' and octets outside printable ASCII, case kept).
  *
  * The objects are streamed with yajl's generator straight into its buffer: a bulk lookup writes
  * one per query, and building a document tree for each (jansson) cost more CPU than the query.

@@ -60,6 +60,24 @@ static void test_other_types_as_text(void **state)
     free(s);
 }
 
+/* Presentation text keeps its own escapes (a quote in TXT stays \", not \092"); names inside
+ * rdata are printed as owner names are, with their case. */
+static void test_presentation_text_not_escaped_twice(void **state)
+{
+    char *s = rr_json("x.test. 60 IN TXT \"say \\\"hi\\\"\"");
+    /* JSON of the text "say \"hi\"" (with its quotes). */
+    assert_string_equal(s, "{\"data\":\"\\\"say \\\\\\\"hi\\\\\\\"\\\"\",\"name\":\"x.test.\","
+                           "\"ttl\":60,\"type\":\"TXT\"}");
+    free(s);
+    s = rr_json(
+        "Dnsprov.TEST. 3600 IN SOA NS1.dnsprov.test. host\\.master.dnsprov.test. 2026112301 "
+        "7200 3600 1209600 300");
+    assert_string_equal(s, "{\"data\":\"NS1.dnsprov.test. host\\\\046master.dnsprov.test. "
+                           "2026112301 7200 3600 1209600 300\",\"name\":\"Dnsprov.TEST.\","
+                           "\"ttl\":3600,\"type\":\"SOA\"}");
+    free(s);
+}
+
 static void test_hostile_svcb_printed_generically(void **state)
 {
     /* The reply the reply fuzzer found: malformed SVCB parameters made ldns abort. */
@@ -105,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_caa_as_fields),
         cmocka_unit_test(test_other_types_as_text),
+        cmocka_unit_test(test_presentation_text_not_escaped_twice),
         cmocka_unit_test(test_hostile_svcb_printed_generically),
         cmocka_unit_test(test_wire_name_str),
     };
