@@ -368,7 +368,10 @@ int cmd_lookup(int argc, char **argv)
     L.spec.arg = &L;
     L.args = argv + optind;
     L.nargs = argc - optind;
-    L.window = 2 * (size_t)cfg.max_inflight;
+    /* Names queued in the engine: twice what can be in flight at once, which with one --server
+     * is its own cap, not the global one (each queued name holds a query block). */
+    size_t inflight = server ? cfg.auth_inflight : (size_t)cfg.resolver_inflight * pool.n;
+    L.window = 2 * (inflight < cfg.max_inflight ? inflight : cfg.max_inflight);
 
     uint64_t t0 = cs_now_ns();
     feed(&L);

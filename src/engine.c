@@ -759,7 +759,10 @@ static void handle_udp_packet(struct cs_engine *e, struct udp_sock *s, const uin
         e->st.wrong_question++;
 }
 
-#define RECV_BATCH 32
+/* Replies read per recvmmsg(): as many as a send batch holds, so that reading the replies of a
+ * whole batch (a server at its cap of 32 answers them together) takes one call, not a second
+ * one that finds the socket empty. */
+#define RECV_BATCH SEND_BATCH
 
 static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
