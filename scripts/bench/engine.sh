@@ -8,17 +8,19 @@
 # lost (names without an answer line, or answered with anything but NOERROR), and the queries
 # the server's socket dropped during caascan's run.
 #
-# In flight: NSD 4.6 keeps the kernel's default socket buffer (212,992 octets, about 190 queries
-# on loopback; it cannot enlarge it inside the namespace). A client that outpaces NSD with more
-# queries in flight than that overflows it: dnsperf loses them (and does not count them), caascan
-# asks them again after its 1-second timeout floor, so the run waits for them. caascan therefore
-# runs with INFLIGHT (default 128, the engine's per-resolver default) queries in flight, and the
-# ceiling is dnsperf's best rate over DNSPERF_INFLIGHT (default: 1000 and INFLIGHT).
+# caascan runs with its defaults (32 queries in flight to the one --server address), as a user
+# would; INFLIGHT=N runs it with N in flight instead (--max-inflight and --auth-inflight). The
+# ceiling is dnsperf's best rate over DNSPERF_INFLIGHT (default: 1000 and 128 in flight).
+#
+# NSD 4.6 keeps the kernel's default socket buffer (212,992 octets, about 190 queries on loopback;
+# it cannot enlarge it inside the namespace). A client with more queries in flight than that
+# overflows it: dnsperf loses them (and does not count them), caascan asks them again after its
+# 1-second timeout floor, so the run waits for them.
 set -euo pipefail
 CAASCAN=${CAASCAN:?set CAASCAN to the caascan binary}
 NAMES=${NAMES:-200000}
-INFLIGHT=${INFLIGHT:-128}
-DNSPERF_INFLIGHT=${DNSPERF_INFLIGHT:-1000 $INFLIGHT}
+INFLIGHT=${INFLIGHT:-}
+DNSPERF_INFLIGHT=${DNSPERF_INFLIGHT:-1000 128}
 
 if [ "${BENCH_IN_NS:-}" != 1 ]; then
     exec env BENCH_IN_NS=1 unshare -rn bash "$0" "$@"
@@ -89,11 +91,12 @@ echo "ceiling: $dp_qps queries/s"
 rcvbuf_errors() { awk '/^Udp:/ && $2 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
 drops0=$(rcvbuf_errors)
 
-/usr/bin/time -v -o "$W/time.out" "$CAASCAN" lookup -t CAA -s 127.0.0.1 --max-inflight "$INFLIGHT" \
-    --auth-inflight "$INFLIGHT" \
-    --timeout 2000 -o "$W/out.jsonl" "$W/names.txt" 2>"$W/caascan.err"
+inflight=()
+[ -z "$INFLIGHT" ] || inflight=(--max-inflight "$INFLIGHT" --auth-inflight "$INFLIGHT")
+/usr/bin/time -v -o "$W/time.out" "$CAASCAN" lookup -t CAA -s 127.0.0.1 "${inflight[@]}" \
+    -o "$W/out.jsonl" "$W/names.txt" 2>"$W/caascan.err"
 cat "$W/caascan.err"
-echo "caascan: $INFLIGHT in flight; queries dropped by the server's socket: $(($(rcvbuf_errors) - drops0))"
+echo "caascan: ${INFLIGHT:-32 (the default)} in flight; queries dropped by the server's socket: $(($(rcvbuf_errors) - drops0))"
 python3 - "$W" "$NAMES" "$dp_qps" <<'PY'
 import json, re, sys
 w, n, dp = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
