@@ -188,7 +188,7 @@ static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
         const ldns_rdf *f = ldns_rr_rdf(rr, i);
         if (i)
-            ldns_buffer_write_u8(b, ' '); /* these writers grow the buffer, or mark it failed */
+            ldns_buffer_write_char(b, ' '); /* these writers grow the buffer, or mark it failed */
         if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) {
             cs_wire_name_str(ldns_rdf_data(f), ldns_rdf_size(f), name, sizeof(name));
             ldns_buffer_write_chars(b, name);
