@@ -967,7 +967,7 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
 
     ldns_pkt *parsed = NULL;
     if (outcome == CS_OUT_ANSWER) {
-        if (ldns_wire2pkt(&parsed, pkt, len) != LDNS_STATUS_OK) {
+        if (cs_pkt_from_wire(&parsed, pkt, len) != LDNS_STATUS_OK) {
             parsed = NULL;
             outcome = CS_OUT_MALFORMED;
         } else if (case_only) {

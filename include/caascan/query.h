@@ -63,6 +63,14 @@ typedef enum cs_match {
 /* Checks whether the packet pkt (len octets) is the reply to q. */
 cs_match cs_query_match(const struct cs_wirequery *q, const uint8_t *pkt, size_t len);
 
+/*
+ * Parses a reply with ldns_wire2pkt, except one with two or more TSIG records in its additional
+ * section, which is refused (LDNS_STATUS_ERR): ldns 1.8.3 keeps the last of them and leaks the
+ * others, so a hostile server could grow caascan's memory with every such reply. A reply has
+ * no business carrying TSIG records for an unsigned query anyway.
+ */
+ldns_status cs_pkt_from_wire(ldns_pkt **out, const uint8_t *w, size_t n);
+
 /* True when both addresses have the same family, address and port. */
 bool cs_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 

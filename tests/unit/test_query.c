@@ -9,6 +9,8 @@
 #include "caascan/case0x20.h"
 #include "caascan/query.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A reply made from the query: QR set, same ID and question, plus an answer-less body. */
@@ -199,6 +201,84 @@ static void test_rcode_names_and_ede(void **state)
     ldns_pkt_free(parsed);
 }
 
+static size_t read_seed(const char *name, uint8_t *buf, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/fuzz/seeds/auth_reply/%s", CAASCAN_TEST_DIR, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, size, f);
+    fclose(f);
+    return n;
+}
+
+/*
+ * A reply whose additional section holds `ntsig` TSIG records and then an A record. ldns_wire2pkt
+ * lowers the additional count for each TSIG record it reads, so with two of them it reads both
+ * (and leaks the first), and with one it stops before the A record.
+ */
+static size_t reply_with_tsig(unsigned ntsig, uint8_t **wire)
+{
+    static const uint8_t tsig[] = {
+        3,    'k',  'e',  'y',  0,    0x00, 0xfa, 0x00, 0xff, 0,   0,   0,   0,
+        0,    29, /* key. TSIG ANY 0 */
+        11,   'h',  'm',  'a',  'c',  '-',  's',  'h',  'a',  '2', '5', '6', 0, /* algorithm */
+        0,    0,    0x65, 0x53, 0xf1, 0x00,                                     /* time signed */
+        0x01, 0x2c, 0,    0,    0x12, 0x34, 0,    0,    0,    0, /* fudge, MAC size 0, ID, error,
+                                                                    other 0 */
+    };
+    static const uint8_t a[] = {3, 'n', 's', '1', 0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1};
+    ldns_pkt *p = NULL;
+    assert_int_equal(
+        ldns_pkt_query_new_frm_str(&p, "shop.example.test", LDNS_RR_TYPE_CAA, LDNS_RR_CLASS_IN, 0),
+        LDNS_STATUS_OK);
+    ldns_pkt_set_qr(p, true);
+    uint8_t *w = NULL;
+    size_t len = 0;
+    assert_int_equal(ldns_pkt2wire(&w, p, &len), LDNS_STATUS_OK);
+    ldns_pkt_free(p);
+    w = realloc(w, len + ntsig * sizeof(tsig) + sizeof(a));
+    assert_non_null(w);
+    for (unsigned i = 0; i < ntsig; i++, len += sizeof(tsig))
+        memcpy(w + len, tsig, sizeof(tsig));
+    memcpy(w + len, a, sizeof(a));
+    len += sizeof(a);
+    w[11] = (uint8_t)(ntsig + 1); /* ARCOUNT */
+    *wire = w;
+    return len;
+}
+
+/* Replies with two TSIG records, which ldns_wire2pkt would leak one of, are refused; one TSIG
+ * record or other additional records are parsed as before (LeakSanitizer watches this test). */
+static void test_pkt_from_wire_refuses_two_tsig(void **state)
+{
+    uint8_t buf[4096];
+    ldns_pkt *p = (ldns_pkt *)buf; /* not NULL: the call must set it */
+    static const char *const found[] = {"two_tsig", "two_tsig_compressed"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = read_seed(found[i], buf, sizeof(buf));
+        assert_int_equal(cs_pkt_from_wire(&p, buf, n), LDNS_STATUS_ERR);
+        assert_null(p);
+    }
+    for (unsigned ntsig = 0; ntsig <= 2; ntsig++) {
+        uint8_t *wire = NULL;
+        size_t n = reply_with_tsig(ntsig, &wire);
+        ldns_status st = cs_pkt_from_wire(&p, wire, n);
+        if (ntsig < 2) {
+            assert_int_equal(st, LDNS_STATUS_OK);
+            assert_true((ldns_pkt_tsig(p) != NULL) == (ntsig == 1));
+            assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_additional(p)), ntsig == 0);
+            ldns_pkt_free(p);
+        } else {
+            assert_int_equal(st, LDNS_STATUS_ERR);
+            assert_null(p);
+        }
+        free(wire);
+    }
+    /* Too short for a header: ldns's own verdict. */
+    assert_int_not_equal(cs_pkt_from_wire(&p, buf, 5), LDNS_STATUS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_rearm_changes_id),
         cmocka_unit_test(test_sockaddr_equal),
         cmocka_unit_test(test_rcode_names_and_ede),
+        cmocka_unit_test(test_pkt_from_wire_refuses_two_tsig),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
