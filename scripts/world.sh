@@ -189,7 +189,7 @@ EOF
 
     # --- Canned misbehaviour: zone data shared by provider A (ns1) and cannedns.
     local z
-    for z in notimp refused silent servfail-some nosoa lowercase formerr notcp noaa; do
+    for z in notimp refused silent servfail-some nosoa lowercase formerr notcp noaa silentedns; do
         customer_zone "$z.test" unsigned ns1.dnsprov.test "ns-$z.dnsprov.test" <<EOF
 @ CAA $LE
 www A 192.0.2.60
@@ -283,6 +283,7 @@ canned_conf() {
 127.0.20.21      allsilent.test.zone      silent-caa
 127.0.20.19      switch-refused.test.zone$switch_beh
 127.0.20.22      switch-flaky.test.zone   $flaky_beh from=${RESOLVERS[0]}
+127.0.20.23      silentedns.test.zone     silent-edns
 EOF
 }
 
@@ -294,7 +295,7 @@ NS_HOSTS=(
     ns-tc:127.0.20.9 ns-tc-notcp:127.0.20.10 ns-formerr:127.0.20.11 ns-notcp:127.0.20.12
     ns-noaa:127.0.20.13 ns-split1:127.0.20.14 ns-split2:127.0.20.15 ns-servfail1:127.0.20.16
     ns-servfail2:127.0.20.17 ns-flaky:127.0.20.18 ns-switch:127.0.20.19
-    ns-allsilent:127.0.20.21 ns-switch-flaky:127.0.20.22
+    ns-allsilent:127.0.20.21 ns-switch-flaky:127.0.20.22 ns-silentedns:127.0.20.23
 )
 
 ns_records() {

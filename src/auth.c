@@ -890,8 +890,10 @@ static void zone_probe_all(struct cs_auth_zone *z)
         struct cs_auth_reply *p = s->probes;
         for (unsigned t = 0; t < tries; t++)
             probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &p[t], z, NULL);
-        probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO | CS_QF_TCP_ONLY, &p[AUTH_PROBE_TCP(tries)],
-              z, NULL);
+        /* TCP without EDNS: a server that drops every query with an OPT record is EDNS_BROKEN,
+         * and its TCP is judged on its own. */
+        probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS | CS_QF_TCP_ONLY,
+              &p[AUTH_PROBE_TCP(tries)], z, NULL);
         probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS, &p[AUTH_PROBE_NOEDNS(tries)], z, NULL);
         probe(a, s, z->apex, LDNS_RR_TYPE_CAA, CS_QF_DO | CS_QF_NO0X20, &p[AUTH_PROBE_LOWER(tries)],
               z, NULL);

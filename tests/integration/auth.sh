@@ -55,6 +55,8 @@ empty.test,ns-empty.dnsprov.test,127.0.20.6,EMPTY_NOERROR
 empty.test,ns1.dnsprov.test,127.0.3.1,
 formerr.test,ns-formerr.dnsprov.test,127.0.20.11,AUTH_FORMERR;EDNS_BROKEN
 formerr.test,ns1.dnsprov.test,127.0.3.1,
+silentedns.test,ns-silentedns.dnsprov.test,127.0.20.23,AUTH_TIMEOUT;EDNS_BROKEN
+silentedns.test,ns1.dnsprov.test,127.0.3.1,
 lame.test,ns1.dnsprov.test,127.0.3.1,
 lame.test,ns-dead.dnsprov.test,127.0.99.1,AUTH_TIMEOUT
 lowercase.test,ns-lowercase.dnsprov.test,127.0.20.7,CASE_NOT_PRESERVED

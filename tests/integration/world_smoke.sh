@@ -107,7 +107,7 @@ done
 
 # One healthy server next to a misbehaving one: the resolvers cope.
 for z in lame ns-nxdomain nsmismatch serialmismatch notimp refused silent servfail-some nosoa \
-    lowercase formerr notcp noaa tc switch-refused; do
+    lowercase formerr notcp noaa tc switch-refused silentedns; do
     resolved "$z.test" NOERROR "$LE" noad
 done
 resolved www.nosoa.test NOERROR ""
@@ -226,6 +226,14 @@ ask @127.0.20.11 formerr.test CAA +norec
 check "formerr: EDNS query" "$(st)/$(count ADDITIONAL)" FORMERR/0
 ask @127.0.20.11 formerr.test CAA +norec +noedns
 check "formerr: plain query" "$(st)/$(caa)" "NOERROR/$LE"
+ask @127.0.20.23 silentedns.test SOA +norec +time=1
+check_true "silentedns: no answer with EDNS" eval '[ -z "$(st)" ]'
+ask @127.0.20.23 silentedns.test SOA +norec +tcp +time=1
+check_true "silentedns: none over TCP with EDNS" eval '[ -z "$(st)" ]'
+ask @127.0.20.23 silentedns.test CAA +norec +noedns
+check "silentedns: plain query" "$(st)/$(caa)" "NOERROR/$LE"
+ask @127.0.20.23 silentedns.test SOA +norec +noedns +tcp
+check "silentedns: plain query over TCP" "$(st)" NOERROR
 ask @127.0.20.12 notcp.test CAA +norec +tcp
 check_true "notcp: no TCP" eval '[ -z "$(st)" ]'
 ask @127.0.20.12 notcp.test CAA +norec

@@ -37,6 +37,7 @@ static const struct {
     {"formerr-edns", CANNED_FORMERR_EDNS},
     {"no-tcp", CANNED_NO_TCP},
     {"no-aa", CANNED_NO_AA},
+    {"silent-edns", CANNED_SILENT_EDNS},
 };
 
 static void zone_clear(struct canned_zone *z)
@@ -494,6 +495,8 @@ static bool answer_query(struct canned_site *site, const char *client, const ldn
 
     if (!z) {
         ldns_pkt_set_rcode(p, LDNS_RCODE_REFUSED);
+    } else if ((beh & CANNED_SILENT_EDNS) && edns) {
+        send = false;
     } else if ((beh & CANNED_FORMERR_EDNS) && edns) {
         ldns_pkt_set_rcode(p, LDNS_RCODE_FORMERR);
         edns = false;

@@ -31,6 +31,7 @@ enum canned_behaviour {
     CANNED_FORMERR_EDNS = 1u << 9,   /* FORMERR (without OPT) to queries that carry an OPT */
     CANNED_NO_TCP = 1u << 10,        /* no TCP listener on the address (address-wide) */
     CANNED_NO_AA = 1u << 11,         /* AA bit never set */
+    CANNED_SILENT_EDNS = 1u << 12,   /* no reply at all to queries that carry an OPT */
 };
 
 /* One zone served on one address, with the behaviours of that binding. */
