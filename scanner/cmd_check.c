@@ -136,8 +136,8 @@ static void print_try(const struct cs_resolver_pool *pool, const struct cs_ca_tr
         printf(", no CAA records");
     if (t->ede >= 0) {
         const char *n = cs_ede_name((uint16_t)t->ede);
-        printf(", EDE %d (%s)%s%s", t->ede, n ? n : "unknown", t->ede_text[0] ? ": " : "",
-               t->ede_text);
+        printf(", EDE %d (%s)%s%s", t->ede, n ? n : "unknown", t->ede_text ? ": " : "",
+               t->ede_text ? t->ede_text : "");
     }
     if (t->cd_checked)
         printf(", asked again with CD=1: %s",

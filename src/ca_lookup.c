@@ -73,6 +73,8 @@ static void level_free(struct cs_ca_level *lv)
     for (unsigned i = 0; i < lv->n_other_sets; i++)
         ldns_rr_list_deep_free(lv->other_sets[i]);
     free(lv->other_sets);
+    for (unsigned i = 0; i < lv->ntries; i++)
+        free(lv->tries[i].ede_text);
     free(lv->caa_owner);
     free(lv->soa_owner);
     free(lv->name);
@@ -291,8 +293,8 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         struct cs_ede ede[1];
         if (cs_pkt_ede(ans->pkt, ede, 1) > 0) {
             t->ede = ede[0].code;
-            memcpy(t->ede_text, ede[0].text, sizeof(t->ede_text) - 1);
-            t->ede_text[sizeof(t->ede_text) - 1] = '\0';
+            free(t->ede_text);
+            t->ede_text = ede[0].text[0] ? strdup(ede[0].text) : NULL; /* none without memory */
         }
     }
     if (!ans->pkt) {

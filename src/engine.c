@@ -23,8 +23,9 @@
  * has been read: on a virtual machine a system call, and waking the server for one packet, cost
  * more than the query.
  *
- * Matching. In-flight UDP queries are in a hash table keyed by (socket, ID). A packet is matched
- * against the queries of its key: the source address and port must be the query's server, and
+ * Matching. In-flight UDP queries are in a hash table keyed by (socket, ID), and no two of them
+ * share a key (the ID is drawn again when it would). A packet is matched against the query of
+ * its key: the source address and port must be the query's server, and
  * the question must be the one sent (query.c). Everything else is counted (unsolicited, wrong
  * source, wrong question) and dropped, never matched by ID alone.
  *
@@ -50,8 +51,10 @@
 
 enum q_state { Q_QUEUED, Q_UDP, Q_TCP };
 
-/* Query blocks for names up to this long are kept for reuse instead of freed. */
-#define Q_NAME_POOLED 256
+/* Query blocks for names up to this long and this many attempts are kept for reuse instead of
+ * freed. */
+#define Q_NAME_POOLED     256
+#define Q_ATTEMPTS_POOLED 4
 
 /* UDP queries leave in batches of at most this many, one sendmmsg() per socket. */
 #define SEND_BATCH 64
@@ -76,9 +79,9 @@ struct cs_q {
     unsigned nattempts;
     uint32_t timeout_ms, min_timeout_ms;
     bool truncated;
-    bool pooled; /* its block holds a name of up to Q_NAME_POOLED octets: reused */
+    bool pooled; /* its block has the pooled size (see q_alloc): reused */
     /* Everything above is zeroed for a new query; what follows is written before it is read. */
-    struct cs_attempt log[CS_MAX_ATTEMPTS];
+    struct cs_attempt *log; /* attempts_max entries, in the same block after the name */
     uint32_t tried[CS_MAX_ATTEMPTS];
     cs_answer_cb cb;
     void *arg;
@@ -481,6 +484,15 @@ static void mtab_insert(struct cs_engine *e, struct cs_q *q)
     e->mtab[b] = q;
 }
 
+/* True when a query in flight on socket s has the ID id. */
+static bool mtab_has(const struct cs_engine *e, const struct udp_sock *s, uint16_t id)
+{
+    for (const struct cs_q *q = e->mtab[mkey(s, id, e->mtab_mask)]; q; q = q->hnext)
+        if (q->sock == s && cs_query_id(&q->wq) == id)
+            return true;
+    return false;
+}
+
 static void mtab_remove(struct cs_engine *e, struct cs_q *q)
 {
     size_t b = mkey(q->sock, cs_query_id(&q->wq), e->mtab_mask);
@@ -589,7 +601,13 @@ static void flush_sends(struct cs_engine *e)
         for (unsigned i = 0; i < k; i++) {
             struct cs_q *q = qs[i];
             q->sock = s;
-            cs_query_rearm(&q->wq, q->flags);
+            /* A fresh random ID (and case), drawn again while another query in flight on the
+             * socket has it: (socket, ID) names one query, or a reply to one could be taken
+             * for the other's (the two CAA tries of a name, same case but for the 0x20 bits,
+             * are often in one batch). A socket has at most socket_uses queries. */
+            do
+                cs_query_rearm(&q->wq, q->flags);
+            while (mtab_has(e, s, cs_query_id(&q->wq)));
             s->uses++;
             s->inflight++;
             mtab_insert(e, q);
@@ -853,21 +871,30 @@ static void q_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---------- finishing ---------- */
 
-/* A zeroed query block with room for a name of nlen octets. */
-static struct cs_q *q_alloc(struct cs_engine *e, size_t nlen)
+/*
+ * A zeroed query block with room for a name of nlen octets and the log of `attempts` attempts
+ * (most queries have one or two: a block sized for CS_MAX_ATTEMPTS would be mostly log). Blocks
+ * of the common sizes all get the pooled size and are reused.
+ */
+static struct cs_q *q_alloc(struct cs_engine *e, size_t nlen, unsigned attempts)
 {
     struct cs_q *q;
-    bool pooled = nlen < Q_NAME_POOLED;
+    bool pooled = nlen < Q_NAME_POOLED && attempts <= Q_ATTEMPTS_POOLED;
+    size_t name_room = pooled ? Q_NAME_POOLED : nlen + 1;
+    size_t log_at = offsetof(struct cs_q, name) + name_room;
+    log_at = (log_at + _Alignof(struct cs_attempt) - 1) / _Alignof(struct cs_attempt) *
+             _Alignof(struct cs_attempt);
     if (pooled && e->spare) {
         q = e->spare;
         e->spare = q->live_next;
     } else {
-        q = malloc(sizeof(*q) + (pooled ? Q_NAME_POOLED : nlen + 1));
+        q = malloc(log_at + (pooled ? Q_ATTEMPTS_POOLED : attempts) * sizeof(struct cs_attempt));
         if (!q)
             return NULL;
     }
     memset(q, 0, offsetof(struct cs_q, log));
     q->pooled = pooled;
+    q->log = (struct cs_attempt *)((char *)q + log_at);
     return q;
 }
 
@@ -1076,6 +1103,8 @@ struct cs_engine *cs_engine_new(struct event_base *base, const struct cs_engine_
         e->cfg.udp_sockets = def.udp_sockets;
     if (!e->cfg.socket_uses)
         e->cfg.socket_uses = def.socket_uses;
+    if (e->cfg.socket_uses > 16384)
+        e->cfg.socket_uses = 16384; /* IDs of one socket's queries stay unique (flush_sends) */
     e->pool = pool;
 
     size_t msize = 1024;
@@ -1156,7 +1185,10 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
     if ((!spec->server && !e->pool) || e->cancelled)
         return CS_EINVAL;
     size_t nlen = strlen(spec->name);
-    struct cs_q *q = q_alloc(e, nlen);
+    unsigned attempts = spec->attempts ? spec->attempts : e->cfg.attempts;
+    if (attempts > CS_MAX_ATTEMPTS)
+        attempts = CS_MAX_ATTEMPTS; /* e->cfg.attempts is at least 1 */
+    struct cs_q *q = q_alloc(e, nlen, attempts);
     if (!q)
         return CS_ENOMEM;
     memcpy(q->name, spec->name, nlen + 1);
@@ -1170,9 +1202,7 @@ cs_err cs_engine_submit(struct cs_engine *e, const struct cs_query_spec *spec)
     q->e = e;
     q->cb = spec->cb;
     q->arg = spec->arg;
-    q->attempts_max = spec->attempts ? spec->attempts : e->cfg.attempts;
-    if (q->attempts_max > CS_MAX_ATTEMPTS)
-        q->attempts_max = CS_MAX_ATTEMPTS;
+    q->attempts_max = attempts;
     q->timeout_ms = spec->timeout_ms ? spec->timeout_ms : e->cfg.timeout_ms;
     q->min_timeout_ms = spec->min_timeout_ms ? spec->min_timeout_ms : e->cfg.min_timeout_ms;
     if (q->min_timeout_ms > q->timeout_ms)
@@ -1253,7 +1283,8 @@ void cs_engine_cancel(struct cs_engine *e)
         }
         if (q->resolver >= 0)
             e->pool->v[q->resolver].load--;
-        struct cs_attempt *a = &q->log[q->nattempts < CS_MAX_ATTEMPTS ? q->nattempts : 0];
+        struct cs_attempt *a =
+            &q->log[q->nattempts < q->attempts_max ? q->nattempts : q->attempts_max - 1];
         a->server = q->dest->addr;
         a->outcome = CS_OUT_CANCELLED;
         a->rcode = -1;

@@ -68,7 +68,7 @@ static void fill_ede(const struct cs_ca_level *lv, struct cs_verdict *v)
             continue;
         const char *nm = cs_ede_name((uint16_t)t->ede);
         snprintf(v->ede, sizeof(v->ede), "%d %s%s%s", t->ede, nm ? nm : "Unknown",
-                 t->ede_text[0] ? ": " : "", t->ede_text);
+                 t->ede_text ? ": " : "", t->ede_text ? t->ede_text : "");
         return;
     }
 }

@@ -40,7 +40,7 @@ struct cs_ca_try {
     bool cd_checked;    /* a CD=1 query was made */
     int cd_rcode;       /* its RCODE, -1 without an answer */
     int ede;            /* first EDE code of the answer, -1 when none */
-    char ede_text[96];
+    char *ede_text;     /* its EXTRA-TEXT (owned), NULL when none or empty: most have none */
 };
 
 struct cs_ca_level {

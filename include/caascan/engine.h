@@ -108,7 +108,8 @@ struct cs_engine_config {
     uint32_t timeout_ms;        /* default 4000 */
     uint32_t min_timeout_ms;    /* default 1000 */
     unsigned udp_sockets;       /* sockets per address family; default 64 */
-    unsigned socket_uses;       /* queries a socket sends before it is replaced; default 256 */
+    unsigned socket_uses; /* queries a socket sends before it is replaced; default 256, at most
+                           * 16384 */
 };
 
 struct cs_engine_stats {

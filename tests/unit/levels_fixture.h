@@ -50,7 +50,7 @@ static inline struct cs_ca_level *level(const char *name, const char *results, c
             t->result = CS_TRY_ERROR;
             t->rcode = 2;
             t->ede = 7;
-            strcpy(t->ede_text, "sig expired");
+            t->ede_text = strdup("sig expired");
             t->dnssec = true;
             lv->n_error++;
             lv->n_dnssec++;
@@ -80,6 +80,8 @@ static inline void free_levels(struct cs_ca_level **lv, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         ldns_rr_list_deep_free(lv[i]->caa);
+        for (unsigned k = 0; k < lv[i]->ntries; k++)
+            free(lv[i]->tries[k].ede_text);
         free(lv[i]->caa_owner);
         free(lv[i]->name);
         free(lv[i]);

@@ -35,6 +35,8 @@ struct responder {
     uint16_t ports[256];    /* source ports of the UDP queries ... */
     unsigned per_port[256]; /* ... and how many came from each */
     unsigned nports;
+    uint8_t id_seen[65536 / 8]; /* IDs of the UDP queries ... */
+    unsigned id_repeats;        /* ... and how many came again */
 };
 
 static void count_port(struct responder *r, const struct sockaddr_storage *from)
@@ -64,18 +66,16 @@ static size_t question_end(const uint8_t *p, size_t len)
     return 12 + n + 4;
 }
 
-static void udp_cb(evutil_socket_t fd, short what, void *arg)
+/* Answers one UDP query as the mode says. */
+static void udp_one(struct responder *r, int fd, uint8_t *buf, size_t n,
+                    const struct sockaddr_storage *from, socklen_t fl)
 {
-    struct responder *r = arg;
-    uint8_t buf[1500];
-    struct sockaddr_storage from;
-    socklen_t fl = sizeof(from);
-    ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-    if (n < 12)
-        return;
     r->udp_queries++;
-    count_port(r, &from);
-    size_t len = question_end(buf, (size_t)n); /* drop the OPT: answer without EDNS */
+    count_port(r, from);
+    uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
+    r->id_repeats += (r->id_seen[id / 8] >> (id % 8)) & 1;
+    r->id_seen[id / 8] |= (uint8_t)(1 << (id % 8));
+    size_t len = question_end(buf, n); /* drop the OPT: answer without EDNS */
     buf[11] = 0;
     switch (r->mode) {
     case SILENT:
@@ -97,20 +97,37 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
     case SPOOF_FIRST: {
         make_reply(buf, len, 0);
         /* 1: the right reply from the wrong port. */
-        sendto(r->spoof_fd, buf, len, 0, (struct sockaddr *)&from, fl);
+        sendto(r->spoof_fd, buf, len, 0, (const struct sockaddr *)from, fl);
         /* 2: from the right port with another ID. */
         uint8_t other[1500];
         memcpy(other, buf, len);
         other[0] ^= 0x55;
-        sendto(fd, other, len, 0, (struct sockaddr *)&from, fl);
+        sendto(fd, other, len, 0, (const struct sockaddr *)from, fl);
         /* 3: right port and ID, another name. */
         memcpy(other, buf, len);
         other[13] = other[13] == 'z' ? 'y' : 'z';
-        sendto(fd, other, len, 0, (struct sockaddr *)&from, fl);
+        sendto(fd, other, len, 0, (const struct sockaddr *)from, fl);
         break;
     }
     }
-    sendto(fd, buf, len, 0, (struct sockaddr *)&from, fl);
+    sendto(fd, buf, len, 0, (const struct sockaddr *)from, fl);
+}
+
+/* Reads every query waiting (the engine sends in batches: one read per wake-up would let the
+ * socket's buffer overflow). */
+static void udp_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct responder *r = arg;
+    for (;;) {
+        uint8_t buf[1500];
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof(from);
+        ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (n < 0)
+            return;
+        if (n >= 12)
+            udp_one(r, fd, buf, (size_t)n, &from, fl);
+    }
 }
 
 static void tcp_read(struct bufferevent *bev, void *arg)
@@ -617,6 +634,62 @@ static void test_batches_keep_socket_uses(void **state)
     event_base_free(base);
 }
 
+/* Submits the queries of a test a few hundred per pass of the loop, as `scan` feeds names, so
+ * that the responder reads them between batches. */
+struct feeder {
+    struct cs_engine *e;
+    const struct cs_query_spec *spec;
+    unsigned left, per_pass;
+    struct event *ev;
+};
+
+static void feed_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct feeder *f = arg;
+    for (unsigned i = 0; i < f->per_pass && f->left > 0; i++, f->left--)
+        assert_int_equal(cs_engine_submit(f->e, f->spec), CS_OK);
+    static const struct timeval zero = {0, 0};
+    if (f->left > 0)
+        evtimer_add(f->ev, &zero);
+}
+
+/* On one socket, the queries in flight never share an ID: 3,000 at once to a silent server from
+ * one port would share about 68 by chance. */
+static void test_ids_unique_per_socket(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, SILENT, false);
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    cfg.udp_sockets = 1;
+    cfg.socket_uses = 3000;
+    cfg.max_inflight = 3000;
+    cfg.auth_inflight = 3000;
+    struct cs_engine *e = cs_engine_new(base, &cfg, NULL);
+    struct batch_count c = {.base = base, .expect = 3000};
+    struct cs_query_spec spec = {.name = "shop.example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .server = &r.addr,
+                                 .attempts = 1,
+                                 .timeout_ms = 1000,
+                                 .min_timeout_ms = 1000,
+                                 .cb = on_batch_answer,
+                                 .arg = &c};
+    struct feeder f = {.e = e, .spec = &spec, .left = 3000, .per_pass = 100};
+    f.ev = evtimer_new(base, feed_cb, &f);
+    feed_cb(-1, 0, &f);
+    event_base_dispatch(base);
+    assert_int_equal(c.calls, 3000);
+    assert_int_equal(r.udp_queries, 3000);
+    assert_int_equal(r.nports, 1);
+    assert_int_equal(r.id_repeats, 0);
+    event_free(f.ev);
+    cs_engine_free(e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_cancel_ends_everything_at_once),
         cmocka_unit_test(test_invalid_name_rejected_synchronously),
         cmocka_unit_test(test_batches_keep_socket_uses),
+        cmocka_unit_test(test_ids_unique_per_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
