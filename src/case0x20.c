@@ -2,6 +2,7 @@
 #include "caascan/case0x20.h"
 #include "caascan/random.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,21 @@ unsigned cs_0x20_randomize(uint8_t *name, size_t len)
     if (nbytes > sizeof(bits))
         nbytes = sizeof(bits);
     cs_random_bytes(bits, nbytes);
-    return cs_0x20_apply(name, len, bits, nbytes * 8);
+    unsigned n = cs_0x20_apply(name, len, bits, nbytes * 8);
+    /* An all-lower-case draw is not mixed case: an authoritative server that answers a name with
+     * an upper-case letter differently (CASE_SENSITIVE_ANSWER) would answer it as it answers the
+     * lower-case probe, and its tries would look INTERMITTENT. One letter, drawn at random, is
+     * then made upper case. */
+    unsigned used = n < nbytes * 8 ? n : (unsigned)(nbytes * 8);
+    bool upper = false;
+    for (unsigned i = 0; i < used && !upper; i++)
+        upper = (bits[i / 8] >> (i % 8)) & 1;
+    if (used > 0 && !upper) {
+        unsigned k = cs_random_uniform(used);
+        bits[k / 8] |= (uint8_t)(1u << (k % 8));
+        cs_0x20_apply(name, len, bits, nbytes * 8);
+    }
+    return n;
 }
 
 cs_echo cs_0x20_compare(const uint8_t *sent, size_t sent_len, const uint8_t *got, size_t got_len)

@@ -29,8 +29,9 @@ size_t cs_wire_name_len(const uint8_t *p, size_t avail);
 
 /*
  * Flips the case of every ASCII letter of the wire name in place, each with probability 1/2, from
- * the system's cryptographic random source. Length octets are never touched. Returns the number
- * of letters in the name (the bits of entropy added).
+ * the system's cryptographic random source, except that a name with letters always gets at least
+ * one in upper case (an all-lower-case draw has one letter, drawn at random, made upper case).
+ * Length octets are never touched. Returns the number of letters in the name.
  */
 unsigned cs_0x20_randomize(uint8_t *name, size_t len);
 

@@ -81,6 +81,28 @@ static void test_randomize_changes_case_only(void **state)
     assert_true(saw_upper && saw_lower);
 }
 
+/* A name with letters always leaves with at least one upper-case letter: a one-letter name,
+ * 200 times (an unconditioned coin would have left it lower case about 100 times). */
+static void test_randomize_never_all_lower(void **state)
+{
+    for (int i = 0; i < 200; i++) {
+        uint8_t n[] = {1, 'a', 2, '4', '2', 0};
+        assert_int_equal(cs_0x20_randomize(n, sizeof(n)), 1);
+        assert_int_equal(n[1], 'A');
+        assert_memory_equal(n + 2,
+                            "\002"
+                            "42",
+                            4);
+    }
+    /* No letter at all: nothing to change. */
+    uint8_t d[] = {2, '4', '2', 0};
+    assert_int_equal(cs_0x20_randomize(d, sizeof(d)), 0);
+    assert_memory_equal(d,
+                        "\002"
+                        "42",
+                        4);
+}
+
 static void test_compare_three_ways(void **state)
 {
     const uint8_t sent[] = {3, 'W', 'w', 'W', 4, 't', 'E', 's', 't', 0};
@@ -128,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_apply_sets_exact_bits),
         cmocka_unit_test(test_digits_and_hyphens_untouched),
         cmocka_unit_test(test_randomize_changes_case_only),
+        cmocka_unit_test(test_randomize_never_all_lower),
         cmocka_unit_test(test_compare_three_ways),
         cmocka_unit_test(test_compare_length_octets_do_not_fold),
     };
