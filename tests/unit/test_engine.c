@@ -591,6 +591,20 @@ static void on_batch_answer(struct cs_answer *ans, void *arg)
         event_base_loopbreak(c->base);
 }
 
+/* An engine without a pool whose fixed servers get `inflight` queries at once from `sockets`
+ * sockets, each replaced after `uses` queries. */
+static struct cs_engine *engine_on_sockets(struct event_base *base, unsigned sockets, unsigned uses,
+                                           unsigned inflight)
+{
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    cfg.udp_sockets = sockets;
+    cfg.socket_uses = uses;
+    cfg.max_inflight = inflight;
+    cfg.auth_inflight = inflight;
+    return cs_engine_new(base, &cfg, NULL);
+}
+
 /* Queries leave in batches from one socket each, yet no socket sends more than socket_uses
  * queries, and every reply is still matched and parsed. */
 static void test_batches_keep_socket_uses(void **state)
@@ -598,13 +612,7 @@ static void test_batches_keep_socket_uses(void **state)
     struct event_base *base = event_base_new();
     struct responder r;
     responder_start(base, &r, ECHO, false);
-    struct cs_engine_config cfg;
-    cs_engine_config_default(&cfg);
-    cfg.udp_sockets = 2;
-    cfg.socket_uses = 5;
-    cfg.max_inflight = 40;
-    cfg.auth_inflight = 40;
-    struct cs_engine *e = cs_engine_new(base, &cfg, NULL);
+    struct cs_engine *e = engine_on_sockets(base, 2, 5, 40);
     struct batch_count c = {.base = base, .expect = 100};
     struct cs_query_spec spec = {.name = "shop.example.test",
                                  .qtype = LDNS_RR_TYPE_CAA,
@@ -660,13 +668,7 @@ static void test_ids_unique_per_socket(void **state)
     struct event_base *base = event_base_new();
     struct responder r;
     responder_start(base, &r, SILENT, false);
-    struct cs_engine_config cfg;
-    cs_engine_config_default(&cfg);
-    cfg.udp_sockets = 1;
-    cfg.socket_uses = 3000;
-    cfg.max_inflight = 3000;
-    cfg.auth_inflight = 3000;
-    struct cs_engine *e = cs_engine_new(base, &cfg, NULL);
+    struct cs_engine *e = engine_on_sockets(base, 1, 3000, 3000);
     struct batch_count c = {.base = base, .expect = 3000};
     struct cs_query_spec spec = {.name = "shop.example.test",
                                  .qtype = LDNS_RR_TYPE_CAA,
