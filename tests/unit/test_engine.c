@@ -692,6 +692,60 @@ static void test_ids_unique_per_socket(void **state)
     event_base_free(base);
 }
 
+struct outcome_count {
+    struct event_base *base;
+    unsigned calls, answers, neterrs, expect;
+    unsigned neterr_attempts; /* attempts of the queries that ended with a network error */
+};
+
+static void on_outcome(struct cs_answer *ans, void *arg)
+{
+    struct outcome_count *c = arg;
+    c->calls++;
+    c->answers += ans->outcome == CS_OUT_ANSWER;
+    if (ans->outcome == CS_OUT_NETERR) {
+        c->neterrs++;
+        c->neterr_attempts += ans->nattempts;
+    }
+    if (c->calls == c->expect)
+        event_base_loopbreak(c->base);
+}
+
+/* A query the kernel refuses to send (a broadcast address without SO_BROADCAST) in the middle of
+ * a batch ends its attempt with a network error, and the queries after it in the batch still
+ * leave. */
+static void test_send_error_inside_a_batch(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, ECHO, false);
+    struct cs_addr bcast;
+    assert_int_equal(cs_addr_parse("255.255.255.255", 53, &bcast), CS_OK);
+    struct cs_engine *e = engine_on_sockets(base, 1, 256, 64);
+    struct outcome_count c = {.base = base, .expect = 20};
+    struct cs_query_spec spec = {.name = "shop.example.test",
+                                 .qtype = LDNS_RR_TYPE_CAA,
+                                 .attempts = 2,
+                                 .cb = on_outcome,
+                                 .arg = &c};
+    for (int i = 0; i < 20; i++) {
+        spec.server = i % 2 ? &bcast : &r.addr;
+        assert_int_equal(cs_engine_submit(e, &spec), CS_OK);
+    }
+    event_base_dispatch(base);
+    assert_int_equal(c.calls, 20);
+    assert_int_equal(c.answers, 10);
+    assert_int_equal(c.neterrs, 10);
+    assert_int_equal(c.neterr_attempts, 20); /* each tried twice */
+    assert_int_equal(r.udp_queries, 10);
+    struct cs_engine_stats st;
+    cs_engine_get_stats(e, &st);
+    assert_int_equal(st.neterrs, 20);
+    cs_engine_free(e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_invalid_name_rejected_synchronously),
         cmocka_unit_test(test_batches_keep_socket_uses),
         cmocka_unit_test(test_ids_unique_per_socket),
+        cmocka_unit_test(test_send_error_inside_a_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
