@@ -217,6 +217,18 @@ EOF
         echo "@ CAA $OTHER"
     } >"$W/zones/canned/split.test.zone"
 
+    # Two cannedns addresses, same serial: the apex forbids, www has CAA only on one of them, so
+    # a CA that asks the other climbs to the apex.
+    customer_zone splitparent.test unsigned ns-splitp1.dnsprov.test ns-splitp2.dnsprov.test <<EOF
+@ CAA $OTHER
+www CAA $LE
+EOF
+    {
+        zone_head splitparent.test "$SERIAL" ns-splitp1.dnsprov.test ns-splitp2.dnsprov.test
+        echo "@ CAA $OTHER"
+        echo "www A 192.0.2.63"
+    } >"$W/zones/canned/splitparent.test.zone"
+
     # --- Zones that change between night1 and night2 (switch).
     night_zone switch-ca.test night1 "@ CAA $LE"
     night_zone switch-ca.test night2 "@ CAA $OTHER"
@@ -284,6 +296,8 @@ canned_conf() {
 127.0.20.19      switch-refused.test.zone$switch_beh
 127.0.20.22      switch-flaky.test.zone   $flaky_beh from=${RESOLVERS[0]}
 127.0.20.23      silentedns.test.zone     silent-edns
+127.0.20.24      splitparent.test.zone
+127.0.20.25      canned/splitparent.test.zone
 EOF
 }
 
@@ -296,6 +310,7 @@ NS_HOSTS=(
     ns-noaa:127.0.20.13 ns-split1:127.0.20.14 ns-split2:127.0.20.15 ns-servfail1:127.0.20.16
     ns-servfail2:127.0.20.17 ns-flaky:127.0.20.18 ns-switch:127.0.20.19
     ns-allsilent:127.0.20.21 ns-switch-flaky:127.0.20.22 ns-silentedns:127.0.20.23
+    ns-splitp1:127.0.20.24 ns-splitp2:127.0.20.25
 )
 
 ns_records() {
@@ -512,7 +527,9 @@ cmd_build() {
             z=${z%.zone}
             case "$z" in
             root | test | tc.test | tc-notcp.test | allsilent.test | flaky.test | casesens.test | \
-                allservfail.test | split.test | switch-flaky.test) continue ;; # cannedns alone
+                allservfail.test | split.test | splitparent.test | switch-flaky.test)
+                continue # cannedns alone
+                ;;
             esac
             nsd_zone_list "$z" "$z.zone"
         done

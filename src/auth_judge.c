@@ -739,6 +739,10 @@ void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
         if (!s->has_addr)
             continue;
         const struct cs_auth_reply *rs = &q->replies[i * tries];
+        for (unsigned t = 0; t < tries; t++)
+            q->some_without_caa |= rs[t].shape == CS_SHAPE_NODATA ||
+                                   rs[t].shape == CS_SHAPE_NXDOMAIN ||
+                                   rs[t].shape == CS_SHAPE_EMPTY;
         cs_strbuf_clear(&clause);
         cs_problems codes = judge_question(s, rs, tries, "CAA", q->name, &clause, NULL);
         q->problems |= codes;

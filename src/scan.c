@@ -117,6 +117,14 @@ static void task_report(struct name_task *t, const struct cs_verdict *v,
 static void on_auth_done(const struct cs_auth_result *ar, void *arg)
 {
     struct name_task *t = arg;
+    /* A server that answers without CAA at the top level checked sends a CA that asks it up the
+     * climb, past the level the resolvers found relevant: the level above is checked too (its
+     * sets count for the worst server), and so on while some server of the top one has none. */
+    size_t n = ar->nlevels;
+    if (t->v.relevant >= 0 && t->v.status > CS_ST_CAA_FORBIDS && n > 0 && n < t->nlevels &&
+        ar->qnames[n - 1] && ar->qnames[n - 1]->done && ar->qnames[n - 1]->some_without_caa &&
+        cs_auth_check(t->s->auth, t->levels, n + 1, on_auth_done, t) == CS_OK)
+        return; /* that check reports the name (ar stays valid until this returns) */
     cs_err err = cs_verdict_add_auth(&t->v, t->wildcard, t->levels, t->nlevels, ar, t->s->policy);
     task_report(t, &t->v, ar, err);
 }

@@ -106,6 +106,9 @@ struct cs_auth_qname {
     unsigned *set_server;          /* for each set, the first server that returned it */
     unsigned nsets;
     cs_problems problems;
+    /* Some server answered without CAA records here (NODATA, NXDOMAIN or an empty NOERROR): a CA
+     * that asks it goes on to the parent. */
+    bool some_without_caa;
     cs_problems *server_probs; /* per server: what its replies to this name showed */
     char **server_detail;      /* per server: "ns (ip) answered ...", NULL when nothing */
     cs_strbuf detail;          /* where the servers disagree */

@@ -83,6 +83,8 @@ servfail-some.test,ns1.dnsprov.test,127.0.3.1,
 silent.test,ns-silent.dnsprov.test,127.0.20.3,AUTH_TIMEOUT
 silent.test,ns1.dnsprov.test,127.0.3.1,
 split.test,ns-split1.dnsprov.test,127.0.20.14,AUTH_INCONSISTENT_CAA;SOA_SERIAL_MISMATCH
+splitparent.test,ns-splitp1.dnsprov.test,127.0.20.24,AUTH_INCONSISTENT_CAA
+splitparent.test,ns-splitp2.dnsprov.test,127.0.20.25,AUTH_INCONSISTENT_CAA
 split.test,ns-split2.dnsprov.test,127.0.20.15,AUTH_INCONSISTENT_CAA;SOA_SERIAL_MISMATCH
 tc-notcp.test,ns-tc-notcp.dnsprov.test,127.0.20.10,TCP_BROKEN
 tc.test,ns-tc.dnsprov.test,127.0.20.9,

@@ -234,6 +234,12 @@ ask @127.0.20.23 silentedns.test CAA +norec +noedns
 check "silentedns: plain query" "$(st)/$(caa)" "NOERROR/$LE"
 ask @127.0.20.23 silentedns.test SOA +norec +noedns +tcp
 check "silentedns: plain query over TCP" "$(st)" NOERROR
+ask @127.0.20.24 www.splitparent.test CAA +norec
+check "splitparent: www CAA on ns-splitp1" "$(st)/$(caa)" "NOERROR/$LE"
+ask @127.0.20.25 www.splitparent.test CAA +norec
+check "splitparent: no www CAA on ns-splitp2" "$(st)/$(caa)" "NOERROR/"
+ask @127.0.20.25 splitparent.test CAA +norec
+check "splitparent: apex CAA on ns-splitp2" "$(st)/$(caa)" "NOERROR/$OTHER"
 ask @127.0.20.12 notcp.test CAA +norec +tcp
 check_true "notcp: no TCP" eval '[ -z "$(st)" ]'
 ask @127.0.20.12 notcp.test CAA +norec

@@ -576,6 +576,7 @@ static void test_name_notimp_at_one_server(void **state)
     assert_int_equal(q->nsets, 1);
     assert_int_equal(q->set_server[0], 0);
     cs_auth_judge_qname(q, TRIES);
+    assert_false(q->some_without_caa); /* an error RCODE is no answer: a CA does not climb on */
     assert_codes(q->problems, PB(AUTH_NOTIMP));
     assert_codes(q->server_probs[0], 0);
     assert_codes(q->server_probs[1], 0);
@@ -775,6 +776,7 @@ static void test_name_inconsistent_sets(void **state)
     assert_int_equal(q->set_server[1], 1);
     assert_int_equal(ldns_rr_list_rr_count(q->sets[1]), 1);
     cs_auth_judge_qname(q, TRIES);
+    assert_false(q->some_without_caa); /* every server has a set: a CA stops here */
     assert_codes(q->problems, PB(AUTH_INCONSISTENT_CAA));
     assert_codes(z->servers[0].findings, 0);
     assert_codes(z->servers[1].findings, PB(AUTH_INCONSISTENT_CAA));
@@ -796,6 +798,7 @@ static void test_name_inconsistent_sets(void **state)
     name_all(q, 0, CS_OUT_ANSWER, mk_nodata, NULL, "shoP.example.test");
     name_all(q, 1, CS_OUT_ANSWER, mk_caa, "other-ca.test", "Shop.example.test");
     cs_auth_judge_qname(q, TRIES);
+    assert_true(q->some_without_caa); /* a CA asking ns1 goes on to the parent */
     assert_codes(q->problems, PB(AUTH_INCONSISTENT_CAA));
     assert_codes(z->servers[0].findings, PB(AUTH_INCONSISTENT_CAA));
     assert_codes(z->servers[1].findings, PB(AUTH_INCONSISTENT_CAA));
