@@ -68,6 +68,21 @@ static cs_err tab_add(struct auth_tab *t, const char *key, void *val)
     return CS_OK;
 }
 
+/* Takes key's entry out of the table (the value stays with the caller). */
+static void tab_remove(struct auth_tab *t, const char *key)
+{
+    if (!t->size)
+        return;
+    for (struct auth_tab_ent **pp = &t->b[name_hash(key) & (t->size - 1)]; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->key, key) == 0) {
+            struct auth_tab_ent *e = *pp;
+            *pp = e->next;
+            free(e);
+            t->count--;
+            return;
+        }
+}
+
 static void tab_free(struct auth_tab *t, void (*fn)(void *))
 {
     for (size_t i = 0; i < t->size; i++) {
@@ -963,6 +978,17 @@ struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, str
     else if (wait_on(&z->priv->ready_waiters, qname_start, q) != CS_OK)
         qname_finish(q); /* out of memory: judged with no replies */
     return q;
+}
+
+void cs_auth_release_name(struct cs_auth *a, const char *name)
+{
+    struct cs_auth_qname *q = tab_find(&a->qnames, name);
+    /* A zone's apex probes stay with the zone; work or waiters left keep it too. */
+    if (!q || !q->done || q->priv->outstanding || q->priv->waiters ||
+        (q->zone && q->zone->priv && q->zone->priv->apex_q == q))
+        return;
+    tab_remove(&a->qnames, name);
+    cs_auth_qname_free(q);
 }
 
 void cs_auth_qname_free(struct cs_auth_qname *q)

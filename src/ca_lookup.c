@@ -18,7 +18,8 @@ struct cs_ca_lookup {
     unsigned tries;
     unsigned next_resolver; /* round robin start for the tries of the next level */
     struct cs_ca_level **tab;
-    size_t size, count;
+    size_t size, count; /* count: levels in the table */
+    size_t made;        /* levels made in the run */
     uint64_t queries;
 };
 
@@ -103,7 +104,21 @@ uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl)
 
 size_t cs_ca_lookup_levels(const struct cs_ca_lookup *cl)
 {
-    return cl->count;
+    return cl->made;
+}
+
+void cs_ca_lookup_release(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
+{
+    if (!lv->done || lv->outstanding || lv->waiters)
+        return;
+    for (struct cs_ca_level **pp = &cl->tab[name_hash(lv->name) & (cl->size - 1)]; *pp;
+         pp = &(*pp)->hnext)
+        if (*pp == lv) {
+            *pp = lv->hnext;
+            cl->count--;
+            level_free(lv);
+            return;
+        }
 }
 
 static cs_err grow(struct cs_ca_lookup *cl)
@@ -423,6 +438,7 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
     lv->hnext = cl->tab[b];
     cl->tab[b] = lv;
     cl->count++;
+    cl->made++;
     lv->ntries = cl->tries;
     lv->outstanding = cl->tries;
     unsigned start = cl->next_resolver++;

@@ -4,12 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How many announced names use each level name (cs_scanner_expect): open addressing, keys point
+ * into the announced names. */
+struct users_tab {
+    const char **key;
+    unsigned *count;
+    size_t size, used;
+};
+
 struct cs_scanner {
     struct cs_ca_lookup *cl;
     struct cs_auth *auth;
     const struct cs_resolver_pool *pool;
     const struct cs_caa_policy *policy;
     size_t pending;
+    struct users_tab users;
+    bool users_incomplete; /* an announcement failed: nothing is freed before the end */
 };
 
 struct level_slot;
@@ -53,10 +63,111 @@ struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_p
     return s;
 }
 
+static uint64_t level_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot of key: its own, or the empty one where it would go. */
+static size_t users_slot(const struct users_tab *u, const char *key)
+{
+    size_t i = level_hash(key) & (u->size - 1);
+    while (u->key[i] && strcmp(u->key[i], key) != 0)
+        i = (i + 1) & (u->size - 1);
+    return i;
+}
+
+static cs_err users_add(struct users_tab *u, const char *key)
+{
+    if ((u->used + 1) * 2 > u->size) {
+        size_t nsize = u->size ? u->size * 2 : 1024;
+        struct users_tab n = {calloc(nsize, sizeof(*n.key)), calloc(nsize, sizeof(*n.count)), nsize,
+                              u->used};
+        if (!n.key || !n.count) {
+            free(n.key);
+            free(n.count);
+            return CS_ENOMEM;
+        }
+        for (size_t i = 0; i < u->size; i++)
+            if (u->key[i]) {
+                size_t k = users_slot(&n, u->key[i]);
+                n.key[k] = u->key[i];
+                n.count[k] = u->count[i];
+            }
+        free(u->key);
+        free(u->count);
+        *u = n;
+    }
+    size_t k = users_slot(u, key);
+    if (!u->key[k]) {
+        u->key[k] = key;
+        u->used++;
+    }
+    u->count[k]++;
+    return CS_OK;
+}
+
+static unsigned users_of(const struct users_tab *u, const char *key)
+{
+    if (!u->size)
+        return 0;
+    size_t k = users_slot(u, key);
+    return u->key[k] ? u->count[k] : 0;
+}
+
+/* The first level of name (the name without its "*." label), then each parent in turn. */
+static const char *first_level(const char *name)
+{
+    return strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+}
+
+static const char *next_level(const char *level)
+{
+    const char *dot = strchr(level, '.');
+    return dot ? dot + 1 : NULL;
+}
+
+cs_err cs_scanner_expect(struct cs_scanner *s, const char *name)
+{
+    for (const char *p = first_level(name); p && *p; p = next_level(p))
+        if (users_add(&s->users, p) != CS_OK) {
+            s->users_incomplete = true; /* a level's count would be short */
+            return CS_ENOMEM;
+        }
+    return CS_OK;
+}
+
+/* A name is done: each of its levels that no announced name will use any more is freed. */
+static void release_levels(struct cs_scanner *s, struct cs_ca_level **levels, size_t n)
+{
+    if (!s->users.size || s->users_incomplete)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct cs_ca_level *lv = levels[i];
+        if (!lv)
+            continue;
+        if (!lv->users_known) {
+            lv->users_known = true;
+            lv->users_left = users_of(&s->users, lv->name);
+        }
+        if (lv->users_left == 0 || --lv->users_left > 0)
+            continue;
+        if (s->auth)
+            cs_auth_release_name(s->auth, lv->name);
+        cs_ca_lookup_release(s->cl, lv);
+        levels[i] = NULL;
+    }
+}
+
 void cs_scanner_free(struct cs_scanner *s)
 {
     if (!s)
         return;
+    free(s->users.key);
+    free(s->users.count);
     cs_auth_free(s->auth);
     cs_ca_lookup_free(s->cl);
     free(s);
@@ -111,6 +222,7 @@ static void task_report(struct name_task *t, const struct cs_verdict *v,
     t->done(&res, t->arg);
     if (v)
         cs_verdict_clear(&t->v);
+    release_levels(s, t->levels, t->nlevels);
     task_free(t);
 }
 
@@ -174,7 +286,7 @@ cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb
     t->arg = arg;
     t->wildcard = strncmp(name, "*.", 2) == 0;
     t->name = strdup(name);
-    const char *base = t->wildcard ? name + 2 : name;
+    const char *base = first_level(name);
     size_t n = 1;
     for (const char *p = base; *p; p++)
         n += *p == '.';
@@ -201,8 +313,8 @@ cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb
             failed = err;
             t->waiting--;
         }
-        const char *dot = strchr(p, '.');
-        p = dot ? dot + 1 : p + strlen(p);
+        const char *up = next_level(p);
+        p = up ? up : p + strlen(p);
     }
     /* Some level cannot be asked: the name still ends, with the error, once the levels that were
      * asked are in. */

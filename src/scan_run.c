@@ -179,6 +179,26 @@ static void write_invalid(struct scan_state *st, size_t entry, const struct cs_i
     write_row(st, entry, fixed);
 }
 
+/* Whether the name belongs to this run's partition (--partition K/N). */
+static bool in_partition(const struct scan_state *st, const struct cs_inventory_entry *e)
+{
+    return st->o->partition_n <= 1 ||
+           cs_shard_of(e->name, st->o->partition_n) == st->o->partition_k - 1;
+}
+
+/* Announces every name the run will scan, so that the scanner frees each climb level once its
+ * last name is done (memory for the levels still to be used, not for every level of the run). */
+static void announce(struct scan_state *st)
+{
+    for (size_t i = 0; i < st->count; i++) {
+        struct cs_inventory_entry e;
+        cs_inventory_get(st->inv, i, &e);
+        if (e.reason == CS_NAME_OK && in_partition(st, &e) &&
+            cs_scanner_expect(st->scanner, e.name) != CS_OK)
+            return; /* out of memory: levels are then kept for the run */
+    }
+}
+
 /* Starts names until the window is full; ends the loop when everything is written. */
 static void feed(struct scan_state *st)
 {
@@ -187,8 +207,7 @@ static void feed(struct scan_state *st)
         size_t i = st->next_entry++;
         struct cs_inventory_entry e;
         cs_inventory_get(st->inv, i, &e);
-        if (st->o->partition_n > 1 &&
-            cs_shard_of(e.name, st->o->partition_n) != st->o->partition_k - 1) {
+        if (!in_partition(st, &e)) {
             st->skipped++;
             continue;
         }
@@ -388,6 +407,7 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     event_add(st.sigint, NULL);
     event_add(st.sigterm, NULL);
 
+    announce(&st);
     feed(&st);
     if (!(st.next_entry >= st.count && cs_scanner_pending(st.scanner) == 0) && !st.stop)
         event_base_dispatch(st.base);

@@ -154,6 +154,12 @@ void cs_auth_free(struct cs_auth *a);
 cs_err cs_auth_check(struct cs_auth *a, struct cs_ca_level *const *levels, size_t nlevels,
                      cs_auth_done_cb cb, void *arg);
 
+/*
+ * Frees the CAA probes of the name `name` (not a zone's apex) once nobody will ask for them again
+ * (the caller knows: cs_scanner_expect); probes with work or waiters left are kept.
+ */
+void cs_auth_release_name(struct cs_auth *a, const char *name);
+
 /* Zones found so far, and calls fn for each (in no particular order). */
 size_t cs_auth_zone_count(const struct cs_auth *a);
 void cs_auth_foreach_zone(const struct cs_auth *a, void (*fn)(const struct cs_auth_zone *, void *),

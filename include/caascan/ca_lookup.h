@@ -8,9 +8,11 @@
  * gets SERVFAIL is asked again with CD=1 at the same resolver: an answer then, or an Extended DNS
  * Error of the DNSSEC family on the SERVFAIL, means DNSSEC validation is what failed.
  *
- * Levels are kept for the whole run in a table by name, so the zone apex and the TLD that
- * thousands of names climb through are looked up once. A caller asks for a level and is called
- * back when the level is complete (at once, from inside the call, if it already is).
+ * Levels are kept in a table by name, so the zone apex and the TLD that thousands of names
+ * climb through are looked up once; a caller that knows nobody will ask for a level again frees
+ * it (cs_ca_lookup_release; the scanner does, see cs_scanner_expect). A caller asks for a level
+ * and is called back when the level is complete (at once, from inside the call, if it already
+ * is).
  */
 #ifndef CAASCAN_CA_LOOKUP_H
 #define CAASCAN_CA_LOOKUP_H
@@ -58,11 +60,14 @@ struct cs_ca_level {
     /* Owner of the SOA record of the first negative answer without an alias (the apex of the
      * zone holding the name, lower case, no trailing dot; "" for the root), NULL when none. */
     char *soa_owner;
+    /* For the caller: names still to be reported that use this level (see cs_scanner_expect). */
+    unsigned users_left;
+    bool users_known;
     /* private */
     unsigned outstanding;
     struct cs_ca_waiter *waiters;
     struct cs_ca_level *hnext;
-    /* The tries (ntries of them), allocated with the level: a run keeps every level. */
+    /* The tries (ntries of them), allocated with the level. */
     struct cs_ca_try tries[];
 };
 
@@ -89,8 +94,14 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
 
 /* Queries sent for levels so far (tries and CD=1 checks). */
 uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl);
-/* Levels in the table. */
+/* Levels made in the run (released ones included). */
 size_t cs_ca_lookup_levels(const struct cs_ca_lookup *cl);
+
+/*
+ * Frees a done level nobody will ask for again (the caller knows: cs_scanner_expect); asking for
+ * its name later starts it anew. A level with work or waiters left is kept.
+ */
+void cs_ca_lookup_release(struct cs_ca_lookup *cl, struct cs_ca_level *lv);
 
 /* Order-independent hash of the CAA records of a record list (0 when it has none). */
 uint64_t cs_caa_set_hash(const ldns_rr_list *rrs);

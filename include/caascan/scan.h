@@ -56,6 +56,17 @@ void cs_scanner_free(struct cs_scanner *s);
  */
 cs_err cs_scanner_submit(struct cs_scanner *s, const char *name, cs_scan_done_cb done, void *arg);
 
+/*
+ * Tells the scanner that name (as it will be submitted) is coming, before anything is submitted:
+ * with every name of a run announced, each climb level is freed, with its authoritative probes,
+ * once the last name that uses it is done, so that memory holds the levels still to be used
+ * rather than every level of the run. name must stay valid until the scanner is freed (its
+ * levels are kept as pointers into it). Without announcements, levels are kept for the run.
+ * \retval CS_OK
+ * \retval CS_ENOMEM  (from then on nothing is freed before the scanner is)
+ */
+cs_err cs_scanner_expect(struct cs_scanner *s, const char *name);
+
 /* Names submitted and not yet done. */
 size_t cs_scanner_pending(const struct cs_scanner *s);
 /* CA-side queries sent so far, and levels looked up. */

@@ -106,6 +106,16 @@ printf 'allsilent.test\n' >"$TMP/silent.txt"
 "$CAASCAN" scan -q -r "$WORLD_RESOLVERS" --timeout 3000 --min-timeout 3000 -o "$TMP/run2" "$TMP/silent.txt"
 expect "silent zone" "$("$CAASCAN" export "$TMP/run2" | tail -1 | cut -d, -f2,4)" "TIMEOUT,RESOLVER_TIMEOUT;AUTH_TIMEOUT"
 
+# A level is freed once the last name that uses it is done, never before: one name at a time,
+# ok-le.test is the parent of the first name and the third name itself, and is made once. Levels:
+# www.ok-le.test, ok-le.test, test, nocaa.test.
+printf 'www.ok-le.test\nnocaa.test\nok-le.test\n' >"$TMP/shared.txt"
+"$CAASCAN" scan -r "$WORLD_RESOLVERS" --no-progress --max-inflight 1 -o "$TMP/run3" \
+    "$TMP/shared.txt" 2>"$TMP/run3.err"
+expect "levels made once" "$(grep -o 'over [0-9]* CAA levels' "$TMP/run3.err")" "over 4 CAA levels"
+expect "shared parent: statuses" "$("$CAASCAN" export "$TMP/run3" | tail -n +2 | cut -d, -f1,2 | sort | tr '\n' ' ')" \
+    "nocaa.test,OK ok-le.test,OK www.ok-le.test,OK "
+
 # check: the same verdict, explained; exit 1 when a name is not issuable.
 "$CAASCAN" check -r "$WORLD_RESOLVERS" www.ok-le.test >"$TMP/check.out"
 expect "check exit for an OK name" "$?" 0
