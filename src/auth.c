@@ -10,6 +10,7 @@
  * Every entry that is still being worked on keeps a list of waiters, called once it is done.
  */
 #include "auth_impl.h"
+#include "caascan/hash.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -17,19 +18,11 @@
 
 /* ---- tables ---------------------------------------------------------------------------- */
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void *tab_find(const struct auth_tab *t, const char *key)
 {
     if (!t->size)
         return NULL;
-    for (struct auth_tab_ent *e = t->b[name_hash(key) & (t->size - 1)]; e; e = e->next)
+    for (struct auth_tab_ent *e = t->b[cs_fnv1a64_str(key) & (t->size - 1)]; e; e = e->next)
         if (strcmp(e->key, key) == 0)
             return e->val;
     return NULL;
@@ -47,7 +40,7 @@ static cs_err tab_add(struct auth_tab *t, const char *key, void *val)
             struct auth_tab_ent *e = t->b[i], *next;
             for (; e; e = next) {
                 next = e->next;
-                size_t k = name_hash(e->key) & (nsize - 1);
+                size_t k = cs_fnv1a64_str(e->key) & (nsize - 1);
                 e->next = nb[k];
                 nb[k] = e;
             }
@@ -61,7 +54,7 @@ static cs_err tab_add(struct auth_tab *t, const char *key, void *val)
         return CS_ENOMEM;
     e->key = key;
     e->val = val;
-    size_t k = name_hash(key) & (t->size - 1);
+    size_t k = cs_fnv1a64_str(key) & (t->size - 1);
     e->next = t->b[k];
     t->b[k] = e;
     t->count++;
@@ -73,7 +66,8 @@ static void tab_remove(struct auth_tab *t, const char *key)
 {
     if (!t->size)
         return;
-    for (struct auth_tab_ent **pp = &t->b[name_hash(key) & (t->size - 1)]; *pp; pp = &(*pp)->next)
+    for (struct auth_tab_ent **pp = &t->b[cs_fnv1a64_str(key) & (t->size - 1)]; *pp;
+         pp = &(*pp)->next)
         if (strcmp((*pp)->key, key) == 0) {
             struct auth_tab_ent *e = *pp;
             *pp = e->next;

@@ -12,6 +12,7 @@
  */
 #include "auth_impl.h"
 #include "caascan/caa.h"
+#include "caascan/hash.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -220,14 +221,14 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
             return;
         qsort(names, n, sizeof(*names), cs_auth_cmp_str);
         cs_strbuf b = {0};
-        uint64_t h = 1469598103934665603ULL;
+        static const uint8_t end = 0xff; /* after each name */
+        uint64_t h = CS_FNV1A64_BASIS;
         for (size_t i = 0; i < n; i++) {
             if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
                 continue;
             cs_strbuf_printf(&b, "%s%s", b.len ? ";" : "", names[i]);
-            for (const char *c = names[i]; *c; c++)
-                h = (h ^ (uint8_t)*c) * 1099511628211ULL;
-            h = (h ^ 0xff) * 1099511628211ULL;
+            h = cs_fnv1a64_add(h, names[i], strlen(names[i]));
+            h = cs_fnv1a64_add(h, &end, 1);
         }
         for (size_t i = 0; i < n; i++)
             free(names[i]);

@@ -1,6 +1,7 @@
 /* ca_lookup.c -- CA-side CAA lookups of climb levels, shared across names (ca_lookup.h). */
 #include "caascan/ca_lookup.h"
 #include "caascan/random.h"
+#include "caascan/hash.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -30,14 +31,6 @@ struct try_ctx {
     unsigned index;
     bool cd;
 };
-
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
 
 const char *cs_try_result_name(cs_try_result r)
 {
@@ -111,7 +104,7 @@ void cs_ca_lookup_release(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
 {
     if (!lv->done || lv->outstanding || lv->waiters)
         return;
-    for (struct cs_ca_level **pp = &cl->tab[name_hash(lv->name) & (cl->size - 1)]; *pp;
+    for (struct cs_ca_level **pp = &cl->tab[cs_fnv1a64_str(lv->name) & (cl->size - 1)]; *pp;
          pp = &(*pp)->hnext)
         if (*pp == lv) {
             *pp = lv->hnext;
@@ -131,7 +124,7 @@ static cs_err grow(struct cs_ca_lookup *cl)
         struct cs_ca_level *lv = cl->tab[i], *next;
         for (; lv; lv = next) {
             next = lv->hnext;
-            size_t b = name_hash(lv->name) & (nsize - 1);
+            size_t b = cs_fnv1a64_str(lv->name) & (nsize - 1);
             lv->hnext = nt[b];
             nt[b] = lv;
         }
@@ -190,13 +183,12 @@ uint64_t cs_caa_set_hash(const ldns_rr_list *answers)
         const ldns_rr *rr = ldns_rr_list_rr(answers, i);
         if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA)
             continue;
-        uint64_t h = 1469598103934665603ULL;
+        static const uint8_t end = 0xff; /* after each field */
+        uint64_t h = CS_FNV1A64_BASIS;
         for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
             const ldns_rdf *f = ldns_rr_rdf(rr, k);
-            const uint8_t *d = ldns_rdf_data(f);
-            for (size_t j = 0; j < ldns_rdf_size(f); j++)
-                h = (h ^ d[j]) * 1099511628211ULL;
-            h = (h ^ 0xff) * 1099511628211ULL;
+            h = cs_fnv1a64_add(h, ldns_rdf_data(f), ldns_rdf_size(f));
+            h = cs_fnv1a64_add(h, &end, 1);
         }
         sum += h;
     }
@@ -398,7 +390,7 @@ static void on_try_answer(struct cs_answer *ans, void *arg)
 
 cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg)
 {
-    uint64_t h = name_hash(name);
+    uint64_t h = cs_fnv1a64_str(name);
     struct cs_ca_level *lv;
     for (lv = cl->tab[h & (cl->size - 1)]; lv; lv = lv->hnext)
         if (strcmp(lv->name, name) == 0)

@@ -34,6 +34,7 @@
  */
 #include "caascan/engine.h"
 #include "caascan/case0x20.h"
+#include "caascan/hash.h"
 #include "caascan/random.h"
 #include "caascan/ratelimit.h"
 
@@ -222,12 +223,8 @@ static uint64_t addr_hash(const struct cs_addr *a)
         p = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
         n = 4;
     }
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    h = (h ^ (port & 0xff)) * 1099511628211ULL;
-    h = (h ^ (port >> 8)) * 1099511628211ULL;
-    return h;
+    const uint8_t pb[2] = {(uint8_t)(port & 0xff), (uint8_t)(port >> 8)};
+    return cs_fnv1a64_add(cs_fnv1a64(p, n), pb, 2);
 }
 
 /* ---------- destinations ---------- */

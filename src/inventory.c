@@ -13,6 +13,7 @@
  *   certs    crt.sh certificates, indexed by an open-addressing table on the id.
  */
 #include "caascan/inventory.h"
+#include "caascan/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,7 @@ struct cs_inventory {
 static uint32_t hash_bytes(const void *p, size_t n)
 {
     /* FNV-1a, 64 bit, folded: fast on short names and good enough with linear probing. */
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = cs_fnv1a64(p, n);
     return (uint32_t)(h ^ (h >> 32));
 }
 

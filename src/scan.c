@@ -1,5 +1,6 @@
 /* scan.c -- a name's climb and verdict (scan.h). */
 #include "caascan/scan.h"
+#include "caascan/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,18 +64,10 @@ struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_p
     return s;
 }
 
-static uint64_t level_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* The slot of key: its own, or the empty one where it would go. */
 static size_t users_slot(const struct users_tab *u, const char *key)
 {
-    size_t i = level_hash(key) & (u->size - 1);
+    size_t i = cs_fnv1a64_str(key) & (u->size - 1);
     while (u->key[i] && strcmp(u->key[i], key) != 0)
         i = (i + 1) & (u->size - 1);
     return i;

@@ -41,17 +41,6 @@
 #define SHARD_WINDOW_LOG 17
 #define ERRLEN           8192
 
-uint64_t cs_fnv1a64(const void *p, size_t len)
-{
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 unsigned cs_shard_of(const char *key, unsigned nshards)
 {
     if (nshards == 0)

@@ -29,13 +29,12 @@
 #include <stdint.h>
 
 #include "caascan/error.h"
+#include "caascan/hash.h"
 
 /* Default and largest shard counts (--shards). */
 #define CS_SHARDS_DEFAULT 16
 #define CS_SHARDS_MAX     1024
 
-/* FNV-1a 64-bit hash of the len bytes at p. */
-uint64_t cs_fnv1a64(const void *p, size_t len);
 /* Shard number of key for nshards shards: cs_fnv1a64(key, strlen(key)) % nshards. */
 unsigned cs_shard_of(const char *key, unsigned nshards);
 

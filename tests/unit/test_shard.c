@@ -23,6 +23,10 @@ static void test_hash_is_fnv1a64_and_stable(void **state)
     assert_true(cs_fnv1a64("", 0) == 0xcbf29ce484222325ULL);
     assert_true(cs_fnv1a64("a", 1) == 0xaf63dc4c8601ec8cULL);
     assert_true(cs_fnv1a64("shop.example.com", 16) == 0x9750ba2ac58d8966ULL);
+    /* The string and piecewise forms give the same value. */
+    assert_true(cs_fnv1a64_str("shop.example.com") == 0x9750ba2ac58d8966ULL);
+    assert_true(cs_fnv1a64_add(cs_fnv1a64("shop.", 5), "example.com", 11) == 0x9750ba2ac58d8966ULL);
+    assert_true(cs_fnv1a64_str("") == CS_FNV1A64_BASIS);
     /* Fixed expectations: these must never change between versions. */
     assert_int_equal(cs_shard_of("shop.example.com", 16), 6);
     assert_int_equal(cs_shard_of("example.com", 16), 6);
