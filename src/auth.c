@@ -10,87 +10,10 @@
  * Every entry that is still being worked on keeps a list of waiters, called once it is done.
  */
 #include "auth_impl.h"
-#include "caascan/hash.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- tables ---------------------------------------------------------------------------- */
-
-static void *tab_find(const struct auth_tab *t, const char *key)
-{
-    if (!t->size)
-        return NULL;
-    for (struct auth_tab_ent *e = t->b[cs_fnv1a64_str(key) & (t->size - 1)]; e; e = e->next)
-        if (strcmp(e->key, key) == 0)
-            return e->val;
-    return NULL;
-}
-
-/* Adds val under key (which must live as long as val). */
-static cs_err tab_add(struct auth_tab *t, const char *key, void *val)
-{
-    if (t->count + 1 > t->size / 2) {
-        size_t nsize = t->size ? t->size * 2 : 256;
-        struct auth_tab_ent **nb = calloc(nsize, sizeof(*nb));
-        if (!nb)
-            return CS_ENOMEM;
-        for (size_t i = 0; i < t->size; i++) {
-            struct auth_tab_ent *e = t->b[i], *next;
-            for (; e; e = next) {
-                next = e->next;
-                size_t k = cs_fnv1a64_str(e->key) & (nsize - 1);
-                e->next = nb[k];
-                nb[k] = e;
-            }
-        }
-        free(t->b);
-        t->b = nb;
-        t->size = nsize;
-    }
-    struct auth_tab_ent *e = malloc(sizeof(*e));
-    if (!e)
-        return CS_ENOMEM;
-    e->key = key;
-    e->val = val;
-    size_t k = cs_fnv1a64_str(key) & (t->size - 1);
-    e->next = t->b[k];
-    t->b[k] = e;
-    t->count++;
-    return CS_OK;
-}
-
-/* Takes key's entry out of the table (the value stays with the caller). */
-static void tab_remove(struct auth_tab *t, const char *key)
-{
-    if (!t->size)
-        return;
-    for (struct auth_tab_ent **pp = &t->b[cs_fnv1a64_str(key) & (t->size - 1)]; *pp;
-         pp = &(*pp)->next)
-        if (strcmp((*pp)->key, key) == 0) {
-            struct auth_tab_ent *e = *pp;
-            *pp = e->next;
-            free(e);
-            t->count--;
-            return;
-        }
-}
-
-static void tab_free(struct auth_tab *t, void (*fn)(void *))
-{
-    for (size_t i = 0; i < t->size; i++) {
-        struct auth_tab_ent *e = t->b[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            if (fn)
-                fn(e->val);
-            free(e);
-        }
-    }
-    free(t->b);
-    memset(t, 0, sizeof(*t));
-}
 
 /* ---- waiters --------------------------------------------------------------------------- */
 
@@ -257,11 +180,11 @@ static void on_host_answer(struct cs_answer *ans, void *arg)
 
 static struct auth_host *host_get(struct cs_auth *a, const char *name)
 {
-    struct auth_host *h = tab_find(&a->hosts, name);
+    struct auth_host *h = cs_strmap_get(&a->hosts, name);
     if (h)
         return h;
     h = calloc(1, sizeof(*h));
-    if (!h || !(h->name = strdup(name)) || tab_add(&a->hosts, h->name, h) != CS_OK) {
+    if (!h || !(h->name = strdup(name)) || cs_strmap_put(&a->hosts, h->name, h) != CS_OK) {
         if (h)
             free(h->name);
         free(h);
@@ -360,11 +283,11 @@ static void on_apex_soa(struct cs_answer *ans, void *arg)
 
 struct auth_apex *cs_auth_apex_get(struct cs_auth *a, const char *name)
 {
-    struct auth_apex *ap = tab_find(&a->apexes, name);
+    struct auth_apex *ap = cs_strmap_get(&a->apexes, name);
     if (ap)
         return ap;
     ap = calloc(1, sizeof(*ap));
-    if (!ap || !(ap->name = strdup(name)) || tab_add(&a->apexes, ap->name, ap) != CS_OK) {
+    if (!ap || !(ap->name = strdup(name)) || cs_strmap_put(&a->apexes, ap->name, ap) != CS_OK) {
         if (ap)
             free(ap->name);
         free(ap);
@@ -748,12 +671,12 @@ static void on_zone_ns(struct cs_answer *ans, void *arg)
 struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
                                       const struct auth_referral *seed)
 {
-    struct cs_auth_zone *z = tab_find(&a->zones, apex);
+    struct cs_auth_zone *z = cs_strmap_get(&a->zones, apex);
     if (z)
         return z;
     z = calloc(1, sizeof(*z));
     if (!z || !(z->priv = calloc(1, sizeof(*z->priv))) || !(z->apex = strdup(apex)) ||
-        tab_add(&a->zones, z->apex, z) != CS_OK) {
+        cs_strmap_put(&a->zones, z->apex, z) != CS_OK) {
         if (z) {
             free(z->apex);
             free(z->priv);
@@ -952,12 +875,12 @@ static void qname_start(void *arg)
 
 struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, struct cs_auth_zone *z)
 {
-    struct cs_auth_qname *q = tab_find(&a->qnames, name);
+    struct cs_auth_qname *q = cs_strmap_get(&a->qnames, name);
     if (q)
         return q;
     q = calloc(1, sizeof(*q));
     if (!q || !(q->priv = calloc(1, sizeof(*q->priv))) || !(q->name = strdup(name)) ||
-        tab_add(&a->qnames, q->name, q) != CS_OK) {
+        cs_strmap_put(&a->qnames, q->name, q) != CS_OK) {
         if (q) {
             free(q->name);
             free(q->priv);
@@ -976,12 +899,12 @@ struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, str
 
 void cs_auth_release_name(struct cs_auth *a, const char *name)
 {
-    struct cs_auth_qname *q = tab_find(&a->qnames, name);
+    struct cs_auth_qname *q = cs_strmap_get(&a->qnames, name);
     /* A zone's apex probes stay with the zone; work or waiters left keep it too. */
     if (!q || !q->done || q->priv->outstanding || q->priv->waiters ||
         (q->zone && q->zone->priv && q->zone->priv->apex_q == q))
         return;
-    tab_remove(&a->qnames, name);
+    cs_strmap_remove(&a->qnames, name);
     cs_auth_qname_free(q);
 }
 
@@ -1178,10 +1101,10 @@ void cs_auth_free(struct cs_auth *a)
 {
     if (!a)
         return;
-    tab_free(&a->qnames, qname_free);
-    tab_free(&a->zones, zone_free);
-    tab_free(&a->apexes, apex_free);
-    tab_free(&a->hosts, host_free);
+    cs_strmap_free(&a->qnames, qname_free);
+    cs_strmap_free(&a->zones, zone_free);
+    cs_strmap_free(&a->apexes, apex_free);
+    cs_strmap_free(&a->hosts, host_free);
     free(a);
 }
 
@@ -1190,12 +1113,22 @@ size_t cs_auth_zone_count(const struct cs_auth *a)
     return a->zones.count;
 }
 
+struct zone_visit {
+    void (*fn)(const struct cs_auth_zone *, void *);
+    void *arg;
+};
+
+static void visit_zone(void *val, void *arg)
+{
+    struct zone_visit *v = arg;
+    v->fn(val, v->arg);
+}
+
 void cs_auth_foreach_zone(const struct cs_auth *a, void (*fn)(const struct cs_auth_zone *, void *),
                           void *arg)
 {
-    for (size_t i = 0; i < a->zones.size; i++)
-        for (struct auth_tab_ent *e = a->zones.b[i]; e; e = e->next)
-            fn(e->val, arg);
+    struct zone_visit v = {fn, arg};
+    cs_strmap_foreach(&a->zones, visit_zone, &v);
 }
 
 uint64_t cs_auth_queries(const struct cs_auth *a)

@@ -6,6 +6,7 @@
 #define CAASCAN_AUTH_IMPL_H
 
 #include "caascan/auth.h"
+#include "caascan/strmap.h"
 
 /* Zone probes of one address, as indices into cs_auth_server.probes. */
 #define AUTH_PROBE_NS(tries)     ((tries) + 0) /* NS at the apex */
@@ -16,18 +17,6 @@ static inline size_t cs_auth_zone_probe_count(unsigned tries)
 {
     return (size_t)tries + 4;
 }
-
-struct auth_tab_ent {
-    const char *key;
-    void *val;
-    struct auth_tab_ent *next;
-};
-
-/* A table by name; keys are owned by the values. */
-struct auth_tab {
-    struct auth_tab_ent **b;
-    size_t size, count;
-};
 
 struct auth_waiter {
     void (*cb)(void *arg);
@@ -106,10 +95,10 @@ struct cs_auth {
     struct cs_engine *engine;
     unsigned tries;
     uint32_t timeout_ms, min_timeout_ms;
-    struct auth_tab apexes, zones, hosts, qnames;
-    uint64_t queries;  /* direct */
-    uint64_t answered; /* direct queries that got a reply */
-    uint64_t lookups;  /* through the resolvers */
+    struct cs_strmap apexes, zones, hosts, qnames; /* keys: the values' own names */
+    uint64_t queries;                              /* direct */
+    uint64_t answered;                             /* direct queries that got a reply */
+    uint64_t lookups;                              /* through the resolvers */
 };
 
 /* True when name is apex or below it ("" is the root: every name). */

@@ -1,6 +1,7 @@
 /* ca_lookup.c -- CA-side CAA lookups of climb levels, shared across names (ca_lookup.h). */
 #include "caascan/ca_lookup.h"
 #include "caascan/random.h"
+#include "caascan/strmap.h"
 #include "caascan/hash.h"
 
 #include <ctype.h>
@@ -17,10 +18,9 @@ struct cs_ca_lookup {
     struct cs_engine *engine;
     size_t nresolvers;
     unsigned tries;
-    unsigned next_resolver; /* round robin start for the tries of the next level */
-    struct cs_ca_level **tab;
-    size_t size, count; /* count: levels in the table */
-    size_t made;        /* levels made in the run */
+    unsigned next_resolver;  /* round robin start for the tries of the next level */
+    struct cs_strmap levels; /* by name (the level's own) */
+    size_t made;             /* levels made in the run */
     uint64_t queries;
 };
 
@@ -47,17 +47,12 @@ struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolver
     cl->nresolvers = nresolvers ? nresolvers : 1;
     cl->tries = tries < 1 ? 1 : tries > CS_MAX_ATTEMPTS ? CS_MAX_ATTEMPTS : tries;
     cl->next_resolver = cs_random_uniform((uint32_t)cl->nresolvers);
-    cl->size = 1024;
-    cl->tab = calloc(cl->size, sizeof(*cl->tab));
-    if (!cl->tab) {
-        free(cl);
-        return NULL;
-    }
     return cl;
 }
 
-static void level_free(struct cs_ca_level *lv)
+static void level_free(void *p)
 {
+    struct cs_ca_level *lv = p;
     struct cs_ca_waiter *w, *next;
     for (w = lv->waiters; w; w = next) {
         next = w->next;
@@ -79,14 +74,7 @@ void cs_ca_lookup_free(struct cs_ca_lookup *cl)
 {
     if (!cl)
         return;
-    for (size_t i = 0; i < cl->size; i++) {
-        struct cs_ca_level *lv = cl->tab[i], *next;
-        for (; lv; lv = next) {
-            next = lv->hnext;
-            level_free(lv);
-        }
-    }
-    free(cl->tab);
+    cs_strmap_free(&cl->levels, level_free);
     free(cl);
 }
 
@@ -104,35 +92,8 @@ void cs_ca_lookup_release(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
 {
     if (!lv->done || lv->outstanding || lv->waiters)
         return;
-    for (struct cs_ca_level **pp = &cl->tab[cs_fnv1a64_str(lv->name) & (cl->size - 1)]; *pp;
-         pp = &(*pp)->hnext)
-        if (*pp == lv) {
-            *pp = lv->hnext;
-            cl->count--;
-            level_free(lv);
-            return;
-        }
-}
-
-static cs_err grow(struct cs_ca_lookup *cl)
-{
-    size_t nsize = cl->size * 2;
-    struct cs_ca_level **nt = calloc(nsize, sizeof(*nt));
-    if (!nt)
-        return CS_ENOMEM;
-    for (size_t i = 0; i < cl->size; i++) {
-        struct cs_ca_level *lv = cl->tab[i], *next;
-        for (; lv; lv = next) {
-            next = lv->hnext;
-            size_t b = cs_fnv1a64_str(lv->name) & (nsize - 1);
-            lv->hnext = nt[b];
-            nt[b] = lv;
-        }
-    }
-    free(cl->tab);
-    cl->tab = nt;
-    cl->size = nsize;
-    return CS_OK;
+    cs_strmap_remove(&cl->levels, lv->name);
+    level_free(lv);
 }
 
 char *cs_dname_text(const ldns_rdf *dname)
@@ -390,11 +351,7 @@ static void on_try_answer(struct cs_answer *ans, void *arg)
 
 cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg)
 {
-    uint64_t h = cs_fnv1a64_str(name);
-    struct cs_ca_level *lv;
-    for (lv = cl->tab[h & (cl->size - 1)]; lv; lv = lv->hnext)
-        if (strcmp(lv->name, name) == 0)
-            break;
+    struct cs_ca_level *lv = cs_strmap_get(&cl->levels, name);
     if (lv && lv->done) {
         cb(lv, arg);
         return CS_OK;
@@ -414,22 +371,16 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
         free(w);
         return CS_EINVAL;
     }
-    if (cl->count + 1 > cl->size && grow(cl) != CS_OK) {
-        free(w);
-        return CS_ENOMEM;
-    }
     lv = calloc(1, sizeof(*lv) + cl->tries * sizeof(lv->tries[0]));
-    if (!lv || !(lv->name = strdup(name))) {
+    if (!lv || !(lv->name = strdup(name)) || cs_strmap_put(&cl->levels, lv->name, lv) != CS_OK) {
+        if (lv)
+            free(lv->name);
         free(lv);
         free(w);
         return CS_ENOMEM;
     }
     w->next = NULL;
     lv->waiters = w;
-    size_t b = h & (cl->size - 1);
-    lv->hnext = cl->tab[b];
-    cl->tab[b] = lv;
-    cl->count++;
     cl->made++;
     lv->ntries = cl->tries;
     lv->outstanding = cl->tries;

@@ -1,17 +1,10 @@
 /* scan.c -- a name's climb and verdict (scan.h). */
 #include "caascan/scan.h"
-#include "caascan/hash.h"
+#include "caascan/strmap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* How many announced names use each level name (cs_scanner_expect): open addressing, keys point
- * into the announced names. */
-struct users_tab {
-    const char **key;
-    unsigned *count;
-    size_t size, used;
-};
 
 struct cs_scanner {
     struct cs_ca_lookup *cl;
@@ -19,7 +12,9 @@ struct cs_scanner {
     const struct cs_resolver_pool *pool;
     const struct cs_caa_policy *policy;
     size_t pending;
-    struct users_tab users;
+    /* How many announced names use each level name (cs_scanner_expect), as uintptr_t; keys point
+     * into the announced names. */
+    struct cs_strmap users;
     bool users_incomplete; /* an announcement failed: nothing is freed before the end */
 };
 
@@ -64,51 +59,14 @@ struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_p
     return s;
 }
 
-/* The slot of key: its own, or the empty one where it would go. */
-static size_t users_slot(const struct users_tab *u, const char *key)
+static cs_err users_add(struct cs_strmap *u, const char *key)
 {
-    size_t i = cs_fnv1a64_str(key) & (u->size - 1);
-    while (u->key[i] && strcmp(u->key[i], key) != 0)
-        i = (i + 1) & (u->size - 1);
-    return i;
-}
-
-static cs_err users_add(struct users_tab *u, const char *key)
-{
-    if ((u->used + 1) * 2 > u->size) {
-        size_t nsize = u->size ? u->size * 2 : 1024;
-        struct users_tab n = {calloc(nsize, sizeof(*n.key)), calloc(nsize, sizeof(*n.count)), nsize,
-                              u->used};
-        if (!n.key || !n.count) {
-            free(n.key);
-            free(n.count);
-            return CS_ENOMEM;
-        }
-        for (size_t i = 0; i < u->size; i++)
-            if (u->key[i]) {
-                size_t k = users_slot(&n, u->key[i]);
-                n.key[k] = u->key[i];
-                n.count[k] = u->count[i];
-            }
-        free(u->key);
-        free(u->count);
-        *u = n;
+    void **n = cs_strmap_slot(u, key);
+    if (n) {
+        *n = (void *)((uintptr_t)*n + 1);
+        return CS_OK;
     }
-    size_t k = users_slot(u, key);
-    if (!u->key[k]) {
-        u->key[k] = key;
-        u->used++;
-    }
-    u->count[k]++;
-    return CS_OK;
-}
-
-static unsigned users_of(const struct users_tab *u, const char *key)
-{
-    if (!u->size)
-        return 0;
-    size_t k = users_slot(u, key);
-    return u->key[k] ? u->count[k] : 0;
+    return cs_strmap_put(u, key, (void *)(uintptr_t)1);
 }
 
 /* The first level of name (the name without its "*." label), then each parent in turn. */
@@ -136,7 +94,7 @@ cs_err cs_scanner_expect(struct cs_scanner *s, const char *name)
 /* A name is done: each of its levels that no announced name will use any more is freed. */
 static void release_levels(struct cs_scanner *s, struct cs_ca_level **levels, size_t n)
 {
-    if (!s->users.size || s->users_incomplete)
+    if (!s->users.count || s->users_incomplete)
         return;
     for (size_t i = 0; i < n; i++) {
         struct cs_ca_level *lv = levels[i];
@@ -144,7 +102,7 @@ static void release_levels(struct cs_scanner *s, struct cs_ca_level **levels, si
             continue;
         if (!lv->users_known) {
             lv->users_known = true;
-            lv->users_left = users_of(&s->users, lv->name);
+            lv->users_left = (unsigned)(uintptr_t)cs_strmap_get(&s->users, lv->name);
         }
         if (lv->users_left == 0 || --lv->users_left > 0)
             continue;
@@ -159,8 +117,7 @@ void cs_scanner_free(struct cs_scanner *s)
 {
     if (!s)
         return;
-    free(s->users.key);
-    free(s->users.count);
+    cs_strmap_free(&s->users, NULL);
     cs_auth_free(s->auth);
     cs_ca_lookup_free(s->cl);
     free(s);

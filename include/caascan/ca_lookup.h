@@ -66,7 +66,6 @@ struct cs_ca_level {
     /* private */
     unsigned outstanding;
     struct cs_ca_waiter *waiters;
-    struct cs_ca_level *hnext;
     /* The tries (ntries of them), allocated with the level. */
     struct cs_ca_try tries[];
 };
