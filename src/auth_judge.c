@@ -24,23 +24,14 @@
 cs_err cs_auth_addr_from_rdf(const ldns_rdf *rdf, struct cs_addr *out)
 {
     memset(out, 0, sizeof(*out));
-    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_A && ldns_rdf_size(rdf) == 4) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(53);
-        memcpy(&sin->sin_addr, ldns_rdf_data(rdf), 4);
-        out->len = sizeof(*sin);
-        return CS_OK;
-    }
-    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_AAAA && ldns_rdf_size(rdf) == 16) {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(53);
-        memcpy(&sin6->sin6_addr, ldns_rdf_data(rdf), 16);
-        out->len = sizeof(*sin6);
-        return CS_OK;
-    }
-    return CS_EINVAL;
+    size_t len = 0;
+    struct sockaddr_storage *ss = ldns_rdf2native_sockaddr_storage(rdf, 53, &len);
+    if (!ss)
+        return CS_EINVAL; /* not an A or AAAA rdata */
+    memcpy(&out->ss, ss, len < sizeof(out->ss) ? len : sizeof(out->ss));
+    out->len = (socklen_t)len;
+    free(ss);
+    return CS_OK;
 }
 
 bool cs_auth_owner_is(const ldns_rr *rr, const char *name)

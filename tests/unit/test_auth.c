@@ -557,6 +557,11 @@ static void test_addr_from_rdf(void **state)
     assert_int_equal(cs_auth_addr_from_rdf(a, &ad), CS_OK);
     char buf[64];
     assert_string_equal(cs_addr_format(&ad, buf, sizeof(buf)), "198.51.100.7:53");
+    ldns_rdf *aaaa = NULL;
+    assert_int_equal(ldns_str2rdf_aaaa(&aaaa, "2001:db8::53"), LDNS_STATUS_OK);
+    assert_int_equal(cs_auth_addr_from_rdf(aaaa, &ad), CS_OK);
+    assert_string_equal(cs_addr_format(&ad, buf, sizeof(buf)), "[2001:db8::53]:53");
+    ldns_rdf_deep_free(aaaa);
     assert_int_equal(ldns_str2rdf_dname(&dn, "ns1.example.net."), LDNS_STATUS_OK);
     assert_int_equal(cs_auth_addr_from_rdf(dn, &ad), CS_EINVAL);
     ldns_rdf_deep_free(a);
