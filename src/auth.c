@@ -588,12 +588,12 @@ static void zone_lookup_hosts(struct cs_auth_zone *z)
         zp->hosts[i] = h;
         if (!h)
             continue;
-        for (size_t g = 0; g < zp->nglue; g++)
-            if (strcmp(zp->glue_name[g], zp->ns[i]) == 0 && !h->done) {
+        for (size_t g = 0; g < zp->glue.n; g++)
+            if (strcmp(zp->glue.name[g], zp->ns[i]) == 0 && !h->done) {
                 struct cs_addr *gv = realloc(h->glue, (h->nglue + 1) * sizeof(*gv));
                 if (gv) {
                     h->glue = gv;
-                    h->glue[h->nglue++] = zp->glue[g];
+                    h->glue[h->nglue++] = zp->glue.addr[g];
                 }
             }
         if (!h->done && wait_on(&h->waiters, on_zone_host, z) == CS_OK)
@@ -622,16 +622,10 @@ static void zone_seed(struct cs_auth_zone *z, const struct auth_referral *ref)
     struct auth_zone_priv *zp = z->priv;
     for (size_t i = 0; i < ref->nns; i++)
         zone_add_ns(zp, ref->ns[i]);
-    for (size_t g = 0; g < ref->nglue; g++) {
-        struct cs_addr *v = realloc(zp->glue, (zp->nglue + 1) * sizeof(*v));
-        char **nv = realloc(zp->glue_name, (zp->nglue + 1) * sizeof(*nv));
-        if (v)
-            zp->glue = v;
-        if (nv)
-            zp->glue_name = nv;
-        if (!v || !nv || !(nv[zp->nglue] = strdup(ref->glue_name[g])))
+    for (size_t g = 0; g < ref->glue.n; g++) {
+        char *name = strdup(ref->glue.name[g]);
+        if (!name || cs_auth_glue_add(&zp->glue, name, &ref->glue.addr[g]) != CS_OK)
             break;
-        v[zp->nglue++] = ref->glue[g];
     }
 }
 
@@ -709,10 +703,7 @@ void cs_auth_zone_free(struct cs_auth_zone *z)
     for (size_t i = 0; i < zp->nns; i++)
         free(zp->ns[i]);
     free(zp->ns);
-    for (size_t i = 0; i < zp->nglue; i++)
-        free(zp->glue_name[i]);
-    free(zp->glue_name);
-    free(zp->glue);
+    cs_auth_glue_clear(&zp->glue);
     free(zp->hosts);
     waiters_free(zp->ready_waiters);
     waiters_free(zp->done_waiters);

@@ -50,6 +50,17 @@ struct auth_apex {
     struct auth_waiter *waiters;
 };
 
+/* Addresses of NS names given in a referral's additional section (glue), by name. */
+struct auth_glue {
+    struct cs_addr *addr;
+    char **name;
+    size_t n;
+};
+
+/* Adds name (taken: freed here on failure) with addr. CS_ENOMEM leaves g as it was. */
+cs_err cs_auth_glue_add(struct auth_glue *g, char *name, const struct cs_addr *addr);
+void cs_auth_glue_clear(struct auth_glue *g);
+
 struct auth_zone_priv {
     struct cs_auth *a;
     char **ns; /* NS names */
@@ -59,10 +70,8 @@ struct auth_zone_priv {
     size_t nserved;         /* NS names that have their servers */
     unsigned round_pending; /* NS queries of the current round not answered yet */
     unsigned rounds;
-    struct cs_addr *glue; /* glue from a referral, by name */
-    char **glue_name;
-    size_t nglue;
-    unsigned outstanding; /* zone probes and the apex name, not answered yet */
+    struct auth_glue glue; /* from a referral */
+    unsigned outstanding;  /* zone probes and the apex name, not answered yet */
     struct cs_auth_qname *apex_q;
     struct auth_waiter *ready_waiters, *done_waiters;
 };
@@ -86,9 +95,7 @@ struct auth_referral {
     char *apex;
     char **ns;
     size_t nns;
-    struct cs_addr *glue;
-    char **glue_name;
-    size_t nglue;
+    struct auth_glue glue; /* of the NS names listed */
 };
 
 struct cs_auth {

@@ -44,16 +44,11 @@ void cs_auth_referral_clear(struct auth_referral *ref)
     for (size_t i = 0; i < ref->nns; i++)
         free(ref->ns[i]);
     free(ref->ns);
-    for (size_t i = 0; i < ref->nglue; i++)
-        free(ref->glue_name[i]);
-    free(ref->glue_name);
-    free(ref->glue);
+    cs_auth_glue_clear(&ref->glue);
     free(ref->apex);
     ref->ns = NULL;
-    ref->glue_name = NULL;
-    ref->glue = NULL;
     ref->apex = NULL;
-    ref->nns = ref->nglue = 0;
+    ref->nns = 0;
 }
 
 cs_err cs_auth_read_referral(const ldns_pkt *pkt, const char *name, const char *parent_apex,
@@ -112,20 +107,37 @@ cs_err cs_auth_read_referral(const ldns_pkt *pkt, const char *name, const char *
         bool listed = false;
         for (size_t k = 0; owner && k < ref->nns; k++)
             listed |= strcmp(ref->ns[k], owner) == 0;
-        struct cs_addr *g = listed ? realloc(ref->glue, (ref->nglue + 1) * sizeof(*g)) : NULL;
-        char **gn = g ? realloc(ref->glue_name, (ref->nglue + 1) * sizeof(*gn)) : NULL;
-        if (g)
-            ref->glue = g;
-        if (gn)
-            ref->glue_name = gn;
-        if (!gn) {
+        if (listed)
+            cs_auth_glue_add(&ref->glue, owner, &ad); /* out of memory: that glue is missing */
+        else
             free(owner);
-            continue;
-        }
-        g[ref->nglue] = ad;
-        gn[ref->nglue++] = owner;
     }
     return CS_OK;
+}
+
+cs_err cs_auth_glue_add(struct auth_glue *g, char *name, const struct cs_addr *addr)
+{
+    struct cs_addr *a = realloc(g->addr, (g->n + 1) * sizeof(*a));
+    if (a)
+        g->addr = a;
+    char **nv = a ? realloc(g->name, (g->n + 1) * sizeof(*nv)) : NULL;
+    if (!nv) {
+        free(name);
+        return CS_ENOMEM;
+    }
+    g->name = nv;
+    a[g->n] = *addr;
+    nv[g->n++] = name;
+    return CS_OK;
+}
+
+void cs_auth_glue_clear(struct auth_glue *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        free(g->name[i]);
+    free(g->name);
+    free(g->addr);
+    memset(g, 0, sizeof(*g));
 }
 
 void cs_auth_read_reply(const struct cs_answer *ans, uint16_t qtype, const char *apex,

@@ -482,12 +482,12 @@ static void test_referral_child(void **state)
     assert_int_equal(ref.nns, 2);
     assert_string_equal(ref.ns[0], "ns1.example.net");
     assert_string_equal(ref.ns[1], "ns2.example.test");
-    assert_int_equal(ref.nglue, 2);
+    assert_int_equal(ref.glue.n, 2);
     char ip[48];
-    assert_string_equal(ref.glue_name[0], "ns2.example.test");
-    assert_string_equal(cs_addr_format_ip(&ref.glue[0], ip, sizeof(ip)), "192.0.2.2");
-    assert_string_equal(ref.glue_name[1], "ns2.example.test");
-    assert_string_equal(cs_addr_format_ip(&ref.glue[1], ip, sizeof(ip)), "2001:db8::2");
+    assert_string_equal(ref.glue.name[0], "ns2.example.test");
+    assert_string_equal(cs_addr_format_ip(&ref.glue.addr[0], ip, sizeof(ip)), "192.0.2.2");
+    assert_string_equal(ref.glue.name[1], "ns2.example.test");
+    assert_string_equal(cs_addr_format_ip(&ref.glue.addr[1], ip, sizeof(ip)), "2001:db8::2");
     cs_auth_referral_clear(&ref);
     assert_null(ref.apex);
     assert_int_equal(ref.nns, 0);
