@@ -26,11 +26,7 @@ static const char usage_text[] =
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n"
     "      --attempts N           lookups of every CAA level (default 3)\n"
     "      --timeout MS           longest wait for one query (default 8000)\n"
-    "      --min-timeout MS       shortest wait (default 8000)\n"
-    "      --auth-qps N           query rate per authoritative server address (default 20)\n"
-    "      --auth-tries N         direct queries per question and server address (default 2)\n"
-    "      --auth-timeout MS      longest wait for a direct query (default 3000)\n"
-    "      --no-auth              skip the authoritative checks\n"
+    "      --min-timeout MS       shortest wait (default 8000)\n" OPT_AUTH_USAGE
     "  -h, --help                 this text\n";
 
 struct check {
@@ -207,10 +203,6 @@ int cmd_check(int argc, char **argv)
         O_ATTEMPTS,
         O_TIMEOUT,
         O_MINTIMEOUT,
-        O_AQPS,
-        O_ATRIES,
-        O_ATIMEOUT,
-        O_NOAUTH,
     };
     static const struct option longopts[] = {
         {"resolvers", required_argument, 0, 'r'},
@@ -220,10 +212,7 @@ int cmd_check(int argc, char **argv)
         {"attempts", required_argument, 0, O_ATTEMPTS},
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
-        {"auth-qps", required_argument, 0, O_AQPS},
-        {"auth-tries", required_argument, 0, O_ATRIES},
-        {"auth-timeout", required_argument, 0, O_ATIMEOUT},
-        {"no-auth", no_argument, 0, O_NOAUTH},
+        OPT_AUTH_LONGOPTS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -268,24 +257,12 @@ int cmd_check(int argc, char **argv)
             ok = opt_uint("check", "--min-timeout", optarg, 1, 600000, &v);
             cfg.min_timeout_ms = (uint32_t)v;
             break;
-        case O_AQPS:
-            ok = opt_rate("check", "--auth-qps", optarg, &cfg.auth_qps_mq);
-            break;
-        case O_ATRIES:
-            ok = opt_uint("check", "--auth-tries", optarg, 1, CS_MAX_ATTEMPTS, &v);
-            acfg.tries = (unsigned)v;
-            break;
-        case O_ATIMEOUT:
-            ok = opt_uint("check", "--auth-timeout", optarg, 1, 600000, &v);
-            acfg.timeout_ms = (uint32_t)v;
-            break;
-        case O_NOAUTH:
-            no_auth = true;
-            break;
         case 'h':
             fputs(usage_text, stdout);
             return CS_EXIT_OK;
         default:
+            if (opt_auth("check", c, optarg, &cfg, &acfg, &no_auth, &ok))
+                break;
             fputs(usage_text, stderr);
             return CS_EXIT_USAGE;
         }

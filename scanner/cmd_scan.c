@@ -29,13 +29,8 @@ static const char usage_text[] =
     "3)\n"
     "      --qps N                global query rate (default 0: none)\n"
     "      --resolver-qps N       query rate per resolver (default 0: none)\n"
-    "      --auth-qps N           query rate per authoritative server address (default 20)\n"
     "      --max-inflight N       queries in flight at most (default 2000)\n"
-    "      --resolver-inflight N  of those, on one resolver at most (default 128)\n"
-    "      --auth-inflight N      ... and on one authoritative address at most (default 32)\n"
-    "      --auth-tries N         direct queries per question and server address (default 2)\n"
-    "      --auth-timeout MS      longest wait for a direct query (default 3000)\n"
-    "      --no-auth              skip the authoritative checks (CA-side lookups only)\n"
+    "      --resolver-inflight N  of those, on one resolver at most (default 128)\n" OPT_AUTH_USAGE
     "      --timeout MS           longest wait for one query (default 8000)\n"
     "      --min-timeout MS       shortest wait, however fast the server (default 8000: a CA's\n"
     "                             resolver is given time for its own recursion)\n"
@@ -85,11 +80,6 @@ int cmd_scan(int argc, char **argv)
         O_PROGRESS,
         O_NOPROGRESS,
         O_RINFLIGHT,
-        O_AQPS,
-        O_AINFLIGHT,
-        O_ATRIES,
-        O_ATIMEOUT,
-        O_NOAUTH,
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -102,11 +92,7 @@ int cmd_scan(int argc, char **argv)
         {"resolver-qps", required_argument, 0, O_RQPS},
         {"max-inflight", required_argument, 0, O_INFLIGHT},
         {"resolver-inflight", required_argument, 0, O_RINFLIGHT},
-        {"auth-qps", required_argument, 0, O_AQPS},
-        {"auth-inflight", required_argument, 0, O_AINFLIGHT},
-        {"auth-tries", required_argument, 0, O_ATRIES},
-        {"auth-timeout", required_argument, 0, O_ATIMEOUT},
-        {"no-auth", no_argument, 0, O_NOAUTH},
+        OPT_AUTH_LONGOPTS,
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
         {"shards", required_argument, 0, O_SHARDS},
@@ -177,24 +163,6 @@ int cmd_scan(int argc, char **argv)
             ok = opt_uint("scan", "--resolver-inflight", optarg, 1, 1000000, &v);
             o.engine.resolver_inflight = (unsigned)v;
             break;
-        case O_AQPS:
-            ok = opt_rate("scan", "--auth-qps", optarg, &o.engine.auth_qps_mq);
-            break;
-        case O_AINFLIGHT:
-            ok = opt_uint("scan", "--auth-inflight", optarg, 1, 1000000, &v);
-            o.engine.auth_inflight = (unsigned)v;
-            break;
-        case O_ATRIES:
-            ok = opt_uint("scan", "--auth-tries", optarg, 1, CS_MAX_ATTEMPTS, &v);
-            o.auth.tries = (unsigned)v;
-            break;
-        case O_ATIMEOUT:
-            ok = opt_uint("scan", "--auth-timeout", optarg, 1, 600000, &v);
-            o.auth.timeout_ms = (uint32_t)v;
-            break;
-        case O_NOAUTH:
-            o.no_auth = true;
-            break;
         case O_TIMEOUT:
             ok = opt_uint("scan", "--timeout", optarg, 1, 600000, &v);
             o.engine.timeout_ms = (uint32_t)v;
@@ -246,6 +214,8 @@ int cmd_scan(int argc, char **argv)
             json_decref(optjson);
             return CS_EXIT_OK;
         default:
+            if (opt_auth("scan", c, optarg, &o.engine, &o.auth, &o.no_auth, &ok))
+                break;
             fputs(usage_text, stderr);
             json_decref(optjson);
             return CS_EXIT_USAGE;

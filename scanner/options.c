@@ -63,6 +63,34 @@ bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size
     return true;
 }
 
+bool opt_auth(const char *cmd, int code, const char *arg, struct cs_engine_config *ecfg,
+              struct cs_auth_config *acfg, bool *no_auth, bool *ok)
+{
+    unsigned long v = 0;
+    switch (code) {
+    case OPT_AUTH_QPS:
+        *ok = opt_rate(cmd, "--auth-qps", arg, &ecfg->auth_qps_mq);
+        return true;
+    case OPT_AUTH_INFLIGHT:
+        *ok = opt_uint(cmd, "--auth-inflight", arg, 1, 1000000, &v);
+        ecfg->auth_inflight = (unsigned)v;
+        return true;
+    case OPT_AUTH_TRIES:
+        *ok = opt_uint(cmd, "--auth-tries", arg, 1, CS_MAX_ATTEMPTS, &v);
+        acfg->tries = (unsigned)v;
+        return true;
+    case OPT_AUTH_TIMEOUT:
+        *ok = opt_uint(cmd, "--auth-timeout", arg, 1, 600000, &v);
+        acfg->timeout_ms = (uint32_t)v;
+        return true;
+    case OPT_NO_AUTH:
+        *no_auth = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 int opt_pool(const char *cmd, const char *spec, uint32_t initial_rto_ms,
              struct cs_resolver_pool *pool)
 {

@@ -3,6 +3,7 @@
 #define CAASCAN_OPTIONS_H
 
 #include "caascan/addr.h"
+#include "caascan/auth.h"
 #include "caascan/engine.h"
 
 #include <stdbool.h>
@@ -21,6 +22,36 @@ bool opt_qtype(const char *cmd, const char *text, uint16_t *out);
  * $CAASCAN_RESOLV_CONF). Prints the error and returns false.
  */
 bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size_t *n);
+
+/* The options of the authoritative checks, the same for scan and check. */
+enum {
+    OPT_AUTH_QPS = 0x1000,
+    OPT_AUTH_INFLIGHT,
+    OPT_AUTH_TRIES,
+    OPT_AUTH_TIMEOUT,
+    OPT_NO_AUTH,
+};
+#define OPT_AUTH_LONGOPTS                                           \
+    {"auth-qps", required_argument, 0, OPT_AUTH_QPS},               \
+        {"auth-inflight", required_argument, 0, OPT_AUTH_INFLIGHT}, \
+        {"auth-tries", required_argument, 0, OPT_AUTH_TRIES},       \
+        {"auth-timeout", required_argument, 0, OPT_AUTH_TIMEOUT},   \
+    {                                                               \
+        "no-auth", no_argument, 0, OPT_NO_AUTH                      \
+    }
+#define OPT_AUTH_USAGE                                                                           \
+    "      --auth-qps N           query rate per authoritative server address (default 20)\n"    \
+    "      --auth-inflight N      queries in flight on one authoritative address (default 32)\n" \
+    "      --auth-tries N         direct queries per question and server address (default 2)\n"  \
+    "      --auth-timeout MS      longest wait for a direct query (default 3000)\n"              \
+    "      --no-auth              skip the authoritative checks (CA-side lookups only)\n"
+
+/*
+ * Takes option `code` when it is one of the authoritative checks' (returns false otherwise): its
+ * value goes to ecfg, acfg or *no_auth; *ok turns false, after a message, when arg is bad.
+ */
+bool opt_auth(const char *cmd, int code, const char *arg, struct cs_engine_config *ecfg,
+              struct cs_auth_config *acfg, bool *no_auth, bool *ok);
 
 /*
  * The resolver pool of a command: the resolvers as opt_resolvers() finds them, each starting with
