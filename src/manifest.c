@@ -244,18 +244,29 @@ static cs_err check_table(const cs_manifest *m, const char *dir, cs_table t, uns
     }
     const json_t *cols = json_object_get(tab, "columns");
     const json_t *shards = json_object_get(tab, "shards");
-    if (!json_is_array(cols) || json_array_size(cols) < cs_table_ncols(t) ||
+    /* Runs written before the result table had its fix column (schema 1) lack it, and only it:
+     * readers find columns by name, so such runs still read (the missing column reads as empty). */
+    const char *const *fixed = cs_table_header(t);
+    size_t nfixed = cs_table_ncols(t);
+    bool before_fix = false;
+    if (t == CS_TABLE_RESULTS && json_is_array(cols))
+        for (size_t i = 0; i < json_array_size(cols) && i < nfixed; i++)
+            if (strcmp(fixed[i], "fix") == 0)
+                before_fix = !json_is_string(json_array_get(cols, i)) ||
+                             strcmp(json_string_value(json_array_get(cols, i)), "fix") != 0;
+    if (!json_is_array(cols) || json_array_size(cols) < nfixed - (before_fix ? 1 : 0) ||
         !json_is_array(shards) || json_array_size(shards) == 0 ||
         !json_is_integer(json_object_get(tab, "rows"))) {
         snprintf(why, sizeof(why), "tables.%s needs columns, shards and rows", table_keys[t]);
         return load_fail(err, errlen, mpath, CS_ECORRUPT, why);
     }
-    const char *const *fixed = cs_table_header(t);
-    for (size_t i = 0; i < json_array_size(cols); i++) {
+    for (size_t i = 0, f = 0; i < json_array_size(cols); i++, f++) {
+        if (before_fix && f < nfixed && strcmp(fixed[f], "fix") == 0)
+            f++;
         const char *c = json_string_value(json_array_get(cols, i));
-        if (!c || (i < cs_table_ncols(t) && strcmp(c, fixed[i]) != 0)) {
+        if (!c || (f < nfixed && strcmp(c, fixed[f]) != 0)) {
             snprintf(why, sizeof(why), "tables.%s.columns[%zu] is not \"%s\"", table_keys[t], i,
-                     i < cs_table_ncols(t) ? fixed[i] : "a string");
+                     f < nfixed ? fixed[f] : "a string");
             return load_fail(err, errlen, mpath, CS_ECORRUPT, why);
         }
     }

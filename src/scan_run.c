@@ -131,6 +131,7 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
         fixed[CS_RC_STATUS] = cs_status_name(v->status);
         fixed[CS_RC_ISSUABLE] = v->issuable;
         fixed[CS_RC_PROBLEMS] = problems;
+        fixed[CS_RC_FIX] = v->fix;
         fixed[CS_RC_CAA_OWNER] = v->caa_owner;
         fixed[CS_RC_CAA] = v->caa;
         fixed[CS_RC_RESOLVER_RCODE] = v->resolver_rcode;

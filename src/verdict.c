@@ -348,6 +348,8 @@ void cs_verdict_clear(struct cs_verdict *v)
 {
     free(v->caa);
     v->caa = NULL;
+    free(v->fix);
+    v->fix = NULL;
 }
 
 size_t cs_verdict_levels_checked(const struct cs_verdict *v, size_t nlevels)

@@ -24,7 +24,7 @@
 #include "caascan/result.h"
 #include "caascan/shard.h"
 
-#define CS_MANIFEST_SCHEMA 1               /* schema version this caascan writes and reads */
+#define CS_MANIFEST_SCHEMA 2 /* schema version this caascan writes and reads (2: results fix) */
 #define CS_MANIFEST_FILE   "manifest.json" /* in the run directory */
 #define CS_RUN_LOCK_FILE   "RUNNING"       /* present while a scan writes the run */
 

@@ -18,6 +18,7 @@ typedef enum cs_result_col {
     CS_RC_STATUS,         /* one of the cs_status names */
     CS_RC_ISSUABLE,       /* yes, no or unknown */
     CS_RC_PROBLEMS,       /* ';'-joined problem codes */
+    CS_RC_FIX,            /* what to do and who must do it: sentences joined by "; " */
     CS_RC_CAA_OWNER,      /* owner name of the relevant CAA set */
     CS_RC_CAA,            /* relevant CAA set, presentation form, ';'-joined */
     CS_RC_ZONE,           /* zone that holds the name */

@@ -32,6 +32,7 @@ struct cs_verdict {
     char resolver_rcode[96]; /* outcome of each try at the deciding level, ';'-joined */
     char ede[160];           /* "7 Signature Expired: text", "" when none */
     char detail[1024];
+    char *fix; /* what to do and who must do it (problem.h cs_fix_format), "; "-joined (malloc) */
     /* INTERMITTENT is there only because resolvers returned different CAA sets (no try failed):
      * when the servers' own answers show they disagree, that finding replaces it. */
     bool intermittent_from_sets;

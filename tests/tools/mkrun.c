@@ -183,6 +183,7 @@ int main(int argc, char **argv)
             t.status,
             t.issuable,
             t.problems,
+            "",
             t.caa[0] ? t.zone : "",
             t.caa,
             t.zone,

@@ -183,12 +183,12 @@ static void test_refuses_incomplete_and_other_schema(void **state)
     assert_int_equal(rename(saved, m), 0);
 
     json_t *root = json_load_file(m, 0, NULL);
-    json_object_set_new(root, "schema_version", json_integer(2));
+    json_object_set_new(root, "schema_version", json_integer(CS_MANIFEST_SCHEMA + 1));
     json_dump_file(root, m, 0);
     json_decref(root);
     assert_int_equal(run_diff(r->old, r->new, false, &text, &st, err, sizeof(err)), CS_EMISMATCH);
     free(text);
-    assert_non_null(strstr(err, "schema version 2 (this caascan reads 1 to 1)"));
+    assert_non_null(strstr(err, "schema version 3 (this caascan reads 1 to 2)"));
     /* Put the run back for the other tests. */
     fx_write_run(r->new, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, new_rows, 10, NULL, 0, 3);
     free(m);

@@ -17,7 +17,7 @@
 #include "caascan/fileio.h"
 
 static const char *const header[] = {
-    "name",   "status",  "issuable",    "problems",       "caa_owner",
+    "name",   "status",  "issuable",    "problems",       "fix",            "caa_owner",
     "caa",    "zone",    "nameservers", "resolver_rcode", "ede",
     "detail", "sources", "checked_at",  "customer_id",    "plan",
 };
@@ -43,7 +43,7 @@ static char *run_dir;
 static int setup(void **state)
 {
     run_dir = fx_tmpdir();
-    fx_write_run(run_dir, header, 15, rows, 5, NULL, 0, 3);
+    fx_write_run(run_dir, header, 16, rows, 5, NULL, 0, 3);
     return 0;
 }
 
@@ -78,19 +78,19 @@ static void test_export_all_sorted(void **state)
     char *text = export(NULL, CS_EXPORT_CSV, &n);
     assert_int_equal(n, 5);
     const char *want =
-        "name,status,issuable,problems,caa_owner,caa,zone,nameservers,resolver_rcode,ede,detail,"
+        "name,status,issuable,problems,fix,caa_owner,caa,zone,nameservers,resolver_rcode,ede,detail,"
         "sources,checked_at,customer_id,plan\r\n"
-        "a.example.test,SERVFAIL,yes,RESOLVER_SERVFAIL;AUTH_SERVFAIL,,,example.test,"
+        "a.example.test,SERVFAIL,yes,RESOLVER_SERVFAIL;AUTH_SERVFAIL,,,,example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:1;crtsh:42,2026-11-23T02:00:00Z,c1,"
         "free\r\n"
-        "b.example.test,CAA_FORBIDS,yes,CAA_NOT_AUTHORIZED,,\"0 issue \"\"ca.test; "
+        "b.example.test,CAA_FORBIDS,yes,CAA_NOT_AUTHORIZED,,,\"0 issue \"\"ca.test; "
         "accounturi=https://ca.test/acct/1\"\";0 iodef \"\"mailto:x@y\"\"\",example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,crtsh:42,2026-11-23T02:00:00Z,c2,free\r\n"
-        "c.example.test,AT_RISK,yes,CASE_NOT_PRESERVED,,,example.test,"
+        "c.example.test,AT_RISK,yes,CASE_NOT_PRESERVED,,,,example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:3,2026-11-23T02:00:00Z,c3;c3b,pro\r\n"
-        "d.example.test,OK,yes,,,\"0 issue \"\"letsencrypt.org\"\"\",example.test,"
+        "d.example.test,OK,yes,,,,\"0 issue \"\"letsencrypt.org\"\"\",example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:4,2026-11-23T02:00:00Z,c4,pro\r\n"
-        "e.example.test,OK,yes,,,,example.test,ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,"
+        "e.example.test,OK,yes,,,,,example.test,ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,"
         "in.csv:5,2026-11-23T02:00:00Z,c5,pro\r\n";
     assert_string_equal(text, want);
     free(text);
@@ -161,7 +161,7 @@ static void test_jsonl(void **state)
                         "crtsh:42");
     assert_string_equal(json_string_value(json_object_get(b, "customer_id")), "c2");
     assert_string_equal(json_string_value(json_object_get(b, "detail")), "");
-    assert_int_equal(json_object_size(b), 15);
+    assert_int_equal(json_object_size(b), 16);
     json_decref(b);
     json_t *c = json_loads(nl + 1, 0, &je);
     assert_non_null(c);

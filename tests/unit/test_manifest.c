@@ -48,7 +48,7 @@ static void test_round_trip(void **state)
     char err[8192];
     cs_manifest *m;
     assert_int_equal(cs_manifest_load(&m, dir, CS_MANIFEST_COUNT_ROWS, err, sizeof(err)), CS_OK);
-    assert_int_equal(cs_manifest_schema(m), 1);
+    assert_int_equal(cs_manifest_schema(m), CS_MANIFEST_SCHEMA);
     assert_int_equal(cs_manifest_nshards(m, CS_TABLE_RESULTS), 4);
     assert_int_equal(cs_manifest_nshards(m, CS_TABLE_SERVERS), 4);
     assert_string_equal(cs_manifest_shard_file(m, CS_TABLE_RESULTS, 3), "results-0003.csv.zst");
@@ -72,7 +72,7 @@ static void test_round_trip(void **state)
     assert_true(json_is_string(json_object_get(j, "finished_at")));
     const json_t *t = json_object_get(json_object_get(j, "tables"), "results");
     assert_string_equal(json_string_value(json_object_get(t, "partition")), "fnv1a64(name) mod 4");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(t, "columns"), 12)),
+    assert_string_equal(json_string_value(json_array_get(json_object_get(t, "columns"), 13)),
                         "checked_at");
     cs_manifest_free(m);
     /* The run is complete: neither RUNNING nor temporaries are left. */
@@ -123,7 +123,7 @@ static void drop_shard_rows(json_t *root)
 
 static void bump_schema(json_t *root)
 {
-    json_object_set_new(root, "schema_version", json_integer(2));
+    json_object_set_new(root, "schema_version", json_integer(CS_MANIFEST_SCHEMA + 1));
 }
 
 static void bad_file_name(json_t *root)
@@ -150,7 +150,7 @@ static void test_validation_errors(void **state)
 
     edit_manifest(dir, bump_schema);
     assert_int_equal(cs_manifest_load(&m, dir, 0, err, sizeof(err)), CS_EMISMATCH);
-    snprintf(want, sizeof(want), "%s: schema version 2 (this caascan reads 1 to 1)", mpath);
+    snprintf(want, sizeof(want), "%s: schema version 3 (this caascan reads 1 to 2)", mpath);
     assert_string_equal(err, want);
     fx_write_run(dir, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, rows, 3, srv, 1, 2);
 
