@@ -108,6 +108,36 @@ cs_err cs_csv_append_row(cs_strbuf *b, const char *const *fields, size_t n)
     return cs_strbuf_append(b, "\r\n", 2);
 }
 
+bool cs_csv_formula_risk(const char *s)
+{
+    return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+cs_err cs_csv_append_cell(cs_strbuf *b, const char *s, bool raw)
+{
+    if (raw || !cs_csv_formula_risk(s))
+        return cs_csv_append_field(b, s);
+    /* "'" + s, quoted whatever it holds, inner quotes doubled. */
+    if (cs_strbuf_append(b, "\"'", 2) != CS_OK)
+        return CS_ENOMEM;
+    for (const char *p = s; *p; p++)
+        if (cs_strbuf_append(b, p, 1) != CS_OK ||
+            (*p == '"' && cs_strbuf_append(b, "\"", 1) != CS_OK))
+            return CS_ENOMEM;
+    return cs_strbuf_append(b, "\"", 1);
+}
+
+cs_err cs_csv_append_cells(cs_strbuf *b, const char *const *fields, size_t n, bool raw)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i && cs_strbuf_append(b, ",", 1) != CS_OK)
+            return CS_ENOMEM;
+        if (cs_csv_append_cell(b, fields[i] ? fields[i] : "", raw) != CS_OK)
+            return CS_ENOMEM;
+    }
+    return cs_strbuf_append(b, "\r\n", 2);
+}
+
 bool cs_list_next(const char *cell, size_t *pos, const char **item, size_t *len)
 {
     size_t i = *pos;

@@ -1,16 +1,28 @@
-/* export.c -- the result table of a run as one sorted CSV or JSON-lines table (export.h). */
+/*
+ * export.c -- a table of a run as one sorted CSV, JSON-lines or xlsx table, or as one file per
+ * value of a column (export.h). Every writer streams a k-way merge of the shards (merge.h).
+ *
+ * CSV is for people: cells a spreadsheet would take for a formula are neutralised (csvout.h)
+ * unless --raw. JSON lines carry the exact values. A workbook writes every cell as text, number or
+ * date-time (xlsx.h), so it needs no neutralising.
+ */
 #include "caascan/export.h"
 
 #include <errno.h>
+#include <idn2.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "caascan/csvout.h"
 #include "caascan/fileio.h"
 #include "caascan/merge.h"
 #include "caascan/result.h"
+#include "caascan/strmap.h"
+#include "caascan/xlsx.h"
 
 cs_err cs_status_filter_parse(const char *spec, bool sel[CS_ST_COUNT], char *err, size_t errlen)
 {
@@ -58,6 +70,12 @@ bool cs_export_is_list_column(const char *column)
            strcmp(column, "nameservers") == 0 || strcmp(column, "sources") == 0;
 }
 
+size_t cs_export_first_kept(const char *const *header, size_t n)
+{
+    int last_fixed = cs_header_find(header, n, "checked_at");
+    return last_fixed < 0 ? n : (size_t)last_fixed + 1;
+}
+
 /* A JSON string of the n bytes at s; invalid UTF-8 bytes become '?' rather than losing the row. */
 static json_t *json_str_lossy(const char *s, size_t n)
 {
@@ -103,69 +121,135 @@ static json_t *row_json(const char *const *header, const bool *is_list, const ch
     return o;
 }
 
+/* ------------------------------------------------------------ the table being exported */
+
+struct src {
+    const char *dir;
+    const cs_export_opts *o;
+    cs_merge *mg;
+    cs_manifest *man; /* NULL for an incomplete run */
+    const char *const *h;
+    size_t n;
+    int scol;      /* status column of the result table, -1 for the per-server table */
+    bool *is_list; /* JSON arrays */
+};
+
+static void src_close(struct src *s)
+{
+    cs_merge_free(s->mg);
+    cs_manifest_free(s->man);
+    free(s->is_list);
+    memset(s, 0, sizeof(*s));
+}
+
+static cs_err src_open(struct src *s, const char *dir, const cs_export_opts *o, char *err,
+                       size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    s->dir = dir;
+    s->o = o;
+    cs_err rc = cs_merge_open_run(&s->mg, dir, o->table, o->allow_incomplete, &s->man, err, errlen);
+    if (rc == CS_ENOTFOUND && o->table == CS_TABLE_SERVERS)
+        snprintf(err, errlen, "%s: the run has no per-server table", dir);
+    if (rc != CS_OK)
+        return rc;
+    s->h = cs_merge_header(s->mg, &s->n);
+    s->scol = -1;
+    if (o->table == CS_TABLE_RESULTS) {
+        s->scol = cs_header_find(s->h, s->n, "status");
+        if (s->scol < 0) {
+            snprintf(err, errlen, "%s: the result table has no status column", dir);
+            src_close(s);
+            return CS_ECORRUPT;
+        }
+    }
+    s->is_list = calloc(s->n ? s->n : 1, sizeof(bool));
+    if (!s->is_list) {
+        src_close(s);
+        return CS_ENOMEM;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        s->is_list[i] = cs_export_is_list_column(s->h[i]) || strcmp(s->h[i], "findings") == 0;
+    return CS_OK;
+}
+
+/* The next row; *selected tells whether the status filter takes it. */
+static cs_err src_next(struct src *s, bool *have, const char *const **f, bool *selected,
+                       cs_status *st, char *err, size_t errlen)
+{
+    cs_err rc = cs_merge_next(s->mg, have, f, err, errlen);
+    if (rc != CS_OK || !*have)
+        return rc;
+    *selected = true;
+    *st = CS_ST_COUNT;
+    if (s->scol >= 0) {
+        *st = cs_status_parse((*f)[s->scol]);
+        if (*st == CS_ST_COUNT) {
+            snprintf(err, errlen, "%s: name %s: unknown status \"%s\"", s->dir, (*f)[0],
+                     (*f)[s->scol]);
+            return CS_ECORRUPT;
+        }
+        *selected = s->o->select[*st];
+    }
+    return CS_OK;
+}
+
+/* The text of one row (CSV record or JSON line) in b. */
+static cs_err row_text(const struct src *s, cs_strbuf *b, const char *const *f)
+{
+    cs_strbuf_clear(b);
+    if (s->o->format == CS_EXPORT_CSV)
+        return cs_csv_append_cells(b, f, s->n, s->o->raw);
+    json_t *j = row_json(s->h, s->is_list, f, s->n);
+    char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!line)
+        return CS_ENOMEM;
+    cs_err rc = cs_strbuf_puts(b, line);
+    free(line);
+    return rc == CS_OK ? cs_strbuf_append(b, "\n", 1) : rc;
+}
+
+/* The header text (and BOM) of a CSV file in b; nothing for JSON lines. */
+static cs_err head_text(const struct src *s, cs_strbuf *b)
+{
+    cs_strbuf_clear(b);
+    if (s->o->format != CS_EXPORT_CSV)
+        return CS_OK;
+    if (s->o->bom && cs_strbuf_puts(b, CS_UTF8_BOM) != CS_OK)
+        return CS_ENOMEM;
+    return cs_csv_append_cells(b, s->h, s->n, s->o->raw);
+}
+
 cs_err cs_export_run(const char *dir, const cs_export_opts *o, FILE *out, uint64_t *rows, char *err,
                      size_t errlen)
 {
     if (rows)
         *rows = 0;
-    cs_merge *mg;
-    cs_err rc =
-        cs_merge_open_run(&mg, dir, CS_TABLE_RESULTS, o->allow_incomplete, NULL, err, errlen);
+    if (o->format == CS_EXPORT_XLSX) {
+        snprintf(err, errlen, "--format xlsx writes a file: use cs_export_xlsx()");
+        return CS_EINVAL;
+    }
+    struct src s;
+    cs_err rc = src_open(&s, dir, o, err, errlen);
     if (rc != CS_OK)
         return rc;
-    size_t n;
-    const char *const *header = cs_merge_header(mg, &n);
-    int scol = cs_header_find(header, n, "status");
-    bool *is_list = calloc(n, sizeof(bool));
     cs_strbuf b = {0};
-    if (!is_list) {
-        rc = CS_ENOMEM;
+    if ((rc = head_text(&s, &b)) != CS_OK)
         goto done;
-    }
-    if (scol < 0) {
-        snprintf(err, errlen, "%s: the result table has no status column", dir);
-        rc = CS_ECORRUPT;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++)
-        is_list[i] = cs_export_is_list_column(header[i]);
-    if (o->format == CS_EXPORT_CSV) {
-        if (cs_csv_append_row(&b, header, n) != CS_OK) {
-            rc = CS_ENOMEM;
-            goto done;
-        }
+    if (b.len)
         fwrite(b.data, 1, b.len, out);
-    }
     for (;;) {
-        bool have;
+        bool have, selected;
         const char *const *f;
-        if ((rc = cs_merge_next(mg, &have, &f, err, errlen)) != CS_OK || !have)
+        cs_status st;
+        if ((rc = src_next(&s, &have, &f, &selected, &st, err, errlen)) != CS_OK || !have)
             break;
-        cs_status st = cs_status_parse(f[scol]);
-        if (st == CS_ST_COUNT) {
-            snprintf(err, errlen, "%s: name %s: unknown status \"%s\"", dir, f[0], f[scol]);
-            rc = CS_ECORRUPT;
-            break;
-        }
-        if (!o->select[st])
+        if (!selected)
             continue;
-        if (o->format == CS_EXPORT_CSV) {
-            cs_strbuf_clear(&b);
-            if (cs_csv_append_row(&b, f, n) != CS_OK) {
-                rc = CS_ENOMEM;
-                break;
-            }
-            fwrite(b.data, 1, b.len, out);
-        } else {
-            json_t *j = row_json(header, is_list, f, n);
-            if (!j || json_dumpf(j, out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
-                json_decref(j);
-                rc = j ? CS_EIO : CS_ENOMEM;
-                break;
-            }
-            json_decref(j);
-            fputc('\n', out);
-        }
+        if ((rc = row_text(&s, &b, f)) != CS_OK)
+            break;
+        fwrite(b.data, 1, b.len, out);
         if (rows)
             (*rows)++;
         if (ferror(out)) {
@@ -177,11 +261,555 @@ cs_err cs_export_run(const char *dir, const cs_export_opts *o, FILE *out, uint64
         rc = CS_EIO;
     if (rc == CS_EIO)
         cs_io_error(err, errlen, "output", "write failed", errno ? errno : EIO);
+done:
     if (rc == CS_ENOMEM)
         snprintf(err, errlen, "%s: out of memory", dir);
-done:
     cs_strbuf_free(&b);
-    free(is_list);
-    cs_merge_free(mg);
+    src_close(&s);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------- xlsx */
+
+/* The Unicode form of an IDN (malloc'ed), or NULL when name has no "xn--" label or is not one. */
+static char *unicode_name(const char *name)
+{
+    if (!strstr(name, "xn--"))
+        return NULL;
+    const char *n = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+    char *u = NULL;
+    if (idn2_to_unicode_8z8z(n, &u, 0) != IDN2_OK) {
+        free(u);
+        return NULL;
+    }
+    char *r = NULL;
+    if (asprintf(&r, "%s%s", n == name ? "" : "*.", u) < 0)
+        r = NULL;
+    idn2_free(u);
+    return r;
+}
+
+/* The kind of a column in a workbook, by its header name. */
+static cs_xlsx_kind kind_of(const char *col)
+{
+    if (strcmp(col, "status") == 0 || strcmp(col, "old_status") == 0 ||
+        strcmp(col, "new_status") == 0)
+        return CS_XK_STATUS;
+    if (strcmp(col, "checked_at") == 0)
+        return CS_XK_DATETIME;
+    if (strcmp(col, "serial") == 0 || strcmp(col, "rtt_ms") == 0 || strcmp(col, "queries") == 0 ||
+        strcmp(col, "fail_pct") == 0)
+        return CS_XK_NUMBER;
+    return CS_XK_TEXT;
+}
+
+/* Writes the per-server table of dir to a new sheet. CS_OK when the run has none. */
+static cs_err servers_sheet(cs_xlsx *x, const char *dir, const cs_export_opts *o, uint64_t *rows,
+                            char *err, size_t errlen)
+{
+    cs_export_opts so = *o;
+    so.table = CS_TABLE_SERVERS;
+    struct src s;
+    cs_err rc = src_open(&s, dir, &so, err, errlen);
+    if (rc == CS_ENOTFOUND) {
+        err[0] = '\0';
+        return CS_OK;
+    }
+    if (rc != CS_OK)
+        return rc;
+    cs_xlsx_kind *kinds = calloc(s.n, sizeof(*kinds));
+    if (!kinds) {
+        src_close(&s);
+        return CS_ENOMEM;
+    }
+    for (size_t i = 0; i < s.n; i++)
+        kinds[i] = kind_of(s.h[i]);
+    cs_xlsx_sheet *sh = cs_xlsx_add_table(x, "servers", s.h, kinds, s.n);
+    free(kinds);
+    if (!sh)
+        rc = CS_EIO;
+    while (rc == CS_OK) {
+        bool have, selected;
+        const char *const *f;
+        cs_status st;
+        if ((rc = src_next(&s, &have, &f, &selected, &st, err, errlen)) != CS_OK || !have)
+            break;
+        rc = cs_xlsx_add_row(sh, f);
+        if (rows)
+            (*rows)++;
+    }
+    src_close(&s);
+    return rc;
+}
+
+/* Adds one (section, item, value) row to the summary sheet. */
+static cs_err summary_row(cs_xlsx_sheet *sh, const char *section, const char *item,
+                          const char *value)
+{
+    const char *cells[3] = {section, item, value};
+    return cs_xlsx_add_row(sh, cells);
+}
+
+static cs_err summary_num(cs_xlsx_sheet *sh, const char *section, const char *item, uint64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+    return summary_row(sh, section, item, num);
+}
+
+/* The run's facts from its manifest: directory, tool, times, CA, resolvers, options. */
+static cs_err summary_run(cs_xlsx_sheet *sh, const char *dir, const cs_manifest *man)
+{
+    cs_err rc = summary_row(sh, "run", "directory", dir);
+    if (!man)
+        return rc == CS_OK ? summary_row(sh, "run", "complete", "no (no manifest.json)") : rc;
+    const json_t *j = cs_manifest_json(man);
+    static const char *const keys[] = {"tool_version", "started_at", "finished_at", "ca"};
+    for (size_t i = 0; rc == CS_OK && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = json_string_value(json_object_get(j, keys[i]));
+        if (v)
+            rc = summary_row(sh, "run", keys[i], v);
+    }
+    cs_strbuf b = {0};
+    size_t k;
+    json_t *r;
+    json_array_foreach(json_object_get(j, "resolvers"), k, r)
+    {
+        if (json_is_string(r))
+            cs_strbuf_printf(&b, "%s%s", b.len ? " " : "", json_string_value(r));
+    }
+    if (rc == CS_OK)
+        rc = summary_row(sh, "run", "resolvers", b.data ? b.data : "");
+    cs_strbuf_free(&b);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(j, "options"), key, v)
+    {
+        if (rc != CS_OK)
+            break;
+        char *text = json_is_string(v) ? strdup(json_string_value(v))
+                                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!text)
+            return CS_ENOMEM;
+        rc = summary_row(sh, "option", key, text);
+        free(text);
+    }
+    return rc;
+}
+
+cs_err cs_export_xlsx(const char *dir, const cs_export_opts *o, const char *path, uint64_t *rows,
+                      char *err, size_t errlen)
+{
+    if (rows)
+        *rows = 0;
+    if (errlen)
+        err[0] = '\0';
+    cs_xlsx *x;
+    cs_err rc = cs_xlsx_open(&x, path, err, errlen);
+    if (rc != CS_OK)
+        return rc;
+    struct src s;
+    if ((rc = src_open(&s, dir, o, err, errlen)) != CS_OK) {
+        cs_xlsx_close(x, false, NULL, 0);
+        return rc;
+    }
+    bool results = o->table == CS_TABLE_RESULTS;
+    /* Column order: kept input columns, name, the name in Unicode, the other fixed columns. */
+    size_t kept = results ? cs_export_first_kept(s.h, s.n) : s.n;
+    size_t ncols = s.n + (results ? 1 : 0);
+    int *from = calloc(ncols, sizeof(int)); /* source column of each sheet column; -1: Unicode */
+    const char **head = calloc(ncols, sizeof(char *));
+    const char **cell = calloc(ncols, sizeof(char *));
+    cs_xlsx_kind *kinds = calloc(ncols, sizeof(*kinds));
+    uint64_t status_count[CS_ST_COUNT] = {0}, problem_count[CS_PB_COUNT] = {0}, other_problems = 0;
+    uint64_t total = 0, written = 0;
+    char *uname = NULL;
+    cs_xlsx_sheet *sh = NULL, *sum = NULL;
+    if (!from || !head || !cell || !kinds) {
+        rc = CS_ENOMEM;
+        goto done;
+    }
+    size_t k = 0;
+    if (results) {
+        for (size_t i = kept; i < s.n; i++)
+            from[k++] = (int)i;
+        from[k++] = 0;
+        from[k++] = -1;
+        for (size_t i = 1; i < kept; i++)
+            from[k++] = (int)i;
+    } else {
+        for (size_t i = 0; i < s.n; i++)
+            from[k++] = (int)i;
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        head[c] = from[c] < 0 ? "name_unicode" : s.h[from[c]];
+        kinds[c] = from[c] < 0 ? CS_XK_TEXT : kind_of(s.h[from[c]]);
+    }
+    int pcol = results ? cs_header_find(s.h, s.n, "problems") : -1;
+    sh = cs_xlsx_add_table(x, results ? "results" : "servers", head, kinds, ncols);
+    if (!sh) {
+        rc = CS_EIO;
+        goto done;
+    }
+    for (;;) {
+        bool have, selected;
+        const char *const *f;
+        cs_status st;
+        if ((rc = src_next(&s, &have, &f, &selected, &st, err, errlen)) != CS_OK || !have)
+            break;
+        total++;
+        if (results) {
+            status_count[st]++;
+            size_t pos = 0, len;
+            const char *item;
+            while (pcol >= 0 && cs_list_next(f[pcol], &pos, &item, &len)) {
+                char code[64];
+                cs_problem pb = CS_PB_COUNT;
+                if (len < sizeof(code)) {
+                    memcpy(code, item, len);
+                    code[len] = '\0';
+                    pb = cs_problem_parse(code);
+                }
+                if (pb < CS_PB_COUNT)
+                    problem_count[pb]++;
+                else
+                    other_problems++;
+            }
+        }
+        if (!selected)
+            continue;
+        free(uname);
+        uname = results ? unicode_name(f[0]) : NULL;
+        for (size_t c = 0; c < ncols; c++)
+            cell[c] = from[c] < 0 ? (uname ? uname : "") : f[from[c]];
+        if ((rc = cs_xlsx_add_row(sh, cell)) != CS_OK)
+            break;
+        written++;
+    }
+    if (rc == CS_OK && results)
+        rc = servers_sheet(x, dir, o, NULL, err, errlen);
+    if (rc != CS_OK)
+        goto done;
+    static const char *const sum_head[3] = {"section", "item", "value"};
+    static const cs_xlsx_kind sum_kinds[3] = {CS_XK_TEXT, CS_XK_TEXT, CS_XK_AUTO};
+    if (!(sum = cs_xlsx_add_table(x, "summary", sum_head, sum_kinds, 3))) {
+        rc = CS_EIO;
+        goto done;
+    }
+    rc = summary_run(sum, dir, s.man);
+    if (rc == CS_OK)
+        rc = summary_num(sum, "export", results ? "names in the run" : "rows in the run", total);
+    if (rc == CS_OK)
+        rc = summary_num(sum, "export", "rows in this workbook's table", written);
+    for (int i = 0; results && rc == CS_OK && i < CS_ST_COUNT; i++)
+        rc = summary_num(sum, "names per status", cs_status_name((cs_status)i), status_count[i]);
+    for (int i = 0; results && rc == CS_OK && i < CS_PB_COUNT; i++)
+        if (problem_count[i])
+            rc = summary_num(sum, "names per problem", cs_problem_name((cs_problem)i),
+                             problem_count[i]);
+    if (results && rc == CS_OK && other_problems)
+        rc = summary_num(sum, "names per problem", "(other codes)", other_problems);
+done:
+    if (rc == CS_ENOMEM && !err[0])
+        snprintf(err, errlen, "%s: out of memory", dir);
+    if (rc == CS_EIO && !err[0])
+        snprintf(err, errlen, "%s: writing the workbook failed", path);
+    char cerr[1024] = "";
+    cs_err crc = cs_xlsx_close(x, rc == CS_OK, cerr, sizeof(cerr));
+    if (rc == CS_OK && crc != CS_OK) {
+        rc = crc;
+        snprintf(err, errlen, "%s", cerr);
+    }
+    if (rc == CS_OK && rows)
+        *rows = written;
+    free(uname);
+    free(from);
+    free(head);
+    free(cell);
+    free(kinds);
+    src_close(&s);
+    return rc;
+}
+
+/* ----------------------------------------------------------------------- split-by */
+
+char *cs_export_safe_name(const char *value, size_t len, char *buf, size_t size)
+{
+    size_t max = size - 1 < 100 ? size - 1 : 100, o = 0;
+    for (size_t i = 0; i < len && o < max;) {
+        unsigned char c = (unsigned char)value[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (i + n > len || o + n > max)
+            break;
+        if (n == 1 && (c < 0x20 || c == 0x7F || strchr("/\\:*?\"<>|", c) || c >= 0x80))
+            buf[o++] = '_';
+        else {
+            memcpy(buf + o, value + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    buf[o] = '\0';
+    if (o == 0)
+        snprintf(buf, size, "(empty)");
+    else if (buf[0] == '.' || buf[0] == '-')
+        buf[0] = '_';
+    return buf;
+}
+
+#define SPLIT_OPEN_MAX 64 /* files kept open at once; the others are reopened to append */
+
+struct part {
+    char *value; /* the cell value (map key) */
+    char *lower; /* file name in lower case (to detect names equal in another case) */
+    char *path, *tmp;
+    FILE *fp;
+    uint64_t last_use, rows;
+};
+
+struct split {
+    struct cs_strmap by_value, by_name;
+    struct part **v;
+    size_t n, cap, open;
+    uint64_t clock;
+    const char *outdir, *ext;
+};
+
+static void split_free(struct split *sp, bool remove_tmp)
+{
+    for (size_t i = 0; i < sp->n; i++) {
+        struct part *p = sp->v[i];
+        if (p->fp)
+            fclose(p->fp);
+        if (remove_tmp && p->tmp)
+            unlink(p->tmp);
+        free(p->value);
+        free(p->lower);
+        free(p->path);
+        free(p->tmp);
+        free(p);
+    }
+    free(sp->v);
+    cs_strmap_free(&sp->by_value, NULL);
+    cs_strmap_free(&sp->by_name, NULL);
+}
+
+/* The file of value (len bytes), created (with its header) when new and opened. */
+static cs_err split_part(struct split *sp, const char *value, size_t len, const cs_strbuf *head,
+                         struct part **out, char *err, size_t errlen)
+{
+    char *key = strndup(value, len);
+    if (!key)
+        return CS_ENOMEM;
+    struct part *p = cs_strmap_get(&sp->by_value, key);
+    bool fresh = p == NULL;
+    if (p) {
+        free(key);
+    } else {
+        char base[128], name[160];
+        cs_export_safe_name(value, len, base, sizeof(base));
+        p = calloc(1, sizeof(*p));
+        if (!p) {
+            free(key);
+            return CS_ENOMEM;
+        }
+        p->value = key;
+        for (unsigned k = 1;; k++) {
+            if (k == 1)
+                snprintf(name, sizeof(name), "%s", base);
+            else
+                snprintf(name, sizeof(name), "%s~%u", base, k);
+            free(p->lower);
+            p->lower = strdup(name);
+            if (!p->lower)
+                break;
+            for (char *c = p->lower; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c + 32);
+            if (!cs_strmap_get(&sp->by_name, p->lower))
+                break;
+        }
+        if (!p->lower || asprintf(&p->path, "%s/%s.%s", sp->outdir, name, sp->ext) < 0 ||
+            asprintf(&p->tmp, "%s.tmp", p->path) < 0) {
+            free(p->value);
+            free(p->lower);
+            free(p);
+            return CS_ENOMEM;
+        }
+        if (sp->n == sp->cap) {
+            size_t cap = sp->cap ? sp->cap * 2 : 64;
+            struct part **v = realloc(sp->v, cap * sizeof(*v));
+            if (!v) {
+                free(p->value), free(p->lower), free(p->path), free(p->tmp), free(p);
+                return CS_ENOMEM;
+            }
+            sp->v = v;
+            sp->cap = cap;
+        }
+        sp->v[sp->n++] = p;
+        if (cs_strmap_put(&sp->by_value, p->value, p) != CS_OK ||
+            cs_strmap_put(&sp->by_name, p->lower, p) != CS_OK)
+            return CS_ENOMEM;
+    }
+    p->last_use = ++sp->clock;
+    if (!p->fp) {
+        if (sp->open >= SPLIT_OPEN_MAX) { /* close the least recently used file */
+            struct part *lru = NULL;
+            for (size_t i = 0; i < sp->n; i++)
+                if (sp->v[i]->fp && (!lru || sp->v[i]->last_use < lru->last_use))
+                    lru = sp->v[i];
+            if (lru) {
+                if (fclose(lru->fp) != 0) {
+                    lru->fp = NULL;
+                    cs_io_error(err, errlen, lru->tmp, "write failed", errno);
+                    return CS_EIO;
+                }
+                lru->fp = NULL;
+                sp->open--;
+            }
+        }
+        p->fp = fopen(p->tmp, fresh ? "we" : "ae");
+        if (!p->fp) {
+            cs_io_error(err, errlen, p->tmp, "cannot create", errno);
+            return CS_EIO;
+        }
+        sp->open++;
+        if (fresh && head->len && fwrite(head->data, 1, head->len, p->fp) != head->len) {
+            cs_io_error(err, errlen, p->tmp, "write failed", errno);
+            return CS_EIO;
+        }
+    }
+    *out = p;
+    return CS_OK;
+}
+
+/* Whether item (len bytes) already appears among the first k items of cell. */
+static bool seen_before(const char *cell, const char *item, size_t len)
+{
+    size_t pos = 0, n;
+    const char *it;
+    while (cs_list_next(cell, &pos, &it, &n) && it < item)
+        if (n == len && memcmp(it, item, len) == 0)
+            return true;
+    return false;
+}
+
+cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *column,
+                       const char *outdir, uint64_t *files, uint64_t *rows, char *err,
+                       size_t errlen)
+{
+    if (files)
+        *files = 0;
+    if (rows)
+        *rows = 0;
+    if (o->format == CS_EXPORT_XLSX) {
+        snprintf(err, errlen, "--split-by writes csv or jsonl files, not xlsx");
+        return CS_EINVAL;
+    }
+    struct src s;
+    cs_err rc = src_open(&s, dir, o, err, errlen);
+    if (rc != CS_OK)
+        return rc;
+    struct split sp = {.outdir = outdir, .ext = o->format == CS_EXPORT_CSV ? "csv" : "jsonl"};
+    cs_strbuf head = {0}, b = {0};
+    int col = cs_header_find(s.h, s.n, column);
+    if (col < 0) {
+        snprintf(err, errlen, "--split-by: %s has no column \"%s\"", dir, column);
+        rc = CS_EINVAL;
+        goto done;
+    }
+    bool list = s.is_list[col] ||
+                (o->table == CS_TABLE_RESULTS && (size_t)col >= cs_export_first_kept(s.h, s.n));
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+        cs_io_error(err, errlen, outdir, "cannot create the directory", errno);
+        rc = CS_EIO;
+        goto done;
+    }
+    if ((rc = head_text(&s, &head)) != CS_OK)
+        goto done;
+    for (;;) {
+        bool have, selected;
+        const char *const *f;
+        cs_status st;
+        if ((rc = src_next(&s, &have, &f, &selected, &st, err, errlen)) != CS_OK || !have)
+            break;
+        if (!selected)
+            continue;
+        if ((rc = row_text(&s, &b, f)) != CS_OK)
+            break;
+        const char *cellv = f[col];
+        size_t pos = 0, len;
+        const char *item;
+        bool any = false;
+        for (;;) {
+            if (list) {
+                if (!cs_list_next(cellv, &pos, &item, &len)) {
+                    if (any)
+                        break;
+                    item = "";
+                    len = 0;
+                } else if (seen_before(cellv, item, len)) {
+                    continue;
+                }
+            } else {
+                if (any)
+                    break;
+                item = cellv;
+                len = strlen(cellv);
+            }
+            any = true;
+            struct part *p;
+            if ((rc = split_part(&sp, item, len, &head, &p, err, errlen)) != CS_OK)
+                break;
+            if (fwrite(b.data, 1, b.len, p->fp) != b.len) {
+                cs_io_error(err, errlen, p->tmp, "write failed", errno);
+                rc = CS_EIO;
+                break;
+            }
+            p->rows++;
+            if (list && len == 0)
+                break; /* the empty cell's file */
+        }
+        if (rc != CS_OK)
+            break;
+        if (rows)
+            (*rows)++;
+    }
+    /* Complete every file, then rename them all into place. */
+    for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
+        struct part *p = sp.v[i];
+        if (!p->fp && !(p->fp = fopen(p->tmp, "ae"))) {
+            cs_io_error(err, errlen, p->tmp, "cannot open", errno);
+            rc = CS_EIO;
+            break;
+        }
+        int e = 0;
+        if (fflush(p->fp) != 0 || ferror(p->fp) || fsync(fileno(p->fp)) != 0)
+            e = errno ? errno : EIO;
+        if (fclose(p->fp) != 0 && !e)
+            e = errno ? errno : EIO;
+        p->fp = NULL;
+        if (e) {
+            cs_io_error(err, errlen, p->tmp, "write failed", e);
+            rc = CS_EIO;
+        }
+    }
+    for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
+        if (rename(sp.v[i]->tmp, sp.v[i]->path) != 0) {
+            cs_io_error(err, errlen, sp.v[i]->path, "rename failed", errno);
+            rc = CS_EIO;
+        }
+    }
+    if (rc == CS_OK)
+        cs_fsync_dir(outdir);
+    if (rc == CS_OK && files)
+        *files = sp.n;
+done:
+    if (rc == CS_ENOMEM)
+        snprintf(err, errlen, "%s: out of memory", dir);
+    split_free(&sp, true);
+    cs_strbuf_free(&head);
+    cs_strbuf_free(&b);
+    src_close(&s);
     return rc;
 }

@@ -45,6 +45,24 @@ cs_err cs_csv_append_field(cs_strbuf *b, const char *s);
 cs_err cs_csv_append_row(cs_strbuf *b, const char *const *fields, size_t n);
 
 /*
+ * CSV for people (export, diff, report): spreadsheets take a cell that begins with '=', '+', '-',
+ * '@', tab or CR for a formula (CSV formula injection, OWASP). Such a cell is written as text: a
+ * single quote is put in front and the field is quoted ("'=1+2"). Run shards never do this: they
+ * keep the exact bytes (cs_csv_append_row()).
+ */
+#define CS_UTF8_BOM "\xEF\xBB\xBF"
+
+/* True when a spreadsheet would read cell s as a formula (its first byte is = + - @ TAB CR). */
+bool cs_csv_formula_risk(const char *s);
+/*
+ * Appends s as one CSV field for people: neutralised as above unless raw, then quoted only when
+ * needed. CS_OK or CS_ENOMEM.
+ */
+cs_err cs_csv_append_cell(cs_strbuf *b, const char *s, bool raw);
+/* Appends n cells (cs_csv_append_cell()) separated by ',' and CRLF. CS_OK or CS_ENOMEM. */
+cs_err cs_csv_append_cells(cs_strbuf *b, const char *const *fields, size_t n, bool raw);
+
+/*
  * Iterates over the ';'-separated items of a cell. *pos starts at 0. On each call stores the next
  * item's start in *item and its length in *len (surrounding spaces removed) and returns true;
  * returns false when there are no more. An empty cell has no items; empty items are skipped.
