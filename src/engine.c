@@ -31,6 +31,9 @@
  *
  * Life of a query: QUEUED (in a dest FIFO) -> UDP (in the table, timer running) -> optionally TCP
  * (after TC, or TCP-only) -> finished (callback, freed), or back to QUEUED for the next attempt.
+ * After a truncated answer the query goes back to the head of its dest's FIFO and its TCP half
+ * leaves from the dispatcher like any query: it takes a token of the dest's bucket and of the
+ * global one and a place under the in-flight caps (a server's budget counts TCP queries too).
  */
 #include "caascan/engine.h"
 #include "caascan/case0x20.h"
@@ -80,7 +83,8 @@ struct cs_q {
     unsigned nattempts;
     uint32_t timeout_ms, min_timeout_ms;
     bool truncated;
-    bool pooled; /* its block has the pooled size (see q_alloc): reused */
+    bool tcp_next; /* queued for the TCP half of an attempt whose UDP answer was truncated */
+    bool pooled;   /* its block has the pooled size (see q_alloc): reused */
     /* Everything above is zeroed for a new query; what follows is written before it is read. */
     struct cs_attempt *log; /* attempts_max entries, in the same block after the name */
     uint32_t tried[CS_MAX_ATTEMPTS];
@@ -346,6 +350,18 @@ static void dest_enqueue(struct dest *d, struct cs_q *q)
     d->fifo_tail = q;
     if (d->resolver >= 0)
         d->e->pool->v[d->resolver].load++;
+    ring_add(d->e, d);
+}
+
+/* Puts q back at the head of d's FIFO (the rest of an attempt that has begun: not a new load). */
+static void dest_push_front(struct dest *d, struct cs_q *q)
+{
+    q->state = Q_QUEUED;
+    q->dest = d;
+    q->fifo_next = d->fifo_head;
+    d->fifo_head = q;
+    if (!d->fifo_tail)
+        d->fifo_tail = q;
     ring_add(d->e, d);
 }
 
@@ -644,8 +660,14 @@ static void send_query(struct cs_q *q, uint64_t now)
     struct dest *d = q->dest;
     e->inflight++;
     d->inflight++;
-    begin_attempt_log(q, false);
     count_dest_second(e, d, now);
+    if (q->tcp_next) {
+        /* The TCP half of an attempt whose UDP answer was truncated. */
+        q->tcp_next = false;
+        send_tcp(q);
+        return;
+    }
+    begin_attempt_log(q, false);
     if (q->resolver >= 0)
         e->pool->v[q->resolver].sent++;
     if (q->flags & CS_QF_TCP_ONLY) {
@@ -980,7 +1002,17 @@ static void attempt_done(struct cs_q *q, cs_outcome outcome, const uint8_t *pkt,
             cs_pool_success(e->pool, (size_t)q->resolver, now, rtt_us);
         else
             cs_rtt_sample(&q->dest->rtt, rtt_us);
-        send_tcp(q);
+        /* The TCP query is a query the server receives like any other: it waits at the head of
+         * the destination's queue for a token of its bucket and of the global one, and for room
+         * under the in-flight caps (sent straight away, it went past --auth-qps and --qps). */
+        q->tcp_next = true;
+        e->inflight--;
+        if (--q->dest->inflight < q->dest->inflight_cap && q->dest->full) {
+            q->dest->full = false;
+            ring_add(e, q->dest);
+        }
+        dest_push_front(q->dest, q);
+        dispatch(e);
         return;
     }
     e->inflight--;
