@@ -26,6 +26,7 @@ PROV_A_ADDRS=(127.0.3.1 127.0.3.2)
 PROV_B_ADDRS=(127.0.4.1)
 RESOLVERS=(127.0.10.1 127.0.10.2)
 DEAD_ADDR=127.0.99.1
+SLOW_RESOLVER=127.0.30.1 # cannedns as a resolver whose every UDP answer leaves 100 ms late
 SERIAL=2026010101
 SERIAL_NIGHT2=2026010201
 LE='0 issue "letsencrypt.org"'
@@ -229,6 +230,16 @@ EOF
         echo "www A 192.0.2.63"
     } >"$W/zones/canned/splitparent.test.zone"
 
+    # The slow resolver (cannedns at $SLOW_RESOLVER, answers 100 ms late): scanned through it
+    # directly, s001.slow.test ... s400.slow.test have no CAA and the apex allows letsencrypt.org,
+    # so every name costs two lookups, each held 100 ms: the resolver in-flight cap binds.
+    {
+        zone_head slow.test "$SERIAL" ns1.dnsprov.test
+        echo "@ CAA $LE"
+        local i
+        for ((i = 1; i <= 400; i++)); do printf 's%03d A 192.0.2.80\n' "$i"; done
+    } >"$W/zones/canned/slow.test.zone"
+
     # --- Zones that change between night1 and night2 (switch).
     night_zone switch-ca.test night1 "@ CAA $LE"
     night_zone switch-ca.test night2 "@ CAA $OTHER"
@@ -298,6 +309,7 @@ canned_conf() {
 127.0.20.23      silentedns.test.zone     silent-edns
 127.0.20.24      splitparent.test.zone
 127.0.20.25      canned/splitparent.test.zone
+$SLOW_RESOLVER       canned/slow.test.zone    delay=100
 EOF
 }
 
@@ -768,6 +780,7 @@ start_world() {
     phase "resolvers answer"
     export WORLD_DIR="$W" WORLD_RUN_DIR="$RUN" WORLD_IN_NS=1
     export WORLD_RESOLVERS="${RESOLVERS[0]},${RESOLVERS[1]}"
+    export WORLD_SLOW_RESOLVER=$SLOW_RESOLVER
 }
 
 # Re-executes this script inside a private user + network namespace unless already inside one.

@@ -124,6 +124,14 @@ static bool behaviour_parse(struct canned_zone *z, const char *word)
         snprintf(z->from[z->from_count++], sizeof(z->from[0]), "%s", a);
         return true;
     }
+    if (strncmp(word, "delay=", 6) == 0) {
+        char *end = NULL;
+        long ms = strtol(word + 6, &end, 10);
+        if (end == word + 6 || *end != '\0' || ms < 1 || ms > 60000)
+            return false;
+        z->delay_ms = (unsigned)ms;
+        return true;
+    }
     if (strncmp(word, "servfail-caa=", 13) == 0) {
         char *end = NULL;
         long k = strtol(word + 13, &end, 10);
@@ -255,8 +263,11 @@ struct canned_config *canned_config_load(const char *path, char *err, size_t err
                 break;
             }
         }
+        struct canned_site *site = canned_config_site(cfg, words[0]);
         if (z->behaviours & CANNED_NO_TCP)
-            canned_config_site(cfg, words[0])->no_tcp = true;
+            site->no_tcp = true;
+        if (z->delay_ms > site->delay_ms)
+            site->delay_ms = z->delay_ms;
     }
     free(line);
     fclose(fp);

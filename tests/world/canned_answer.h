@@ -45,6 +45,7 @@ struct canned_zone {
     uint64_t caa_queries; /* CAA queries answered so far by this binding */
     char from[4][64];     /* when from_count > 0: behaviours apply to these client addresses only */
     size_t from_count;
+    unsigned delay_ms; /* delay=MS: UDP answers of the address leave this late (address-wide) */
 };
 
 /* Every zone served on one address. */
@@ -52,7 +53,8 @@ struct canned_site {
     char address[64]; /* numeric IPv4 or IPv6 address, as written in the configuration */
     struct canned_zone *zones;
     size_t zone_count;
-    bool no_tcp; /* some binding of this address has no-tcp */
+    bool no_tcp;       /* some binding of this address has no-tcp */
+    unsigned delay_ms; /* the largest delay=MS of its bindings: UDP answers wait this long */
 };
 
 /* A whole configuration file. */

@@ -48,6 +48,18 @@ struct tcp_conn {
     struct tcp_conn *prev, *next;
 };
 
+/* A UDP answer waiting for its address's delay (kept in a list so that shutdown frees them). */
+struct delayed {
+    struct server *srv;
+    evutil_socket_t fd;
+    struct sockaddr_storage to;
+    socklen_t tolen;
+    uint8_t *reply;
+    size_t rlen;
+    struct event *ev;
+    struct delayed *prev, *next;
+};
+
 struct server {
     const char *config_path;
     struct canned_config *cfg;
@@ -56,6 +68,7 @@ struct server {
     size_t listener_count;
     struct tcp_conn *conns;
     size_t conn_count;
+    struct delayed *delayed;
     int verbose;
 };
 
@@ -98,6 +111,52 @@ static void client_text(const struct sockaddr *sa, char *buf, size_t size)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
 }
 
+static void delayed_free(struct delayed *d)
+{
+    struct server *srv = d->srv;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        srv->delayed = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    event_free(d->ev);
+    free(d->reply);
+    free(d);
+}
+
+static void delayed_send(evutil_socket_t fd, short what, void *arg)
+{
+    struct delayed *d = arg;
+    if (sendto(d->fd, d->reply, d->rlen, 0, (struct sockaddr *)&d->to, d->tolen) < 0)
+        fprintf(stderr, "cannedns: delayed sendto: %s\n", strerror(errno));
+    delayed_free(d);
+}
+
+/* Sends reply (taken over) to `to` after delay_ms milliseconds; on failure it is dropped. */
+static void send_later(struct server *srv, evutil_socket_t fd, const struct sockaddr_storage *to,
+                       socklen_t tolen, uint8_t *reply, size_t rlen, unsigned delay_ms)
+{
+    struct delayed *d = calloc(1, sizeof(*d));
+    if (!d || !(d->ev = evtimer_new(srv->base, delayed_send, d))) {
+        free(d);
+        free(reply);
+        return;
+    }
+    d->srv = srv;
+    d->fd = fd;
+    d->to = *to;
+    d->tolen = tolen;
+    d->reply = reply;
+    d->rlen = rlen;
+    d->next = srv->delayed;
+    if (srv->delayed)
+        srv->delayed->prev = d;
+    srv->delayed = d;
+    struct timeval tv = {delay_ms / 1000, (delay_ms % 1000) * 1000};
+    evtimer_add(d->ev, &tv);
+}
+
 static void udp_read(evutil_socket_t fd, short what, void *arg)
 {
     struct listener *lst = arg;
@@ -114,6 +173,11 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
         uint8_t *reply = NULL;
         size_t rlen = 0;
         if (site && canned_answer(site, client, buf, (size_t)n, false, &reply, &rlen)) {
+            if (site->delay_ms) {
+                log_query(lst, "udp", client, buf, (size_t)n, reply, rlen);
+                send_later(lst->srv, fd, &from, fromlen, reply, rlen, site->delay_ms);
+                continue;
+            }
             if (sendto(fd, reply, rlen, 0, (struct sockaddr *)&from, fromlen) < 0)
                 fprintf(stderr, "cannedns: %s: sendto: %s\n", lst->address, strerror(errno));
         }
@@ -257,6 +321,8 @@ static int listener_open(struct server *srv, struct listener *lst, const struct 
 
 static void listeners_close(struct server *srv)
 {
+    while (srv->delayed)
+        delayed_free(srv->delayed);
     while (srv->conns)
         conn_free(srv->conns);
     for (size_t i = 0; i < srv->listener_count; i++) {
