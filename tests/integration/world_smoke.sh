@@ -268,6 +268,13 @@ ask @127.0.20.21 allsilent.test CAA +norec +time=1
 check_true "allsilent: no answer to CAA" grep -q 'timed out' <<<"$OUT"
 ask @127.0.20.1 ok-le.test SOA +norec
 check "cannedns refuses zones it does not serve" "$(st)" REFUSED
+# The slow resolver (delay=100): answers, 100 ms late (dig's query time).
+ask @127.0.30.1 s001.slow.test CAA
+check "slow resolver: s001 CAA" "$(st)/$(caa)" "NOERROR/"
+qt=$(sed -n 's/^;; Query time: \([0-9]*\) msec/\1/p' <<<"$OUT")
+check_true "slow resolver: answer 100 ms late (took ${qt:-?} ms)" test "${qt:-0}" -ge 100
+ask @127.0.30.1 slow.test CAA
+check "slow resolver: apex CAA" "$(st)/$(caa)" "NOERROR/$LE"
 
 echo "== switch night2 and back"
 "$WORLD_SH" switch "$WORLD_DIR" night2 || check "switch night2" failed ok
