@@ -909,6 +909,9 @@ void cs_auth_qname_free(struct cs_auth_qname *q)
     for (size_t i = 0; q->server_detail && i < q->zone->nservers; i++)
         free(q->server_detail[i]);
     free(q->server_detail);
+    for (size_t i = 0; q->server_answer && i < q->zone->nservers; i++)
+        free(q->server_answer[i]);
+    free(q->server_answer);
     free(q->server_probs);
     cs_strbuf_free(&q->detail);
     waiters_free(q->priv->waiters);

@@ -478,9 +478,10 @@ static void clause_next(const struct cs_auth_server *s, cs_strbuf *b)
 
 /* ---- a zone ---------------------------------------------------------------------------- */
 
-/* Marks the servers whose value differs from the most common one (all of them on a tie). */
+/* Marks the servers whose value differs from the most common one (all of them on a tie), in
+ * their findings and, when given, in marked[server]. */
 static void mark_minority(struct cs_auth_zone *z, const uint64_t *vals, const bool *has,
-                          cs_problem code)
+                          cs_problem code, bool *marked)
 {
     size_t best = 0, best_count = 0;
     bool tie = false;
@@ -499,8 +500,11 @@ static void mark_minority(struct cs_auth_zone *z, const uint64_t *vals, const bo
         }
     }
     for (size_t i = 0; i < z->nservers; i++)
-        if (has[i] && (tie || vals[i] != vals[best]))
+        if (has[i] && (tie || vals[i] != vals[best])) {
             z->servers[i].findings |= CS_PB_BIT(code);
+            if (marked)
+                marked[i] = true;
+        }
 }
 
 /* Compares one value between servers; appends "what of Z differ: v at ns (ip), ..." */
@@ -520,7 +524,7 @@ static bool compare_servers(struct cs_auth_zone *z, const uint64_t *vals, const 
     if (!differ)
         return false;
     z->problems |= CS_PB_BIT(code);
-    mark_minority(z, vals, has, code);
+    mark_minority(z, vals, has, code, NULL);
     if (z->detail.len)
         cs_strbuf_puts(&z->detail, "; ");
     cs_strbuf_printf(&z->detail, "%s of %s differ:", what, z->apex);
@@ -775,7 +779,18 @@ void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
         }
         if (differ) {
             q->problems |= CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA);
-            mark_minority(z, key, has, CS_PB_AUTH_INCONSISTENT_CAA);
+            bool *marked = calloc(n + 1, sizeof(*marked));
+            mark_minority(z, key, has, CS_PB_AUTH_INCONSISTENT_CAA, marked);
+            q->server_answer = marked ? calloc(n + 1, sizeof(*q->server_answer)) : NULL;
+            for (size_t i = 0; q->server_answer && i < n; i++) {
+                if (!has[i] || !marked[i])
+                    continue;
+                cs_strbuf ab = {0};
+                describe_answer(q, first[i], &ab);
+                q->server_answer[i] = ab.data ? strdup(ab.data) : NULL;
+                cs_strbuf_free(&ab);
+            }
+            free(marked);
             if (q->detail.len)
                 cs_strbuf_puts(&q->detail, "; ");
             cs_strbuf_printf(&q->detail, "servers disagree on CAA %s:", q->name);

@@ -113,6 +113,17 @@ out:
     free(fields);
 }
 
+/* The fix sentence of an INVALID row: name is not scanned because of why. */
+static const char *invalid_fix(const struct scan_state *st, const char *name, const char *why,
+                               char *buf, size_t size)
+{
+    struct cs_finding f = {.code = CS_PB_INVALID_NAME};
+    snprintf(f.name, sizeof(f.name), "%s", name);
+    snprintf(f.answer, sizeof(f.answer), "%s", why);
+    cs_fix_format(&f, st->o->policy.ca_domain, buf, size);
+    return buf;
+}
+
 struct name_ctx {
     struct scan_state *st;
     size_t entry;
@@ -123,7 +134,7 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
     struct name_ctx *ctx = arg;
     struct scan_state *st = ctx->st;
     const char *fixed[CS_RC_COUNT] = {NULL};
-    char problems[1024], detail[256];
+    char problems[1024], detail[256], fix[1024];
     fixed[CS_RC_NAME] = res->name;
     const struct cs_verdict *v = res->verdict;
     if (v) {
@@ -146,6 +157,8 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
         fixed[CS_RC_STATUS] = cs_status_name(CS_ST_INVALID);
         fixed[CS_RC_ISSUABLE] = cs_status_issuable(CS_ST_INVALID);
         fixed[CS_RC_PROBLEMS] = cs_problem_name(CS_PB_INVALID_NAME);
+        fixed[CS_RC_FIX] = invalid_fix(st, res->name, detail + strlen("not scanned: "), fix,
+                                       sizeof(fix));
         fixed[CS_RC_DETAIL] = detail;
         st->sum->status[CS_ST_INVALID]++;
     } else {
@@ -162,7 +175,7 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
 static void write_invalid(struct scan_state *st, size_t entry, const struct cs_inventory_entry *e)
 {
     const char *fixed[CS_RC_COUNT] = {NULL};
-    char detail[512];
+    char detail[512], fix[1024];
     struct cs_inventory_source_iter it;
     struct cs_inventory_source src;
     cs_inventory_sources(st->inv, entry, &it);
@@ -175,6 +188,8 @@ static void write_invalid(struct scan_state *st, size_t entry, const struct cs_i
     fixed[CS_RC_STATUS] = cs_status_name(CS_ST_INVALID);
     fixed[CS_RC_ISSUABLE] = cs_status_issuable(CS_ST_INVALID);
     fixed[CS_RC_PROBLEMS] = cs_problem_name(CS_PB_INVALID_NAME);
+    fixed[CS_RC_FIX] = invalid_fix(st, fixed[CS_RC_NAME], detail + strlen("not scanned: "), fix,
+                                   sizeof(fix));
     fixed[CS_RC_DETAIL] = detail;
     st->sum->status[CS_ST_INVALID]++;
     write_row(st, entry, fixed);

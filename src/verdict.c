@@ -1,6 +1,7 @@
 /* verdict.c -- a name's status from its climb and its relevant CAA set (verdict.h). */
 #include "caascan/verdict.h"
 #include "caascan/auth.h"
+#include "caascan/csvout.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,8 +68,15 @@ static void fill_ede(const struct cs_ca_level *lv, struct cs_verdict *v)
         if (t->ede < 0)
             continue;
         const char *nm = cs_ede_name((uint16_t)t->ede);
-        snprintf(v->ede, sizeof(v->ede), "%d %s%s%s", t->ede, nm ? nm : "Unknown",
-                 t->ede_text ? ": " : "", t->ede_text ? t->ede_text : "");
+        int n = snprintf(v->ede, sizeof(v->ede), "%d %s%s%s", t->ede, nm ? nm : "Unknown",
+                         t->ede_text ? ": " : "", t->ede_text ? t->ede_text : "");
+        if (n >= (int)sizeof(v->ede)) {
+            /* Too long: cut at the last word that fits, and say so. */
+            size_t cut = sizeof(v->ede) - 4;
+            while (cut > 0 && v->ede[cut] != ' ')
+                cut--;
+            memcpy(v->ede + cut, "...", 4);
+        }
         return;
     }
 }
@@ -203,11 +211,306 @@ static cs_err evaluate_set(const ldns_rr_list *set, bool wildcard, const struct 
     return err;
 }
 
+/* ---- the fix sentences: one finding per code and server, with the facts it was found with -- */
+
+/* Copies a ';'-joined list as ", "-joined (a ';' inside double quotes stays). */
+static void list_commas(const char *list, char *out, size_t size)
+{
+    size_t pos = 0, len, o = 0;
+    const char *item;
+    out[0] = '\0';
+    while (list && cs_list_next(list, &pos, &item, &len)) {
+        int n = snprintf(out + o, size - o, "%s%.*s", o ? ", " : "", (int)len, item);
+        if (n < 0 || (size_t)n >= size - o)
+            break;
+        o += (size_t)n;
+    }
+}
+
+static struct cs_finding *finding_new(struct cs_verdict *v, cs_problem code, size_t *cap)
+{
+    if (v->nfindings == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct cs_finding *nf = realloc(v->findings, nc * sizeof(*nf));
+        if (!nf)
+            return NULL;
+        v->findings = nf;
+        *cap = nc;
+    }
+    struct cs_finding *f = &v->findings[v->nfindings];
+    memset(f, 0, sizeof(*f));
+    f->code = code;
+    return f;
+}
+
+/* Keeps the finding just filled unless one with the same code and server is there already. */
+static void finding_keep(struct cs_verdict *v)
+{
+    const struct cs_finding *f = &v->findings[v->nfindings];
+    for (size_t i = 0; i < v->nfindings; i++) {
+        const struct cs_finding *g = &v->findings[i];
+        if (g->code == f->code && strcmp(g->server, f->server) == 0 &&
+            strcmp(g->address, f->address) == 0 && (f->server[0] || strcmp(g->name, f->name) == 0))
+            return;
+    }
+    v->nfindings++;
+}
+
+/* What server s answered that makes it have code (for the zone's probes or a name's). */
+static void server_answer(const struct cs_auth_server *s, cs_problem code, char *out, size_t size)
+{
+    switch (code) {
+    case CS_PB_AUTH_NOTIMP:
+    case CS_PB_AUTH_REFUSED:
+    case CS_PB_AUTH_SERVFAIL:
+    case CS_PB_AUTH_FORMERR:
+        snprintf(out, size, "%s", cs_problem_name(code) + 5);
+        break;
+    case CS_PB_AUTH_TIMEOUT:
+        snprintf(out, size, "no reply");
+        break;
+    case CS_PB_AUTH_NOT_AUTHORITATIVE:
+        snprintf(out, size, "without the AA bit");
+        break;
+    case CS_PB_MISSING_SOA_NEGATIVE:
+        snprintf(out, size, "a negative answer without the SOA record");
+        break;
+    case CS_PB_EMPTY_NOERROR:
+        snprintf(out, size, "a completely empty NOERROR (no record, no OPT record)");
+        break;
+    case CS_PB_CASE_NOT_PRESERVED:
+        snprintf(out, size, "the question name in another case");
+        break;
+    case CS_PB_CASE_SENSITIVE_ANSWER:
+        snprintf(out, size, "differently when the name has upper-case letters");
+        break;
+    case CS_PB_SOA_SERIAL_MISMATCH:
+        if (s->has_serial)
+            snprintf(out, size, "serial %u", (unsigned)s->serial);
+        else
+            snprintf(out, size, "another serial");
+        break;
+    case CS_PB_NS_SET_MISMATCH:
+        if (s->ns_set) {
+            char l[200];
+            list_commas(s->ns_set, l, sizeof(l));
+            snprintf(out, size, "NS %s", l);
+        }
+        break;
+    case CS_PB_EDNS_BROKEN: {
+        const struct cs_auth_reply *r = s->probes;
+        char rb[16];
+        if (r && r->rcode >= 0) {
+            ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, r->rcode);
+            snprintf(rb, sizeof(rb), "%s", lt ? lt->name : "an error");
+            snprintf(out, size, "%s", rb);
+        } else {
+            snprintf(out, size, "nothing");
+        }
+        break;
+    }
+    case CS_PB_TCP_BROKEN:
+        snprintf(out, size, "no answer over TCP");
+        break;
+    case CS_PB_INTERMITTENT:
+        snprintf(out, size, "different answers between tries");
+        break;
+    case CS_PB_NS_NO_ADDRESS:
+        snprintf(out, size, "no A or AAAA record");
+        break;
+    case CS_PB_AUTH_MALFORMED:
+        snprintf(out, size, "replies that do not parse");
+        break;
+    default:
+        break;
+    }
+}
+
+/* The findings of one server: a finding per code of codes. */
+static cs_err server_findings(struct cs_verdict *v, size_t *cap, const struct cs_auth_server *s,
+                              cs_problems codes, const char *name, const char *zone,
+                              const char *qtype, const char *answer_override)
+{
+    for (int c = 0; c < CS_PB_COUNT; c++) {
+        if (!(codes & CS_PB_BIT(c)) || !(v->problems & CS_PB_BIT(c)))
+            continue;
+        struct cs_finding *f = finding_new(v, (cs_problem)c, cap);
+        if (!f)
+            return CS_ENOMEM;
+        snprintf(f->server, sizeof(f->server), "%s", s->ns ? s->ns : "");
+        snprintf(f->address, sizeof(f->address), "%s", s->ip);
+        snprintf(f->name, sizeof(f->name), "%s", name);
+        snprintf(f->zone, sizeof(f->zone), "%s", zone);
+        snprintf(f->qtype, sizeof(f->qtype), "%s", qtype);
+        if (c == CS_PB_AUTH_INCONSISTENT_CAA && answer_override)
+            snprintf(f->answer, sizeof(f->answer), "%s", answer_override);
+        else
+            server_answer(s, (cs_problem)c, f->answer, sizeof(f->answer));
+        finding_keep(v);
+    }
+    return CS_OK;
+}
+
+/* What the resolvers gave at a level, for code. */
+static void level_answer(const struct cs_verdict *v, const struct cs_ca_level *lv, cs_problem code,
+                         char *out, size_t size)
+{
+    unsigned n = lv->ntries;
+    switch (code) {
+    case CS_PB_RESOLVER_SERVFAIL:
+        snprintf(out, size, "SERVFAIL (or another error) to %u of %u tries", lv->n_error, n);
+        break;
+    case CS_PB_RESOLVER_TIMEOUT:
+        snprintf(out, size, "no answer to %u of %u tries", lv->n_timeout, n);
+        break;
+    case CS_PB_DNSSEC_BOGUS:
+        if (v->ede[0])
+            snprintf(out, size, "EDE %s", v->ede);
+        else
+            snprintf(out, size, "SERVFAIL, and the data when checking is disabled");
+        break;
+    case CS_PB_INTERMITTENT:
+        if (lv->n_error + lv->n_timeout + lv->n_dnssec > 0)
+            snprintf(out, size, "a failure to %u of %u tries through recursive resolvers",
+                     lv->n_error + lv->n_timeout, n);
+        else
+            snprintf(out, size, "different CAA records to different resolvers");
+        break;
+    default:
+        break;
+    }
+}
+
+/* The zone of levels[i] in the authoritative results, NULL when unknown. */
+static const struct cs_auth_zone *level_zone(const struct cs_auth_result *ar, size_t i)
+{
+    return ar && i < ar->nlevels ? ar->zones[i] : NULL;
+}
+
+static const cs_problems caa_codes =
+    CS_PB_BIT(CS_PB_CAA_NOT_AUTHORIZED) | CS_PB_BIT(CS_PB_CAA_EMPTY_ISSUER) |
+    CS_PB_BIT(CS_PB_CAA_CRITICAL_UNKNOWN) | CS_PB_BIT(CS_PB_CAA_PARAM_MISMATCH) |
+    CS_PB_BIT(CS_PB_CAA_MALFORMED) | CS_PB_BIT(CS_PB_CAA_ISSUER_NONCANONICAL);
+
+/*
+ * Collects the findings of v (from the servers of ar when given, else from the resolvers'
+ * levels) and writes the fix sentences joined by "; ". Every code of v->problems gets at least
+ * one sentence; a server's code gets one sentence per server.
+ */
+static cs_err build_fix(struct cs_verdict *v, struct cs_ca_level *const *levels, size_t nlevels,
+                        const struct cs_auth_result *ar)
+{
+    free(v->fix);
+    v->fix = NULL;
+    free(v->findings);
+    v->findings = NULL;
+    v->nfindings = 0;
+    size_t cap = 0;
+    cs_err err = CS_OK;
+    size_t n = ar ? (ar->nlevels < nlevels ? ar->nlevels : nlevels) : 0;
+    /* The servers: a name's own CAA answers first (the most specific), then its zone's probes. */
+    for (size_t i = 0; i < n && err == CS_OK; i++) {
+        const struct cs_auth_qname *q = ar->qnames[i];
+        if (q && q->done && q->server_probs && q->zone)
+            for (size_t k = 0; k < q->zone->nservers && err == CS_OK; k++) {
+                const char *differs = q->server_answer ? q->server_answer[k] : NULL;
+                err = server_findings(v, &cap, &q->zone->servers[k],
+                                      q->server_probs[k] |
+                                          (differs ? CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA) : 0),
+                                      q->name, q->zone->apex, "CAA", differs);
+            }
+    }
+    for (size_t i = 0; i < n && err == CS_OK; i++) {
+        const struct cs_auth_zone *z = ar->zones[i];
+        if (!z || !z->done)
+            continue;
+        for (size_t k = 0; k < z->nservers && err == CS_OK; k++) {
+            /* The zone probes ask SOA; a case-sensitive answer shows in CAA at the apex. */
+            cs_problems zp = z->servers[k].zone_probs;
+            err = server_findings(v, &cap, &z->servers[k],
+                                  zp & ~CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER), z->apex, z->apex,
+                                  "SOA", NULL);
+            if (err == CS_OK)
+                err = server_findings(v, &cap, &z->servers[k],
+                                      zp & CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER), z->apex, z->apex,
+                                      "CAA", NULL);
+        }
+    }
+    /* The rest: from the verdict and the resolvers' levels. */
+    size_t deciding = (size_t)(v->deciding >= 0 ? v->deciding : 0);
+    if (deciding >= nlevels)
+        deciding = 0;
+    for (int c = 0; c < CS_PB_COUNT && err == CS_OK; c++) {
+        if (!(v->problems & CS_PB_BIT(c)))
+            continue;
+        bool told = false;
+        for (size_t i = 0; i < v->nfindings; i++)
+            told |= v->findings[i].code == (cs_problem)c;
+        if (told)
+            continue;
+        struct cs_finding *f = finding_new(v, (cs_problem)c, &cap);
+        if (!f) {
+            err = CS_ENOMEM;
+            break;
+        }
+        snprintf(f->qtype, sizeof(f->qtype), "CAA");
+        const struct cs_auth_zone *z = level_zone(ar, deciding);
+        if (CS_PB_BIT(c) & caa_codes) {
+            snprintf(f->name, sizeof(f->name), "%s",
+                     v->caa_owner[0] ? v->caa_owner : levels[deciding]->name);
+            snprintf(f->server, sizeof(f->server), "%s", v->forbid_server);
+            snprintf(f->address, sizeof(f->address), "%s", v->forbid_ip);
+            char recs[sizeof(f->answer) - 8];
+            list_commas(v->caa, recs, sizeof(recs));
+            snprintf(f->answer, sizeof(f->answer), "%s", recs[0] ? recs : "no records");
+            if (v->relevant >= 0)
+                z = level_zone(ar, (size_t)v->relevant);
+        } else if (c == CS_PB_TLD_NXDOMAIN) {
+            snprintf(f->name, sizeof(f->name), "%s", levels[0]->name);
+            snprintf(f->zone, sizeof(f->zone), "%s", levels[nlevels - 1]->name);
+            snprintf(f->answer, sizeof(f->answer), "NXDOMAIN");
+            z = NULL;
+        } else {
+            snprintf(f->name, sizeof(f->name), "%s", levels[deciding]->name);
+            level_answer(v, levels[deciding], (cs_problem)c, f->answer, sizeof(f->answer));
+        }
+        if (z) {
+            snprintf(f->zone, sizeof(f->zone), "%s", z->apex);
+            if (!f->server[0] && z->nameservers) {
+                /* The zone's servers, "ns/ip" each. */
+                list_commas(z->nameservers, f->server, sizeof(f->server));
+            }
+        }
+        finding_keep(v);
+    }
+    if (err != CS_OK)
+        return err;
+    /* The sentences. */
+    size_t total = 1;
+    for (size_t i = 0; i < v->nfindings; i++)
+        total += cs_fix_format(&v->findings[i], v->ca_domain, NULL, 0) + 2;
+    v->fix = malloc(total);
+    if (!v->fix)
+        return CS_ENOMEM;
+    size_t len = 0;
+    v->fix[0] = '\0';
+    for (size_t i = 0; i < v->nfindings; i++) {
+        if (i) {
+            memcpy(v->fix + len, "; ", 3);
+            len += 2;
+        }
+        len += cs_fix_format(&v->findings[i], v->ca_domain, v->fix + len, total - len);
+    }
+    return CS_OK;
+}
+
 cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *const *levels,
                           size_t nlevels, const struct cs_caa_policy *pol,
                           const struct cs_resolver_pool *pool, struct cs_verdict *out)
 {
     memset(out, 0, sizeof(*out));
+    snprintf(out->ca_domain, sizeof(out->ca_domain), "%s",
+             pol && pol->ca_domain ? pol->ca_domain : "");
     out->relevant = -1;
     out->deciding = 0;
     if (nlevels == 0)
@@ -256,7 +559,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         out->status = status;
         out->issuable = cs_status_issuable(status);
         out->caa = strdup("");
-        return out->caa ? CS_OK : CS_ENOMEM;
+        return out->caa ? build_fix(out, levels, nlevels, NULL) : CS_ENOMEM;
     }
 
     /* The check can be made: judge the relevant set (none means any CA may issue). The rcodes
@@ -341,7 +644,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
     fill_ede(levels[deciding], out);
     out->status = status;
     out->issuable = cs_status_issuable(status);
-    return CS_OK;
+    return build_fix(out, levels, nlevels, NULL);
 }
 
 void cs_verdict_clear(struct cs_verdict *v)
@@ -350,6 +653,9 @@ void cs_verdict_clear(struct cs_verdict *v)
     v->caa = NULL;
     free(v->fix);
     v->fix = NULL;
+    free(v->findings);
+    v->findings = NULL;
+    v->nfindings = 0;
 }
 
 size_t cs_verdict_levels_checked(const struct cs_verdict *v, size_t nlevels)
@@ -406,6 +712,8 @@ cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_lev
                 free(old);
                 v->status = CS_ST_CAA_FORBIDS;
                 v->problems |= cv.problems;
+                snprintf(v->forbid_server, sizeof(v->forbid_server), "%s", s->ns);
+                snprintf(v->forbid_ip, sizeof(v->forbid_ip), "%s", s->ip);
                 v->relevant = (int)i;
                 v->deciding = (int)i;
                 snprintf(v->caa_owner, sizeof(v->caa_owner), "%s", levels[i]->name);
@@ -450,5 +758,5 @@ judged:
     if (v->status == CS_ST_OK && (found & auth_codes))
         v->status = CS_ST_AT_RISK;
     v->issuable = cs_status_issuable(v->status);
-    return CS_OK;
+    return build_fix(v, levels, nlevels, ar);
 }

@@ -111,6 +111,9 @@ struct cs_auth_qname {
     bool some_without_caa;
     cs_problems *server_probs; /* per server: what its replies to this name showed */
     char **server_detail;      /* per server: "ns (ip) answered ...", NULL when nothing */
+    char **server_answer;      /* per server that disagrees with the others (AUTH_INCONSISTENT_CAA
+                                  in its findings): its answer ("NXDOMAIN", "no CAA",
+                                  "CAA 0 issue ..."); NULL for the others */
     cs_strbuf detail;          /* where the servers disagree */
     /* private */
     struct auth_qname_priv *priv;

@@ -1,5 +1,6 @@
 /*
- * problem.h -- the result vocabulary of SPEC.md: a name's status and its problem codes.
+ * problem.h -- the result vocabulary of SPEC.md: a name's status and its problem codes, and for
+ * every code what it means, who must act and the sentence to send them (the `fix` column).
  *
  * Statuses are ordered worst first: when several hold, the smaller enum value wins. Problem codes
  * are bits of a cs_problems set so that findings from many lookups can be or-ed together; their
@@ -77,5 +78,59 @@ cs_problem cs_problem_parse(const char *name);
  * size). Returns the length the full text needs, like snprintf.
  */
 size_t cs_problems_format(cs_problems set, char *buf, size_t size);
+
+/* Who must act on a finding. */
+typedef enum cs_party {
+    CS_PARTY_CUSTOMER = 0, /* the domain's owner: its CAA records, its registration */
+    CS_PARTY_DNS_OPERATOR, /* the DNS provider: the operator of the nameservers named */
+    CS_PARTY_CA_ACCOUNT,   /* whoever orders the certificates with the CA account */
+    CS_PARTY_SCANNER,      /* the operator of caascan: the inventory it was given */
+    CS_PARTY_COUNT
+} cs_party;
+
+/* "customer", "dns-operator", "ca-account", "scanner-operator"; NULL when out of range. */
+const char *cs_party_name(cs_party p);
+/* "the customer (the domain's owner)", ...: for a person; NULL when out of range. */
+const char *cs_party_title(cs_party p);
+
+/*
+ * The table (the single source of docs/problems.md, the man page's table, `check` and the fix
+ * column). fix is a template; its placeholders are filled from a struct cs_finding:
+ *   {operator}  "the operator of NS (ADDRESS)" for one server, else "the DNS provider of ZONE
+ *               (SERVERS)" -- the finding's zone and its nameservers
+ *   {server} {address} {name} {zone} {answer} {qtype}  the finding's fields
+ *   {ca}        the CA's display name ("Let's Encrypt"), {ca_domain} its issuer domain
+ * A filled sentence has no final period and no ';' outside double quotes: a cell joins several
+ * with "; ".
+ */
+struct cs_problem_info {
+    cs_party party;
+    const char *meaning; /* one sentence: what was found */
+    const char *fix;     /* the template of what to ask for */
+};
+
+/* The table entry of pb; NULL when out of range. */
+const struct cs_problem_info *cs_problem_info(cs_problem pb);
+
+/* One finding of one row: a code and the facts it was found with. Empty strings when unknown. */
+struct cs_finding {
+    cs_problem code;
+    char server[256]; /* nameserver host name; several "ns/ip" joined by ", " for a zone */
+    char address[48]; /* that server's address ("" for several, or none) */
+    char name[256];   /* the record (level) name the finding is about */
+    char zone[256];   /* the zone holding it */
+    char answer[256]; /* what was answered: "NOTIMP", "no reply", "CAA 0 issue ..." */
+    char qtype[8];    /* the question: "CAA", "SOA" */
+};
+
+/* The CA's name for people: "Let's Encrypt" for letsencrypt.org, ...; the domain itself when
+ * caascan does not know it. */
+const char *cs_ca_display_name(const char *ca_domain);
+
+/*
+ * Fills the fix template of f->code for CA ca_domain into buf (NUL-terminated, truncated to
+ * size). Returns the length the full text needs, like snprintf.
+ */
+size_t cs_fix_format(const struct cs_finding *f, const char *ca_domain, char *buf, size_t size);
 
 #endif

@@ -30,9 +30,14 @@ struct cs_verdict {
     char caa_owner[256];     /* owner of the relevant set, "" when none */
     char *caa;               /* the relevant set, records as `0 issue "x"` joined by ';' (malloc) */
     char resolver_rcode[96]; /* outcome of each try at the deciding level, ';'-joined */
-    char ede[160];           /* "7 Signature Expired: text", "" when none */
+    char ede[512]; /* "7 Signature Expired: text", "" when none; a longer text is cut at a word */
     char detail[1024];
     char *fix; /* what to do and who must do it (problem.h cs_fix_format), "; "-joined (malloc) */
+    struct cs_finding *findings; /* the facts of each finding the fix sentences tell (malloc) */
+    size_t nfindings;
+    char ca_domain[256];    /* the CA judged for */
+    char forbid_server[256]; /* the server whose CAA set forbids, "" when the resolvers' does */
+    char forbid_ip[48];
     /* INTERMITTENT is there only because resolvers returned different CAA sets (no try failed):
      * when the servers' own answers show they disagree, that finding replaces it. */
     bool intermittent_from_sets;
