@@ -66,12 +66,29 @@ typedef struct cs_diff_stats {
     uint64_t old_rows, new_rows;   /* rows read from each run */
 } cs_diff_stats;
 
+/* How cs_diff_write() writes the change table. */
+typedef struct cs_diff_opts {
+    bool allow_incomplete; /* accept runs without manifest.json */
+    bool raw;              /* CSV: cells exactly as stored, formulas not neutralised (csvout.h) */
+    bool bom;              /* CSV: a UTF-8 byte-order mark first */
+    const char *xlsx;      /* write a workbook (xlsx.h) to this file instead of CSV to out */
+} cs_diff_opts;
+
 /*
- * Compares run old_dir with run new_dir and writes the change table (CSV, csvout.h dialect, header
- * name,change,old_status,new_status,old_problems,new_problems,old_caa,new_caa,detail) to out.
- * Refuses incomplete runs (CS_EINCOMPLETE) unless allow_incomplete, and runs of different schema
- * versions (CS_EMISMATCH). Returns CS_OK or the error, with err saying why; *st is filled.
+ * Compares run old_dir with run new_dir and writes the change table, header
+ *   name,change,old_status,new_status,old_problems,new_problems,old_caa,new_caa,detail,KEPT...
+ * where KEPT are the kept input columns (--keep-columns) of NEW, then those only OLD has, with the
+ * values of NEW's row (OLD's for a REMOVED name, or a column only OLD has). CSV (csvout.h dialect,
+ * for people: neutralised unless o->raw) to out, or, with o->xlsx, a workbook with a "changes"
+ * sheet (kept columns first, statuses and change kinds coloured) and a "summary" sheet (the runs,
+ * their dates and row counts, rows per change kind). Refuses incomplete runs (CS_EINCOMPLETE)
+ * unless o->allow_incomplete, and runs of different schema versions (CS_EMISMATCH). Returns CS_OK
+ * or the error, with err saying why; *st is filled.
  */
+cs_err cs_diff_write(const char *old_dir, const char *new_dir, const cs_diff_opts *o, FILE *out,
+                     cs_diff_stats *st, char *err, size_t errlen);
+
+/* cs_diff_write() as CSV to out, neutralised, without BOM. */
 cs_err cs_diff_runs(const char *old_dir, const char *new_dir, bool allow_incomplete, FILE *out,
                     cs_diff_stats *st, char *err, size_t errlen);
 

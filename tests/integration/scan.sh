@@ -86,7 +86,7 @@ print(m["status_counts"]["OK"], m["status_counts"]["INVALID"], m["status_counts"
 print(sum(s["rows"] for s in m["tables"]["results"]["shards"]), len(m["tables"]["results"]["shards"]))
 print(m["queries_sent"] > 0)
 PY
-expect "manifest header" "$(sed -n 1p "$TMP/m")" "1 letsencrypt.org 127.0.10.1:53,127.0.10.2:53"
+expect "manifest header" "$(sed -n 1p "$TMP/m")" "2 letsencrypt.org 127.0.10.1:53,127.0.10.2:53"
 expect "manifest input counts" "$(sed -n 2p "$TMP/m")" "22 21 2 1"
 expect "manifest status counts" "$(sed -n 3p "$TMP/m")" "6 2 6"
 expect "manifest shards" "$(sed -n 4p "$TMP/m")" "20 4"

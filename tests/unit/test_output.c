@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "caascan/csvout.h"
+#include "caascan/diff.h"
 #include "caascan/export.h"
 #include "caascan/xlsx.h"
 
@@ -419,6 +420,82 @@ static void test_xlsx_needs_a_file(void **state)
     free(p);
 }
 
+/* A second night: a.example.test newly fails, b.example.test is gone, f.example.test is new;
+ * "plan" is a kept column only this run has, "note" one only the first run had. */
+static void test_diff_kept_columns(void **state)
+{
+    (void)state;
+    char *dir2 = fx_tmpdir();
+    size_t nfixed = cs_table_ncols(CS_TABLE_RESULTS), n2 = nfixed + 2;
+    const char **h2 = calloc(n2, sizeof(char *));
+    memcpy(h2, cs_table_header(CS_TABLE_RESULTS), nfixed * sizeof(char *));
+    h2[nfixed] = "customer";
+    h2[nfixed + 1] = "plan";
+    const char **rows = calloc(6 * n2, sizeof(char *));
+    /* put_row() fills by the first run's header; build the second run's rows from it. */
+    const char **tmp = calloc(ncols, sizeof(char *));
+    static const struct {
+        const char *name, *status, *problems, *owner, *ns, *customer, *plan;
+    } r2[] = {
+        {"=1+2", "INVALID", "INVALID_NAME", "", "", "C-1", ""},
+        {"a.example.test", "CAA_FORBIDS", "CAA_NOT_AUTHORIZED", "=1+2.example.",
+         "+1+2.example.net/127.0.3.1", "C-1;C-2", "gold"},
+        {"c.example.test", "OK", "", "", "", "../etc", "@plan"},
+        {"d.example.test", "AT_RISK", "CASE_NOT_PRESERVED", "", "", "", ""},
+        {"e.example.test", "OK", "", "", "", "c/2", ""},
+        {"f.example.test", "OK", "", "", "", "=evil", "free"},
+    };
+    for (size_t i = 0; i < 6; i++) {
+        put_row(tmp, r2[i].name, r2[i].status, r2[i].problems, r2[i].owner, r2[i].ns,
+                r2[i].customer, "");
+        memcpy(rows + i * n2, tmp, nfixed * sizeof(char *));
+        rows[i * n2 + nfixed] = r2[i].customer;
+        rows[i * n2 + nfixed + 1] = r2[i].plan;
+    }
+    fx_write_run(dir2, h2, n2, rows, 6, NULL, 0, 3);
+    char err[8192], *text;
+    size_t len;
+    FILE *out = open_memstream(&text, &len);
+    cs_diff_stats st;
+    assert_int_equal(cs_diff_runs(run_dir, dir2, false, out, &st, err, sizeof(err)), CS_OK);
+    fclose(out);
+    assert_string_equal(
+        text,
+        "name,change,old_status,new_status,old_problems,new_problems,old_caa,new_caa,detail,"
+        "customer,plan,note\r\n"
+        "a.example.test,NEW_FAILURE,OK,CAA_FORBIDS,,CAA_NOT_AUTHORIZED,,,status OK -> "
+        "CAA_FORBIDS; problems changed from (none) to "
+        "CAA_NOT_AUTHORIZED,C-1;C-2,gold,\"'+plus\"\r\n"
+        "b.example.test,REMOVED,CAA_FORBIDS,,CAA_NOT_AUTHORIZED,,,,name no longer scanned (was "
+        "CAA_FORBIDS),C/2,,\"'-minus\"\r\n"
+        "f.example.test,ADDED,,OK,,,,,\"new name, status OK\",\"'=evil\",free,\r\n");
+    free(text);
+    /* --raw and --bom */
+    cs_diff_opts o = {.raw = true, .bom = true};
+    out = open_memstream(&text, &len);
+    assert_int_equal(cs_diff_write(run_dir, dir2, &o, out, &st, err, sizeof(err)), CS_OK);
+    fclose(out);
+    assert_memory_equal(text, "\xEF\xBB\xBFname,change,", 15);
+    assert_non_null(strstr(text, ",=evil,free,\r\n"));
+    free(text);
+    /* xlsx: a workbook file, refused without a file name */
+    char *x = fx_path(dir2, "changes.xlsx");
+    o = (cs_diff_opts){.xlsx = x};
+    assert_int_equal(cs_diff_write(run_dir, dir2, &o, NULL, &st, err, sizeof(err)), CS_OK);
+    assert_int_equal(st.changes[CS_CH_NEW_FAILURE], 1);
+    char *z = fx_slurp(x, NULL);
+    assert_memory_equal(z, "PK\x03\x04", 4);
+    free(z);
+    o.xlsx = "-";
+    assert_int_equal(cs_diff_write(run_dir, dir2, &o, NULL, &st, err, sizeof(err)), CS_EINVAL);
+    free(x);
+    free(tmp);
+    free(rows);
+    free(h2);
+    fx_rm_rf(dir2);
+    free(dir2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_split_by_status_jsonl),
         cmocka_unit_test(test_parse_utc),
         cmocka_unit_test(test_xlsx_needs_a_file),
+        cmocka_unit_test(test_diff_kept_columns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
