@@ -6,10 +6,12 @@
 #include "commands.h"
 #include "options.h"
 
+#include "caascan/csvout.h"
 #include "caascan/name.h"
 #include "caascan/scan.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,9 @@ static const char usage_text[] =
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n"
     "      --attempts N           lookups of every CAA level (default 3)\n"
     "      --timeout MS           longest wait for one query (default 8000)\n"
-    "      --min-timeout MS       shortest wait (default 8000)\n" OPT_AUTH_USAGE
+    "      --min-timeout MS       shortest wait (default 8000)\n"
+    "      --json                 one JSON object a line per name (status, problems, fixes,\n"
+    "                             levels, servers) instead of the explanation\n" OPT_AUTH_USAGE
     "  -h, --help                 this text\n";
 
 struct check {
@@ -35,7 +39,179 @@ struct check {
     const struct cs_caa_policy *policy;
     unsigned not_ok;
     unsigned auth_tries;
+    bool json;
+    bool json_failed; /* out of memory or a write error while writing JSON */
 };
+
+/* ---- --json ----------------------------------------------------------------------------- */
+
+/* A JSON string; invalid UTF-8 becomes '?' rather than losing the object. */
+static json_t *jstr(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    if (v || !s)
+        return v;
+    char copy[2048];
+    size_t i = 0;
+    for (; s[i] && i + 1 < sizeof(copy); i++)
+        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+    copy[i] = '\0';
+    return json_string(copy);
+}
+
+/* A ';'-joined list cell as an array of strings. */
+static json_t *jlist(const char *cell)
+{
+    json_t *a = json_array();
+    size_t pos = 0, len;
+    const char *item;
+    while (a && cell && cs_list_next(cell, &pos, &item, &len)) {
+        char buf[2048];
+        snprintf(buf, sizeof(buf), "%.*s", (int)len, item);
+        json_array_append_new(a, jstr(buf));
+    }
+    return a;
+}
+
+static json_t *jproblems(cs_problems set)
+{
+    json_t *a = json_array();
+    for (int c = 0; a && c < CS_PB_COUNT; c++)
+        if (set & CS_PB_BIT(c))
+            json_array_append_new(a, json_string(cs_problem_name((cs_problem)c)));
+    return a;
+}
+
+static json_t *jopt(const char *s)
+{
+    return s && s[0] ? jstr(s) : json_null();
+}
+
+static json_t *jfinding(const struct cs_finding *f, const char *ca)
+{
+    char text[4096];
+    cs_fix_format(f, ca, text, sizeof(text));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "code",
+                     cs_problem_name(f->code), "party",
+                     cs_party_name(cs_problem_info(f->code)->party), "text", jstr(text), "server",
+                     jopt(f->server), "address", jopt(f->address), "name", jopt(f->name), "zone",
+                     jopt(f->zone), "qtype", jopt(f->qtype), "answer", jopt(f->answer));
+}
+
+static json_t *jtry(const struct cs_resolver_pool *pool, const struct cs_ca_try *t)
+{
+    static const char *const results[] = {"data", "empty", "nxdomain", "error", "timeout"};
+    char rb[16];
+    json_t *o =
+        json_pack("{s:s, s:s, s:o, s:b, s:b}", "resolver",
+                  t->resolver < pool->n ? pool->v[t->resolver].label : "?", "result",
+                  (unsigned)t->result < 5 ? results[t->result] : "?", "rcode",
+                  t->rcode >= 0 ? json_string(cs_rcode_name((unsigned)t->rcode, rb, sizeof(rb)))
+                                : json_null(),
+                  "case_mismatch", t->case_mismatch, "dnssec", t->dnssec);
+    if (o && t->ede >= 0) {
+        json_object_set_new(o, "ede", json_integer(t->ede));
+        json_object_set_new(o, "ede_text", jopt(t->ede_text));
+    }
+    return o;
+}
+
+/* The servers of the name's zones, each once: zone, nameserver, address, serial, findings. */
+static json_t *jservers(const struct cs_scan_result *res)
+{
+    json_t *a = json_array();
+    const struct cs_auth_result *ar = res->auth;
+    for (size_t i = 0; a && ar && i < ar->nlevels; i++) {
+        const struct cs_auth_zone *z = ar->zones[i];
+        bool seen = !z;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = ar->zones[j] == z;
+        if (seen)
+            continue;
+        for (size_t k = 0; k < z->nservers; k++) {
+            const struct cs_auth_server *s = &z->servers[k];
+            cs_problems found = s->zone_probs;
+            for (size_t l = 0; l < ar->nlevels; l++) {
+                const struct cs_auth_qname *q = ar->qnames[l];
+                if (q && q->zone == z && q->server_probs)
+                    found |= q->server_probs[k];
+                if (q && q->zone == z && q->server_answer && q->server_answer[k])
+                    found |= CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA);
+            }
+            int rtt = cs_auth_server_rtt_ms(s);
+            json_array_append_new(
+                a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "zone", z->apex, "nameserver",
+                             jopt(s->ns), "address", jopt(s->ip), "serial",
+                             s->has_serial ? json_integer(s->serial) : json_null(), "rtt_ms",
+                             rtt >= 0 ? json_integer(rtt) : json_null(), "findings",
+                             jproblems(found)));
+        }
+    }
+    return a;
+}
+
+static void json_out(struct check *ck, json_t *o)
+{
+    if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+        ck->json_failed = true;
+    else
+        putchar('\n');
+    json_decref(o);
+}
+
+static void json_name(struct check *ck, const struct cs_scan_result *res)
+{
+    const struct cs_verdict *v = res->verdict;
+    json_t *fixes = json_array(), *levels = json_array();
+    for (size_t i = 0; fixes && i < v->nfindings; i++)
+        json_array_append_new(fixes, jfinding(&v->findings[i], ck->policy->ca_domain));
+    for (size_t i = 0; levels && i < res->nlevels; i++) {
+        const struct cs_ca_level *lv = res->levels[i];
+        json_t *tries = json_array();
+        for (unsigned k = 0; tries && k < lv->ntries; k++)
+            json_array_append_new(tries, jtry(ck->pool, &lv->tries[k]));
+        json_array_append_new(levels, json_pack("{s:s, s:b, s:b, s:o}", "name", lv->name,
+                                                "relevant", (int)i == v->relevant, "deciding",
+                                                (int)i == v->deciding, "tries", tries));
+    }
+    json_out(ck,
+             json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
+                       res->name, "status", cs_status_name(v->status), "issuable", v->issuable,
+                       "problems", jproblems(v->problems), "fixes", fixes, "caa_owner",
+                       jopt(v->caa_owner), "caa", jlist(v->caa), "zone", jopt(res->zone),
+                       "nameservers", jlist(res->nameservers), "ede", jopt(v->ede), "detail",
+                       jstr(v->detail), "levels", levels, "servers", jservers(res)));
+}
+
+/* An input that is not a name: the same members, nothing looked up. */
+static void json_invalid(struct check *ck, const char *input, const char *why)
+{
+    struct cs_finding f = {.code = CS_PB_INVALID_NAME};
+    snprintf(f.name, sizeof(f.name), "%s", input);
+    snprintf(f.answer, sizeof(f.answer), "%s", why);
+    json_t *fixes = json_array();
+    json_array_append_new(fixes, jfinding(&f, ck->policy->ca_domain));
+    char detail[600];
+    snprintf(detail, sizeof(detail), "not scanned: %s", why);
+    json_out(ck, json_pack("{s:o, s:s, s:s, s:[s], s:o, s:n, s:[], s:n, s:[], s:n, s:s, s:[], "
+                           "s:[]}",
+                           "name", jstr(input), "status", "INVALID", "issuable", "no", "problems",
+                           "INVALID_NAME", "fixes", fixes, "caa_owner", "caa", "zone",
+                           "nameservers", "ede", "detail", detail, "levels", "servers"));
+}
+
+/* The fix sentences, one a line, with who must act. */
+static void print_fixes(const struct check *ck, const struct cs_verdict *v)
+{
+    if (!v->nfindings)
+        return;
+    printf("  fix:\n");
+    for (size_t i = 0; i < v->nfindings; i++) {
+        char text[4096];
+        cs_fix_format(&v->findings[i], ck->policy->ca_domain, text, sizeof(text));
+        printf("    [%s] %s\n", cs_party_name(cs_problem_info(v->findings[i].code)->party), text);
+    }
+}
 
 /* One reply of a server, in a few words: "NOERROR AA, 1 CAA record". */
 static void print_reply(const struct cs_auth_reply *r)
@@ -148,11 +324,21 @@ static void on_done(const struct cs_scan_result *res, void *arg)
 {
     struct check *ck = arg;
     if (!res->verdict) {
-        printf("%s: could not be checked: %s\n\n", res->name, cs_strerror(res->error));
+        if (ck->json)
+            json_out(ck, json_pack("{s:s, s:s, s:s}", "name", res->name, "status", "ERROR", "error",
+                                   cs_strerror(res->error)));
+        else
+            printf("%s: could not be checked: %s\n\n", res->name, cs_strerror(res->error));
         ck->not_ok++;
         return;
     }
     const struct cs_verdict *v = res->verdict;
+    if (ck->json) {
+        json_name(ck, res);
+        if (strcmp(v->issuable, "yes") != 0)
+            ck->not_ok++;
+        return;
+    }
     char problems[1024];
     cs_problems_format(v->problems, problems, sizeof(problems));
     printf("%s: %s (issuable: %s)\n", res->name, cs_status_name(v->status), v->issuable);
@@ -189,7 +375,9 @@ static void on_done(const struct cs_scan_result *res, void *arg)
     if (v->caa[0])
         printf("  relevant set at %s: %s\n", v->caa_owner, v->caa);
     printf("  CA %s: %s\n", ck->policy->ca_domain, v->detail);
-    printf("  problems: %s\n\n", problems[0] ? problems : "none");
+    printf("  problems: %s\n", problems[0] ? problems : "none");
+    print_fixes(ck, v);
+    printf("\n");
     if (strcmp(v->issuable, "yes") != 0)
         ck->not_ok++;
 }
@@ -203,6 +391,7 @@ int cmd_check(int argc, char **argv)
         O_ATTEMPTS,
         O_TIMEOUT,
         O_MINTIMEOUT,
+        O_JSON,
     };
     static const struct option longopts[] = {
         {"resolvers", required_argument, 0, 'r'},
@@ -212,6 +401,7 @@ int cmd_check(int argc, char **argv)
         {"attempts", required_argument, 0, O_ATTEMPTS},
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
+        {"json", no_argument, 0, O_JSON},
         OPT_AUTH_LONGOPTS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -224,7 +414,7 @@ int cmd_check(int argc, char **argv)
     cfg.auth_qps_mq = CS_AUTH_QPS_DEFAULT_MQ;
     struct cs_auth_config acfg;
     cs_auth_config_default(&acfg);
-    bool no_auth = false;
+    bool no_auth = false, json = false;
     const char *resolvers = NULL;
     unsigned tries = 3;
     unsigned long v;
@@ -257,6 +447,9 @@ int cmd_check(int argc, char **argv)
             ok = opt_uint("check", "--min-timeout", optarg, 1, 600000, &v);
             cfg.min_timeout_ms = (uint32_t)v;
             break;
+        case O_JSON:
+            json = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return CS_EXIT_OK;
@@ -282,7 +475,7 @@ int cmd_check(int argc, char **argv)
     int rc = opt_pool("check", resolvers, cfg.min_timeout_ms, &pool);
     if (rc != CS_EXIT_OK)
         return rc;
-    struct check ck = {.pool = &pool, .policy = &policy, .auth_tries = acfg.tries};
+    struct check ck = {.pool = &pool, .policy = &policy, .auth_tries = acfg.tries, .json = json};
     ck.base = event_base_new();
     struct cs_engine *engine = ck.base ? cs_engine_new(ck.base, &cfg, &pool) : NULL;
     struct cs_scanner *scanner =
@@ -295,18 +488,30 @@ int cmd_check(int argc, char **argv)
         cs_pool_free(&pool);
         return CS_EXIT_RUNTIME;
     }
-    printf("resolvers:");
-    for (size_t i = 0; i < pool.n; i++)
-        printf(" %s", pool.v[i].label);
-    printf("\n\n");
+    if (!json) {
+        printf("resolvers:");
+        for (size_t i = 0; i < pool.n; i++)
+            printf(" %s", pool.v[i].label);
+        printf("\n\n");
+    }
     rc = CS_EXIT_OK;
     /* One name at a time, so that the explanations come in the order asked. */
     for (int i = optind; i < argc; i++) {
         struct cs_name n;
         cs_name_normalize(argv[i], strlen(argv[i]), &n);
         if (n.reason != CS_NAME_OK) {
-            printf("%s: INVALID (not a name a CA would check: %s)\n\n", argv[i],
-                   cs_name_reason_text(n.reason));
+            if (json) {
+                json_invalid(&ck, argv[i], cs_name_reason_text(n.reason));
+            } else {
+                struct cs_finding f = {.code = CS_PB_INVALID_NAME};
+                char text[1024];
+                snprintf(f.name, sizeof(f.name), "%s", argv[i]);
+                snprintf(f.answer, sizeof(f.answer), "%s", cs_name_reason_text(n.reason));
+                cs_fix_format(&f, policy.ca_domain, text, sizeof(text));
+                printf("%s: INVALID (not a name a CA would check: %s)\n  fix:\n    [%s] %s\n\n",
+                       argv[i], cs_name_reason_text(n.reason),
+                       cs_party_name(cs_problem_info(CS_PB_INVALID_NAME)->party), text);
+            }
             ck.not_ok++;
             continue;
         }
@@ -317,7 +522,10 @@ int cmd_check(int argc, char **argv)
         while (cs_scanner_pending(scanner) > 0 && event_base_loop(ck.base, EVLOOP_ONCE) == 0)
             ;
     }
-    fflush(stdout);
+    if (fflush(stdout) != 0 || ferror(stdout) || ck.json_failed) {
+        fprintf(stderr, "caascan: check: cannot write the output\n");
+        rc = CS_EXIT_RUNTIME;
+    }
     cs_scanner_free(scanner);
     cs_engine_free(engine);
     event_base_free(ck.base);
