@@ -38,6 +38,8 @@ static const char *behaviours[] = {
     "tc-udp no-tcp",
     "formerr-edns",
     "no-aa from=127.0.0.1",
+    "silent-edns",
+    "delay=5 lowercase-echo",
 };
 #define BEHAVIOUR_COUNT (sizeof(behaviours) / sizeof(behaviours[0]))
 
