@@ -15,9 +15,10 @@
 #include "caascan/merge.h"
 #include "caascan/result.h"
 #include "caascan/shard.h"
+#include "caascan/xlsx.h"
 
 static const char *const by_names[CS_REPORT_BY_COUNT] = {"certificate", "zone", "nameserver",
-                                                         "registered-domain"};
+                                                         "registered-domain", "party"};
 
 cs_report_by cs_report_by_parse(const char *s)
 {
@@ -29,8 +30,8 @@ cs_report_by cs_report_by_parse(const char *s)
 
 struct agg {
     cs_report_group g;
-    cs_strbuf fail_ex, risk_ex, hosts;
-    size_t nfail_ex, nrisk_ex;
+    cs_strbuf fail_ex, risk_ex, hosts, pol_ex;
+    size_t nfail_ex, nrisk_ex, npol_ex;
 };
 
 struct groups {
@@ -101,6 +102,7 @@ static void groups_free(struct groups *gs)
         cs_strbuf_free(&gs->v[i].fail_ex);
         cs_strbuf_free(&gs->v[i].risk_ex);
         cs_strbuf_free(&gs->v[i].hosts);
+        cs_strbuf_free(&gs->v[i].pol_ex);
     }
     free(gs->v);
     free(gs->slots);
@@ -122,14 +124,19 @@ static cs_err add_host(struct agg *a, const char *host, size_t len)
     return cs_strbuf_append(&a->hosts, host, len);
 }
 
-static cs_err count_name(struct agg *a, const char *name, cs_status st, size_t max_names)
+static cs_err count_name(struct agg *a, const char *name, cs_status st, bool policy,
+                         size_t max_names)
 {
     a->g.names++;
     if (st < a->g.worst)
         a->g.worst = st;
     cs_strbuf *ex = NULL;
     size_t *nex = NULL;
-    if (cs_status_is_failing(st)) {
+    if (policy) {
+        a->g.caa_policy++;
+        ex = &a->pol_ex;
+        nex = &a->npol_ex;
+    } else if (cs_status_is_failing(st)) {
         a->g.failing++;
         ex = &a->fail_ex;
         nex = &a->nfail_ex;
@@ -163,13 +170,37 @@ static bool seen_add(struct seen *s, const char *k, size_t len)
     return true;
 }
 
+/* A per-server table row with findings, for the party report: the servers of a zone to blame. */
+struct party_server {
+    char *zone, *host;
+    cs_problems findings;
+};
+
 struct ctx {
     const cs_report_opts *o;
     struct groups gs;
+    struct party_server *ps; /* party report: sorted by zone */
+    size_t nps;
+    int col_zone;
     const psl_ctx_t *psl;
-    int col_name, col_status, col_key;
+    int col_name, col_status, col_key, col_problems;
     size_t max_names;
+    const char *cur_problems; /* problems cell of the row being counted */
 };
+
+/* A CAA_FORBIDS name whose problems are all CAA record-set codes: its owner's CAA policy forbids
+ * the CA, no server misbehaved. */
+static bool caa_policy_only(cs_status st, const char *problems)
+{
+    if (st != CS_ST_CAA_FORBIDS)
+        return false;
+    size_t pos = 0, len;
+    const char *item;
+    while (cs_list_next(problems, &pos, &item, &len))
+        if (len < 4 || memcmp(item, "CAA_", 4) != 0)
+            return false;
+    return true;
+}
 
 static cs_err add_to(struct ctx *c, struct seen *s, const char *key, size_t len, const char *name,
                      cs_status st, struct agg **out)
@@ -183,7 +214,152 @@ static cs_err add_to(struct ctx *c, struct seen *s, const char *key, size_t len,
         return CS_ENOMEM;
     if (out)
         *out = a;
-    return count_name(a, name, st, c->max_names);
+    bool policy = c->o->by == CS_REPORT_NAMESERVER && c->col_problems >= 0 &&
+                  caa_policy_only(st, c->cur_problems);
+    return count_name(a, name, st, policy, c->max_names);
+}
+
+static int party_server_cmp(const void *x, const void *y)
+{
+    const struct party_server *a = x, *b = y;
+    int d = strcmp(a->zone, b->zone);
+    return d ? d : strcmp(a->host, b->host);
+}
+
+/*
+ * The party report's groups of one row: one per party that must act on a code of its problems
+ * (problem.h); the DNS provider's codes go to each server of the row's zone whose per-server
+ * findings hold one of them ("dns-operator: HOST"), or to the zone's provider when no single
+ * server is to blame ("dns-operator: provider of ZONE").
+ */
+static cs_err party_row(struct ctx *c, struct seen *s, const char *const *f, const char *name,
+                        cs_status st)
+{
+    cs_problems set = 0;
+    size_t pos = 0, len;
+    const char *item;
+    while (cs_list_next(f[c->col_key], &pos, &item, &len)) {
+        char code[64];
+        if (len >= sizeof(code))
+            continue;
+        memcpy(code, item, len);
+        code[len] = '\0';
+        cs_problem pb = cs_problem_parse(code);
+        if (pb != CS_PB_COUNT)
+            set |= CS_PB_BIT(pb);
+    }
+    cs_problems by_party[CS_PARTY_COUNT] = {0};
+    for (int pb = 0; pb < CS_PB_COUNT; pb++)
+        if (set & CS_PB_BIT(pb))
+            by_party[cs_problem_info((cs_problem)pb)->party] |= CS_PB_BIT(pb);
+    /* The row's keys stay in place while it is counted (seen keeps pointers to them). */
+    char keys[32][320];
+    size_t nkeys = 0;
+    cs_err rc = CS_OK;
+    for (int p = 0; p < CS_PARTY_COUNT && rc == CS_OK; p++) {
+        if (!by_party[p])
+            continue;
+        if (p != CS_PARTY_DNS_OPERATOR) {
+            rc = add_to(c, s, cs_party_name((cs_party)p), strlen(cs_party_name((cs_party)p)), name,
+                        st, NULL);
+            continue;
+        }
+        const char *zone = c->col_zone >= 0 && f[c->col_zone][0] ? f[c->col_zone] : name;
+        bool blamed = false;
+        struct party_server probe = {.zone = (char *)zone, .host = ""};
+        size_t lo = 0, hi = c->nps;
+        while (lo < hi) { /* the first server of the zone */
+            size_t mid = lo + (hi - lo) / 2;
+            if (party_server_cmp(&c->ps[mid], &probe) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t i = lo; i < c->nps && strcmp(c->ps[i].zone, zone) == 0 && rc == CS_OK; i++) {
+            if (!(c->ps[i].findings & by_party[p]))
+                continue;
+            blamed = true;
+            if (nkeys == 32)
+                break;
+            char *key = keys[nkeys++];
+            int n = snprintf(key, sizeof(keys[0]), "dns-operator: %s", c->ps[i].host);
+            rc = add_to(c, s, key, n < (int)sizeof(keys[0]) ? (size_t)n : sizeof(keys[0]) - 1, name,
+                        st, NULL);
+        }
+        if (!blamed && rc == CS_OK) {
+            char *key = keys[nkeys++];
+            int n = snprintf(key, sizeof(keys[0]), "dns-operator: provider of %s", zone);
+            rc = add_to(c, s, key, n < (int)sizeof(keys[0]) ? (size_t)n : sizeof(keys[0]) - 1, name,
+                        st, NULL);
+        }
+    }
+    return rc;
+}
+
+/* Reads the per-server table's rows with findings (party report). */
+static cs_err read_party_servers(struct ctx *c, const char *dir, char *err, size_t errlen)
+{
+    cs_merge *mg;
+    cs_err rc =
+        cs_merge_open_run(&mg, dir, CS_TABLE_SERVERS, c->o->allow_incomplete, NULL, err, errlen);
+    if (rc == CS_ENOTFOUND)
+        return CS_OK;
+    if (rc != CS_OK)
+        return rc;
+    size_t n, cap = 0;
+    const char *const *h = cs_merge_header(mg, &n);
+    int cz = cs_header_find(h, n, "zone"), ch = cs_header_find(h, n, "nameserver"),
+        cf = cs_header_find(h, n, "findings");
+    if (cz < 0 || ch < 0 || cf < 0) {
+        snprintf(err, errlen, "%s: the per-server table lacks zone, nameserver or findings", dir);
+        cs_merge_free(mg);
+        return CS_ECORRUPT;
+    }
+    for (;;) {
+        bool have;
+        const char *const *f;
+        if ((rc = cs_merge_next(mg, &have, &f, err, errlen)) != CS_OK || !have)
+            break;
+        cs_problems set = 0;
+        size_t pos = 0, len;
+        const char *item;
+        while (cs_list_next(f[cf], &pos, &item, &len)) {
+            char code[64];
+            if (len >= sizeof(code))
+                continue;
+            memcpy(code, item, len);
+            code[len] = '\0';
+            cs_problem pb = cs_problem_parse(code);
+            if (pb != CS_PB_COUNT)
+                set |= CS_PB_BIT(pb);
+        }
+        if (!set)
+            continue;
+        if (c->nps == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct party_server *v = realloc(c->ps, cap * sizeof(*v));
+            if (!v) {
+                rc = CS_ENOMEM;
+                break;
+            }
+            c->ps = v;
+        }
+        struct party_server *ps = &c->ps[c->nps];
+        ps->zone = strdup(f[cz]);
+        ps->host = strdup(f[ch]);
+        ps->findings = set;
+        if (!ps->zone || !ps->host) {
+            free(ps->zone);
+            free(ps->host);
+            rc = CS_ENOMEM;
+            break;
+        }
+        c->nps++;
+    }
+    cs_merge_free(mg);
+    if (rc == CS_OK && c->nps)
+        qsort(c->ps, c->nps, sizeof(*c->ps), party_server_cmp);
+    return rc;
 }
 
 static cs_err result_row(struct ctx *c, const char *const *f)
@@ -194,6 +370,7 @@ static cs_err result_row(struct ctx *c, const char *const *f)
     size_t pos = 0, len;
     const char *item;
     cs_err rc = CS_OK;
+    c->cur_problems = c->col_problems >= 0 ? f[c->col_problems] : "";
     switch (c->o->by) {
     case CS_REPORT_CERTIFICATE:
         while (rc == CS_OK && cs_list_next(f[c->col_key], &pos, &item, &len)) {
@@ -220,10 +397,15 @@ static cs_err result_row(struct ctx *c, const char *const *f)
                 rc = add_host(a, item, (size_t)(slash - item));
         }
         break;
+    case CS_REPORT_PARTY:
+        rc = party_row(c, &s, f, name, st);
+        break;
     case CS_REPORT_REGISTERED_DOMAIN: {
         const char *n = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
-        const char *reg = psl_registrable_domain(c->psl, n);
-        if (!reg)
+        const char *reg = st == CS_ST_INVALID ? NULL : psl_registrable_domain(c->psl, n);
+        if (st == CS_ST_INVALID)
+            reg = CS_REPORT_INVALID_GROUP;
+        else if (!reg)
             reg = n;
         rc = add_to(c, &s, reg, strlen(reg), name, st, NULL);
         break;
@@ -267,6 +449,8 @@ static int group_cmp(const void *x, const void *y)
         return a->failing > b->failing ? -1 : 1;
     if (a->at_risk != b->at_risk)
         return a->at_risk > b->at_risk ? -1 : 1;
+    if (a->caa_policy != b->caa_policy)
+        return a->caa_policy > b->caa_policy ? -1 : 1;
     if (a->names != b->names)
         return a->names > b->names ? -1 : 1;
     return strcmp(a->key, b->key);
@@ -329,13 +513,17 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
     size_t n;
     const char *const *h = cs_merge_header(mg, &n);
     static const char *const key_cols[CS_REPORT_BY_COUNT] = {"sources", "zone", "nameservers",
-                                                             "name"};
+                                                             "name", "problems"};
     static const char *const key_heads[CS_REPORT_BY_COUNT] = {"certificate", "zone", "address",
-                                                              "registered_domain"};
+                                                              "registered_domain", "party"};
     const char *kc = o->group_column ? o->group_column : key_cols[o->by];
     c.col_name = cs_header_find(h, n, "name");
     c.col_status = cs_header_find(h, n, "status");
+    c.col_problems = cs_header_find(h, n, "problems");
     c.col_key = cs_header_find(h, n, kc);
+    c.col_zone = cs_header_find(h, n, "zone");
+    if (o->by == CS_REPORT_PARTY && (rc = read_party_servers(&c, dir, err, errlen)) != CS_OK)
+        goto done;
     if (c.col_key < 0) {
         snprintf(err, errlen, "%s: the result table has no column \"%s\"%s", dir, kc,
                  o->group_column ? " (was it kept with --keep-columns?)" : "");
@@ -383,7 +571,7 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
     }
     for (size_t i = 0; i < c.gs.n; i++) {
         struct agg *a = &c.gs.v[i];
-        if (!o->all && !a->g.failing && !a->g.at_risk && !a->g.findings)
+        if (!o->all && !a->g.failing && !a->g.at_risk && !a->g.findings && !a->g.caa_policy)
             continue;
         cs_strbuf ex = {0};
         size_t k = 0;
@@ -410,7 +598,8 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
         g->examples = ex.data ? ex.data : strdup("");
         g->nexamples = k;
         g->hosts = a->hosts.data ? strdup(a->hosts.data) : strdup("");
-        if (!g->examples || !g->hosts) {
+        g->policy_examples = strdup(a->pol_ex.data ? a->pol_ex.data : "");
+        if (!g->examples || !g->hosts || !g->policy_examples) {
             rc = CS_ENOMEM;
             goto done;
         }
@@ -420,6 +609,11 @@ done:
     if (rc == CS_ENOMEM && !err[0])
         snprintf(err, errlen, "out of memory");
     groups_free(&c.gs);
+    for (size_t i = 0; i < c.nps; i++) {
+        free(c.ps[i].zone);
+        free(c.ps[i].host);
+    }
+    free(c.ps);
     cs_merge_free(mg);
     if (rc != CS_OK) {
         cs_report_free(rep);
@@ -437,6 +631,7 @@ void cs_report_free(cs_report *rep)
         free(rep->groups[i].key);
         free(rep->groups[i].examples);
         free(rep->groups[i].hosts);
+        free(rep->groups[i].policy_examples);
     }
     free(rep->groups);
     free(rep->key_column);
@@ -445,7 +640,7 @@ void cs_report_free(cs_report *rep)
 
 /* ---------------------------------------------------------------- output */
 
-#define MAXCOLS 8
+#define MAXCOLS 10
 
 struct table {
     const char *head[MAXCOLS];
@@ -467,6 +662,8 @@ static struct table table_of(const cs_report *rep)
     COL("names", true);
     COL("failing", true);
     COL("at_risk", true);
+    if (rep->by == CS_REPORT_NAMESERVER)
+        COL("caa_policy", true);
     if (rep->by == CS_REPORT_CERTIFICATE)
         COL("verdict", false);
     else
@@ -474,24 +671,29 @@ static struct table table_of(const cs_report *rep)
     if (rep->by == CS_REPORT_ZONE || rep->by == CS_REPORT_NAMESERVER)
         COL("server_findings", false);
     COL("names_to_fix", false);
+    if (rep->by == CS_REPORT_NAMESERVER)
+        COL("policy_names", false);
 #undef COL
     return t;
 }
 
 /* Cells of group g in table order; numbers and findings go to the scratch buffers. */
-static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv, char num[3][24],
-                       cs_strbuf *findings, cs_strbuf *ex, const char **cell)
+static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv, char num[4][24],
+                       cs_strbuf *findings, cs_strbuf *ex, cs_strbuf *pol, const char **cell)
 {
     size_t k = 0;
     snprintf(num[0], 24, "%llu", (unsigned long long)g->names);
     snprintf(num[1], 24, "%llu", (unsigned long long)g->failing);
     snprintf(num[2], 24, "%llu", (unsigned long long)g->at_risk);
+    snprintf(num[3], 24, "%llu", (unsigned long long)g->caa_policy);
     cell[k++] = g->key;
     if (rep->by == CS_REPORT_NAMESERVER)
         cell[k++] = g->hosts;
     cell[k++] = num[0];
     cell[k++] = num[1];
     cell[k++] = num[2];
+    if (rep->by == CS_REPORT_NAMESERVER)
+        cell[k++] = num[3];
     if (rep->by == CS_REPORT_CERTIFICATE)
         cell[k++] = g->failing ? "FAILS" : g->at_risk ? "AT_RISK" : "OK";
     else
@@ -513,38 +715,125 @@ static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv,
         cs_strbuf_printf(ex, " (+%llu more)", (unsigned long long)more) != CS_OK)
         return CS_ENOMEM;
     cell[k++] = ex->data;
+    if (rep->by == CS_REPORT_NAMESERVER) {
+        cs_strbuf_clear(pol);
+        if (cs_strbuf_puts(pol, g->policy_examples) != CS_OK)
+            return CS_ENOMEM;
+        size_t shown = cs_list_count(g->policy_examples);
+        if (!csv && g->caa_policy > shown &&
+            cs_strbuf_printf(pol, " (+%llu more)", (unsigned long long)(g->caa_policy - shown)) !=
+                CS_OK)
+            return CS_ENOMEM;
+        cell[k++] = pol->data;
+    }
     return CS_OK;
+}
+
+/* The kinds of the report's columns in a workbook. */
+static void kinds_of(const cs_report *rep, const struct table *t, cs_xlsx_kind *kinds)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        kinds[i] = t->numeric[i] ? CS_XK_NUMBER
+                   : strcmp(t->head[i], "worst_status") == 0 || strcmp(t->head[i], "verdict") == 0
+                       ? CS_XK_STATUS
+                       : CS_XK_TEXT;
+    (void)rep;
+}
+
+static cs_err write_xlsx(const cs_report *rep, const cs_report_out *o, char *err, size_t errlen)
+{
+    struct table t = table_of(rep);
+    cs_xlsx *x;
+    cs_err rc = cs_xlsx_open(&x, o->xlsx, err, errlen);
+    if (rc != CS_OK)
+        return rc;
+    cs_xlsx_kind kinds[MAXCOLS];
+    kinds_of(rep, &t, kinds);
+    char num[4][24];
+    cs_strbuf findings = {0}, ex = {0}, pol = {0};
+    const char *cell[MAXCOLS];
+    cs_xlsx_sheet *s = cs_xlsx_add_table(x, "report", t.head, kinds, t.ncols);
+    rc = s ? CS_OK : CS_EIO;
+    for (size_t g = 0; rc == CS_OK && g < rep->ngroups; g++) {
+        rc = cells_of(rep, &rep->groups[g], true, num, &findings, &ex, &pol, cell);
+        if (rc == CS_OK)
+            rc = cs_xlsx_add_row(s, cell);
+    }
+    static const char *const head[2] = {"item", "value"};
+    static const cs_xlsx_kind skinds[2] = {CS_XK_TEXT, CS_XK_AUTO};
+    cs_xlsx_sheet *sum = rc == CS_OK ? cs_xlsx_add_table(x, "summary", head, skinds, 2) : NULL;
+    if (rc == CS_OK && !sum)
+        rc = CS_EIO;
+    char n1[24], n2[24];
+    snprintf(n1, sizeof(n1), "%llu", (unsigned long long)rep->rows);
+    snprintf(n2, sizeof(n2), "%zu", rep->ngroups);
+    const char *rows[4][2] = {
+        {"run", o->run ? o->run : ""},
+        {"grouped by", rep->key_column},
+        {"names read", n1},
+        {"groups listed", n2},
+    };
+    for (size_t i = 0; rc == CS_OK && i < 4; i++)
+        rc = cs_xlsx_add_row(sum, rows[i]);
+    cs_strbuf_free(&findings);
+    cs_strbuf_free(&ex);
+    cs_strbuf_free(&pol);
+    char cerr[1024] = "";
+    cs_err crc = cs_xlsx_close(x, rc == CS_OK, cerr, sizeof(cerr));
+    if (rc == CS_OK && crc != CS_OK) {
+        snprintf(err, errlen, "%s", cerr);
+        return crc;
+    }
+    if (rc != CS_OK && !err[0])
+        snprintf(err, errlen, "%s: writing the workbook failed", o->xlsx);
+    return rc;
 }
 
 cs_err cs_report_write(const cs_report *rep, bool csv, FILE *out)
 {
+    cs_report_out o = {.format = csv ? CS_REPORT_CSV : CS_REPORT_TEXT};
+    char err[256];
+    return cs_report_write_to(rep, &o, out, err, sizeof(err));
+}
+
+cs_err cs_report_write_to(const cs_report *rep, const cs_report_out *o, FILE *out, char *err,
+                          size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (o->format == CS_REPORT_XLSX)
+        return write_xlsx(rep, o, err, errlen);
+    bool csv = o->format == CS_REPORT_CSV;
     struct table t = table_of(rep);
     size_t width[MAXCOLS] = {0};
-    char num[3][24];
-    cs_strbuf findings = {0}, ex = {0}, line = {0};
+    char num[4][24];
+    cs_strbuf findings = {0}, ex = {0}, pol = {0}, line = {0};
     const char *cell[MAXCOLS];
     cs_err rc = CS_OK;
     for (size_t i = 0; i < t.ncols; i++)
         width[i] = strlen(t.head[i]);
     if (!csv) /* widths: a first pass over the groups */
         for (size_t g = 0; g < rep->ngroups && rc == CS_OK; g++) {
-            if ((rc = cells_of(rep, &rep->groups[g], csv, num, &findings, &ex, cell)) != CS_OK)
+            if ((rc = cells_of(rep, &rep->groups[g], csv, num, &findings, &ex, &pol, cell)) !=
+                CS_OK)
                 break;
             for (size_t i = 0; i + 1 < t.ncols; i++)
                 if (strlen(cell[i]) > width[i])
                     width[i] = strlen(cell[i]);
         }
+    if (csv && o->bom && fputs(CS_UTF8_BOM, out) == EOF)
+        rc = CS_EIO;
     for (size_t g = 0; rc == CS_OK && g <= rep->ngroups; g++) {
         if (g == 0) {
             for (size_t i = 0; i < t.ncols; i++)
                 cell[i] = t.head[i];
-        } else if ((rc = cells_of(rep, &rep->groups[g - 1], csv, num, &findings, &ex, cell)) !=
-                   CS_OK) {
+        } else if ((rc = cells_of(rep, &rep->groups[g - 1], csv, num, &findings, &ex, &pol,
+                                  cell)) != CS_OK) {
             break;
         }
         cs_strbuf_clear(&line);
         if (csv) {
-            rc = cs_csv_append_row(&line, cell, t.ncols);
+            rc = cs_csv_append_cells(&line, cell, t.ncols, o->raw);
         } else {
             for (size_t i = 0; rc == CS_OK && i < t.ncols; i++) {
                 bool last = i + 1 == t.ncols;
@@ -561,8 +850,11 @@ cs_err cs_report_write(const cs_report *rep, bool csv, FILE *out)
         rc = CS_EIO;
     if (rc == CS_OK && fflush(out) != 0)
         rc = CS_EIO;
+    if (rc == CS_ENOMEM)
+        snprintf(err, errlen, "out of memory");
     cs_strbuf_free(&findings);
     cs_strbuf_free(&ex);
+    cs_strbuf_free(&pol);
     cs_strbuf_free(&line);
     return rc;
 }

@@ -11,6 +11,14 @@
  *                      host names also from the per-server table rows of that address.
  *   registered-domain  libpsl's registrable domain of the name (psl_builtin(); a leading "*." is
  *                      dropped; a name that is itself a public suffix is its own group).
+ *   party              who must act on the codes of problems (problem.h): "customer",
+ *                      "ca-account", "scanner-operator", and for the DNS provider's codes one group
+ *                      per server of the name's zone whose per-server findings hold one of them
+ *                      ("dns-operator: HOST"), else "dns-operator: provider of ZONE". INVALID
+ *                      names are not domains: they form the group "(invalid names)".
+ * In the nameserver report a failing name whose own CAA record set forbids the CA (status
+ * CAA_FORBIDS and only CAA_* problems) is the customer's choice, not the server's fault: it is
+ * counted in caa_policy (and listed in policy_examples), not in failing.
  * Groups are sorted worst first: failing names, then at-risk names, then names (all descending),
  * then key. Memory grows with the number of groups (and max_names examples each), not with rows.
  */
@@ -25,16 +33,20 @@
 #include "caascan/error.h"
 #include "caascan/problem.h"
 
+/* The registered-domain group of INVALID names. */
+#define CS_REPORT_INVALID_GROUP "(invalid names)"
+
 typedef enum cs_report_by {
     CS_REPORT_CERTIFICATE = 0,
     CS_REPORT_ZONE,
     CS_REPORT_NAMESERVER,
     CS_REPORT_REGISTERED_DOMAIN,
+    CS_REPORT_PARTY,
     CS_REPORT_BY_COUNT
 } cs_report_by;
 
-/* Parses "certificate", "zone", "nameserver", "registered-domain"; CS_REPORT_BY_COUNT if unknown.
- */
+/* Parses "certificate", "zone", "nameserver", "registered-domain", "party"; CS_REPORT_BY_COUNT
+ * if unknown. */
 cs_report_by cs_report_by_parse(const char *s);
 
 typedef struct cs_report_opts {
@@ -48,11 +60,14 @@ typedef struct cs_report_opts {
 typedef struct cs_report_group {
     char *key;
     uint64_t names, failing, at_risk;
+    uint64_t caa_policy; /* nameserver report: failing names whose own CAA set forbids the CA
+                            (status CAA_FORBIDS, only CAA_* problems); not counted in failing */
     cs_status worst;
     cs_problems findings; /* per-server table findings (zone and nameserver reports) */
     char *hosts;          /* nameserver report: ';'-joined host names of the address */
     char *examples;       /* ';'-joined "NAME (STATUS)": failing names first, then at-risk */
     size_t nexamples;
+    char *policy_examples; /* nameserver report: ';'-joined "NAME (CAA_FORBIDS)" of caa_policy */
 } cs_report_group;
 
 typedef struct cs_report {
@@ -72,10 +87,33 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
                        size_t errlen);
 
 /*
- * Writes rep to out as an aligned text table (csv false) or as CSV (csvout.h dialect). Returns
- * CS_OK, CS_ENOMEM or CS_EIO.
+ * Writes rep to out as an aligned text table (csv false) or as CSV (csvout.h dialect, for people:
+ * formula cells neutralised). Returns CS_OK, CS_ENOMEM or CS_EIO.
  */
 cs_err cs_report_write(const cs_report *rep, bool csv, FILE *out);
+
+typedef enum cs_report_format {
+    CS_REPORT_TEXT = 0,
+    CS_REPORT_CSV,
+    CS_REPORT_XLSX
+} cs_report_format;
+
+/* How cs_report_write_to() writes a report. */
+typedef struct cs_report_out {
+    cs_report_format format;
+    bool raw;         /* CSV: cells exactly as stored, formulas not neutralised (csvout.h) */
+    bool bom;         /* CSV: a UTF-8 byte-order mark first */
+    const char *xlsx; /* the workbook file (format xlsx) */
+    const char *run;  /* the run directory, for the workbook's summary sheet */
+} cs_report_out;
+
+/*
+ * Writes rep as text or CSV to out, or as a workbook (xlsx.h) with a "report" sheet (counts as
+ * numbers, statuses coloured) and a "summary" sheet (run, grouping, rows read, groups listed).
+ * Returns CS_OK, CS_ENOMEM, CS_EINVAL (xlsx without a file) or CS_EIO, with err saying why.
+ */
+cs_err cs_report_write_to(const cs_report *rep, const cs_report_out *o, FILE *out, char *err,
+                          size_t errlen);
 
 /* Frees a report. NULL is ignored. */
 void cs_report_free(cs_report *rep);

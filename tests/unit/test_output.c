@@ -20,6 +20,7 @@
 #include "caascan/csvout.h"
 #include "caascan/diff.h"
 #include "caascan/export.h"
+#include "caascan/report.h"
 #include "caascan/xlsx.h"
 
 /* ------------------------------------------------------------------ the CSV writer */
@@ -496,6 +497,57 @@ static void test_diff_kept_columns(void **state)
     free(dir2);
 }
 
+static void test_report_groups(void **state)
+{
+    (void)state;
+    char err[8192], *text;
+    size_t len;
+    cs_report *rep;
+    /* INVALID names are not domains: they get their own group. */
+    cs_report_opts ro = {.by = CS_REPORT_REGISTERED_DOMAIN, .all = true};
+    assert_int_equal(cs_report_build(run_dir, &ro, &rep, err, sizeof(err)), CS_OK);
+    assert_int_equal(rep->ngroups, 2);
+    assert_string_equal(rep->groups[0].key, "example.test");
+    assert_int_equal(rep->groups[0].names, 5);
+    assert_string_equal(rep->groups[1].key, CS_REPORT_INVALID_GROUP);
+    assert_int_equal(rep->groups[1].names, 1);
+    cs_report_free(rep);
+    /* Groups named by a customer column: neutralised in CSV, exact with --raw, BOM. */
+    ro = (cs_report_opts){.by = CS_REPORT_CERTIFICATE, .group_column = "note", .all = true};
+    assert_int_equal(cs_report_build(run_dir, &ro, &rep, err, sizeof(err)), CS_OK);
+    FILE *out = open_memstream(&text, &len);
+    cs_report_out o = {.format = CS_REPORT_CSV};
+    assert_int_equal(cs_report_write_to(rep, &o, out, err, sizeof(err)), CS_OK);
+    fclose(out);
+    assert_non_null(strstr(text, "\r\n\"'=cmd|' /C calc'!A0\",1,1,0,FAILS,"));
+    assert_non_null(strstr(text, "\r\n\"'-minus\",1,1,0,FAILS,"));
+    /* (list items are trimmed of spaces and tabs: "\ttab" is the group "tab") */
+    assert_non_null(strstr(text, "\r\ntab,1,0,1,AT_RISK,"));
+    assert_non_null(strstr(text, "\r\n\"'\rcr\",1,0,0,OK,"));
+    assert_non_null(strstr(text, "\r\n\"'+plus\",1,0,0,OK,"));
+    assert_non_null(strstr(text, "\r\n\"'@at\",1,0,0,OK,"));
+    assert_null(strstr(text, "\n="));
+    free(text);
+    out = open_memstream(&text, &len);
+    o.raw = o.bom = true;
+    assert_int_equal(cs_report_write_to(rep, &o, out, err, sizeof(err)), CS_OK);
+    fclose(out);
+    assert_memory_equal(text, "\xEF\xBB\xBFnote,names,", 14);
+    assert_non_null(strstr(text, "\r\n=cmd|' /C calc'!A0,1,1,0,FAILS,"));
+    free(text);
+    /* A workbook needs a file. */
+    o = (cs_report_out){.format = CS_REPORT_XLSX, .xlsx = NULL};
+    assert_int_equal(cs_report_write_to(rep, &o, NULL, err, sizeof(err)), CS_EINVAL);
+    char *x = fx_path(run_dir, "report.xlsx");
+    o.xlsx = x;
+    assert_int_equal(cs_report_write_to(rep, &o, NULL, err, sizeof(err)), CS_OK);
+    char *z = fx_slurp(x, NULL);
+    assert_memory_equal(z, "PK\x03\x04", 4);
+    free(z);
+    free(x);
+    cs_report_free(rep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_parse_utc),
         cmocka_unit_test(test_xlsx_needs_a_file),
         cmocka_unit_test(test_diff_kept_columns),
+        cmocka_unit_test(test_report_groups),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

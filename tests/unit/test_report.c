@@ -13,9 +13,9 @@
 #include "caascan/report.h"
 
 static const char *const header[] = {
-    "name",   "status",  "issuable",    "problems",       "fix",            "caa_owner",
-    "caa",    "zone",    "nameservers", "resolver_rcode", "ede",
-    "detail", "sources", "checked_at",  "customer_id",
+    "name",      "status", "issuable", "problems",    "fix",
+    "caa_owner", "caa",    "zone",     "nameservers", "resolver_rcode",
+    "ede",       "detail", "sources",  "checked_at",  "customer_id",
 };
 
 #define DNSPROV "ns1.dnsprov.test/127.0.3.1;ns2.dnsprov.test/127.0.3.2"
@@ -215,19 +215,25 @@ static void test_by_nameserver(void **state)
     assert_string_equal(rep->groups[0].hosts, "ns2.dnsprov.test");
     check_group(&rep->groups[1], "127.0.3.1", 3, 1, 1,
                 "www.example.com (SERVFAIL);api.example.com (AT_RISK)");
-    check_group(&rep->groups[2], "127.0.4.1", 2, 1, 0, "a.shop.co.uk (CAA_FORBIDS)");
+    /* a.shop.co.uk fails because its own CAA set forbids the CA: the customer's policy, not a
+     * fault of 127.0.4.1. */
+    check_group(&rep->groups[2], "127.0.4.1", 2, 0, 0, "");
+    assert_int_equal(rep->groups[2].caa_policy, 1);
+    assert_string_equal(rep->groups[2].policy_examples, "a.shop.co.uk (CAA_FORBIDS)");
+    assert_int_equal(rep->groups[0].caa_policy, 0);
     check_group(&rep->groups[3], "127.0.5.5", 0, 0, 0, "");
     assert_string_equal(rep->groups[3].hosts, "ns1.lonely.test");
     char *text = render(rep, true);
     assert_string_equal(
         text,
-        "address,nameservers,names,failing,at_risk,worst_status,server_findings,names_to_fix\r\n"
-        "127.0.3.2,ns2.dnsprov.test,4,2,1,SERVFAIL,AUTH_NOTIMP;AUTH_TIMEOUT;CASE_NOT_PRESERVED,"
-        "*.cdn.example.net (TIMEOUT);www.example.com (SERVFAIL);api.example.com (AT_RISK)\r\n"
-        "127.0.3.1,ns1.dnsprov.test,3,1,1,SERVFAIL,,www.example.com (SERVFAIL);api.example.com "
-        "(AT_RISK)\r\n"
-        "127.0.4.1,ns1.other.test,2,1,0,CAA_FORBIDS,,a.shop.co.uk (CAA_FORBIDS)\r\n"
-        "127.0.5.5,ns1.lonely.test,0,0,0,,AUTH_REFUSED,\r\n");
+        "address,nameservers,names,failing,at_risk,caa_policy,worst_status,server_findings,"
+        "names_to_fix,policy_names\r\n"
+        "127.0.3.2,ns2.dnsprov.test,4,2,1,0,SERVFAIL,AUTH_NOTIMP;AUTH_TIMEOUT;CASE_NOT_PRESERVED,"
+        "*.cdn.example.net (TIMEOUT);www.example.com (SERVFAIL);api.example.com (AT_RISK),\r\n"
+        "127.0.3.1,ns1.dnsprov.test,3,1,1,0,SERVFAIL,,www.example.com (SERVFAIL);api.example.com "
+        "(AT_RISK),\r\n"
+        "127.0.4.1,ns1.other.test,2,0,0,1,CAA_FORBIDS,,,a.shop.co.uk (CAA_FORBIDS)\r\n"
+        "127.0.5.5,ns1.lonely.test,0,0,0,0,,AUTH_REFUSED,,\r\n");
     free(text);
     cs_report_free(rep);
 }
