@@ -11,12 +11,13 @@ tail -n +2 "$SCEN" | cut -f1 >"$TMP/names.txt"
     2>"$TMP/scan.err" || fail "scan exit status $?"
 cat "$TMP/scan.err"
 "$CAASCAN" export "$TMP/run" -o "$TMP/all.csv" || fail "export exit status $?"
-for f in "$TMP"/run/servers-*.csv.zst; do zstdcat "$f" | tail -n +2; done |
-    sort -t, -k1,1 -k3,3 >"$TMP/servers.csv"
+shard_rows "$TMP/run" servers | sort -t, -k1,1 -k3,3 >"$TMP/servers.csv" ||
+    fail "reading the servers shards"
 
-# 1. Every name: exact status and problems. lame.test and silent.test have one healthy server
-# and one that never answers; a cold Unbound may wait on the bad one past any timeout, so their
-# CA-side part may come out FLAKY or TIMEOUT: their finding (AUTH_TIMEOUT) is asserted exactly.
+# 1. Every name: exact status and problems. lame.test and silent.test (one healthy server, one
+# that never answers) too: a cold Unbound that asks the bad server first gives up on it and gets
+# the answer from ns1 within about 2.3 s (measured at the servers with tests/integration/meter.py),
+# far inside the scan's 8 s wait, and the world keeps such late replies (discard-timeout).
 python3 - "$TMP/all.csv" "$SCEN" >"$TMP/cmp" <<'PY'
 import csv, sys
 rows = {r["name"]: r for r in csv.DictReader(open(sys.argv[1], newline=""))}
@@ -29,9 +30,6 @@ for line in lines:
         print(f"{name}|MISSING||{want_status}|{want_problems}")
         continue
     st, pb = r["status"], r["problems"]
-    if name in ("lame.test", "silent.test") and st in ("FLAKY", "TIMEOUT") \
-            and "AUTH_TIMEOUT" in pb.split(";"):
-        st, pb = want_status, want_problems
     print(f"{name}|{st}|{pb}|{want_status}|{want_problems}")
 print(f"ROWS|{len(rows)}|{len(lines)}||")
 PY
@@ -160,7 +158,7 @@ rate=$(sed -n 's/.*at most \([0-9]*\) queries in one second to one address.*/\1/
 "$CAASCAN" scan -q -r "$WORLD_RESOLVERS" --no-auth -o "$TMP/runna" "$TMP/few.txt" ||
     fail "scan --no-auth exit status $?"
 expect "--no-auth notimp.test" "$("$CAASCAN" export "$TMP/runna" | grep '^notimp.test,' | cut -d, -f2)" OK
-expect "--no-auth server rows" "$(for f in "$TMP"/runna/servers-*.csv.zst; do zstdcat "$f" | tail -n +2; done | wc -l)" 0
+expect "--no-auth server rows" "$(must "reading the servers shards" shard_rows "$TMP/runna" servers | wc -l)" 0
 
 # 7. caascan check explains the servers.
 set +e

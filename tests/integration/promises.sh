@@ -61,12 +61,9 @@ resolver_peak() {
     awk -v a="$2" '$1 == a { print $2; f = 1 } END { if (!f) print 0 }' "$TMP/$1.out"
 }
 
-# results NAME... of a run: "name,status" lines, sorted (fails the test when a shard is broken).
+# run_rows RUN: "name,status" lines, sorted (fails the test when a shard is broken).
 run_rows() {
-    local f
-    for f in "$1"/results-*.csv.zst; do
-        zstdcat "$f" | tail -n +2 || return 1
-    done | python3 -c 'import csv, sys
+    shard_rows "$1" results | python3 -c 'import csv, sys
 for r in csv.reader(sys.stdin):
     print(r[0] + "," + r[1])' | LC_ALL=C sort
 }
