@@ -160,6 +160,11 @@ EOF
     customer_zone forbid.test unsigned <<EOF
 @ CAA 0 issue ";"
 EOF
+    # A nameserver whose name a spreadsheet would take for a formula (+1+2.dnsprov.test, ns2's
+    # address): output for people must show it as text (tests/integration/output.sh).
+    customer_zone formula.test unsigned ns1.dnsprov.test +1+2.dnsprov.test <<EOF
+@ CAA $LE
+EOF
     # --- DNSSEC: signatures expired in 2020, DS in the TLD.
     customer_zone expired.test expired <<EOF
 @ CAA $LE
@@ -323,6 +328,7 @@ NS_HOSTS=(
     ns-servfail2:127.0.20.17 ns-flaky:127.0.20.18 ns-switch:127.0.20.19
     ns-allsilent:127.0.20.21 ns-switch-flaky:127.0.20.22 ns-silentedns:127.0.20.23
     ns-splitp1:127.0.20.24 ns-splitp2:127.0.20.25
+    +1+2:127.0.3.2
 )
 
 ns_records() {
