@@ -538,8 +538,13 @@ char *cs_export_safe_name(const char *value, size_t len, char *buf, size_t size)
     size_t max = size - 1 < 100 ? size - 1 : 100, o = 0;
     for (size_t i = 0; i < len && o < max;) {
         unsigned char c = (unsigned char)value[i];
-        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        if (i + n > len || o + n > max)
+        size_t n = c < 0x80 ? 1 : c >= 0xF8 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (i + n > len)
+            n = 1; /* a sequence cut short: its lead byte alone */
+        for (size_t k = 1; k < n; k++)
+            if (((unsigned char)value[i + k] & 0xC0) != 0x80)
+                n = 1; /* not UTF-8: never copy what follows as part of it (it may be a '/') */
+        if (o + n > max)
             break;
         if (n == 1 && (c < 0x20 || c == 0x7F || strchr("/\\:*?\"<>|", c) || c >= 0x80))
             buf[o++] = '_';
