@@ -291,6 +291,8 @@ static void test_safe_names(void **state)
                         "a_b_c_d_e_f_g_h_i_j_k");
     assert_string_equal(cs_export_safe_name("", 0, buf, sizeof(buf)), "(empty)");
     assert_string_equal(cs_export_safe_name("Müller GmbH", 12, buf, sizeof(buf)), "Müller GmbH");
+    /* A broken UTF-8 lead byte never takes a '/' after it along as part of a character. */
+    assert_string_equal(cs_export_safe_name("\xC0/..\xE2/x", 7, buf, sizeof(buf)), "__..__x");
     char longv[300];
     memset(longv, 'x', sizeof(longv));
     assert_int_equal(strlen(cs_export_safe_name(longv, sizeof(longv), buf, sizeof(buf))), 100);
