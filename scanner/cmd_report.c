@@ -13,7 +13,7 @@
 static void report_usage(FILE *out)
 {
     fprintf(out,
-            "usage: caascan report RUN --by certificate|zone|nameserver|registered-domain\n"
+            "usage: caascan report RUN --by certificate|zone|nameserver|registered-domain|party\n"
             "                      [--group-column COL] [--format text|csv|xlsx] [--all]\n"
             "                      [--max-names N] [-o FILE] [--raw] [--bom]\n"
             "                      [--allow-incomplete]\n"
@@ -27,6 +27,8 @@ static void report_usage(FILE *out)
             "                          names failing by their own CAA set are caa_policy\n"
             "  --by registered-domain  registrable domains (public suffix list); INVALID\n"
             "                          names form the group (invalid names)\n"
+            "  --by party              who must act: each nameserver to fix (dns-operator: HOST),\n"
+            "                          customer, ca-account, scanner-operator\n"
             "  --format text|csv|xlsx  aligned table (default), CSV, or an xlsx workbook\n"
             "                          (needs -o FILE)\n"
             "  --raw                   CSV cells exactly as stored: cells starting with\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char digits[] = "0123456789";
 
@@ -172,11 +173,38 @@ static yajl_gen_status presentation(yajl_gen g, const uint8_t *p, size_t n)
     return yajl_gen_string(g, p, n);
 }
 
+/*
+ * 0x20 undone: names in a reply carry the case-randomized form of the name sent wherever the
+ * server (or resolver) copied it from the question. A name that ends with labels of the name
+ * sent, byte for byte, gets those labels back in the case the user asked for, so that
+ * `select(.name == "Shop.Example.com.")` matches what was asked. Names that differ from the
+ * name sent (other data, another case the zone itself holds) are left as they are.
+ */
+struct case_undo {
+    const char *asked, *sent; /* presentation form with the trailing dot, same length */
+    size_t len;
+};
+
+static void undo_0x20(char *name, const struct case_undo *u)
+{
+    if (!u)
+        return;
+    size_t n = strlen(name), m = 0;
+    while (m < n && m < u->len && name[n - 1 - m] == u->sent[u->len - 1 - m])
+        m++;
+    /* Whole labels only: the suffix starts a label in both names. */
+    while (m > 0 &&
+           !((m == n || name[n - m - 1] == '.') && (m == u->len || u->sent[u->len - m - 1] == '.')))
+        m--;
+    if (m > 1 && strncasecmp(u->sent + u->len - m, u->asked + u->len - m, m) == 0)
+        memcpy(name + n - m, u->asked + u->len - m, m);
+}
+
 /* The fields of the rdata in presentation form, separated by spaces. Names are printed by
  * cs_wire_name_str(), as owner names are (and without ldns's printf call per character: names
  * are most of the text of a bulk lookup, an SOA in every negative answer); the other fields by
  * ldns. */
-static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
+static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g, const struct case_undo *u)
 {
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
         if (ldns_rdf_get_type(ldns_rr_rdf(rr, i)) == LDNS_RDF_TYPE_SVCPARAMS)
@@ -191,6 +219,7 @@ static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
             ldns_buffer_write_char(b, ' '); /* these writers grow the buffer, or mark it failed */
         if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) {
             cs_wire_name_str(ldns_rdf_data(f), ldns_rdf_size(f), name, sizeof(name));
+            undo_0x20(name, u);
             ldns_buffer_write_chars(b, name);
         } else {
             ldns_rdf2buffer_str(b, f);
@@ -203,11 +232,12 @@ static yajl_gen_status rdata_text(const ldns_rr *rr, yajl_gen g)
     return st;
 }
 
-yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g)
+static yajl_gen_status rr_json(const ldns_rr *rr, yajl_gen g, const struct case_undo *u)
 {
     char owner[1100], tbuf[16];
     const ldns_rdf *o = ldns_rr_owner(rr);
     cs_wire_name_str(ldns_rdf_data(o), ldns_rdf_size(o), owner, sizeof(owner));
+    undo_0x20(owner, u);
     TRY(yajl_gen_map_open(g));
     TRY(str(g, "name"));
     TRY(str(g, owner));
@@ -220,15 +250,20 @@ yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g)
     if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CAA)
         TRY(caa_data(rr, g, &done));
     if (!done)
-        TRY(rdata_text(rr, g));
+        TRY(rdata_text(rr, g, u));
     return yajl_gen_map_close(g);
 }
 
-static yajl_gen_status section(const ldns_rr_list *list, yajl_gen g)
+yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g)
+{
+    return rr_json(rr, g, NULL);
+}
+
+static yajl_gen_status section(const ldns_rr_list *list, yajl_gen g, const struct case_undo *u)
 {
     TRY(yajl_gen_array_open(g));
     for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); i++)
-        TRY(cs_rr_json(ldns_rr_list_rr(list, i), g));
+        TRY(rr_json(ldns_rr_list_rr(list, i), g, u));
     return yajl_gen_array_close(g);
 }
 
@@ -255,6 +290,19 @@ static yajl_gen_status flags(const ldns_pkt *p, yajl_gen g)
 yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
 {
     char buf[1100], rbuf[16], server[64];
+    /* The name as asked and as sent, for undo_0x20(). */
+    char asked[1100], sent[1100];
+    struct case_undo undo, *u = NULL;
+    size_t alen = strlen(ans->name);
+    if (ans->sent_qname_len && alen + 2 < sizeof(asked)) {
+        snprintf(asked, sizeof(asked), "%s%s", ans->name,
+                 alen && ans->name[alen - 1] == '.' ? "" : ".");
+        cs_wire_name_str(ans->sent_qname, ans->sent_qname_len, sent, sizeof(sent));
+        if (strlen(asked) == strlen(sent) && strcasecmp(asked, sent) == 0) {
+            undo = (struct case_undo){.asked = asked, .sent = sent, .len = strlen(sent)};
+            u = &undo;
+        }
+    }
     TRY(yajl_gen_map_open(g));
     TRY(str(g, "name"));
     TRY(cs_json_octets(g, (const uint8_t *)ans->name, strlen(ans->name)));
@@ -270,9 +318,9 @@ yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g)
         TRY(str(g, "flags"));
         TRY(flags(ans->pkt, g));
         TRY(str(g, "answers"));
-        TRY(section(ldns_pkt_answer(ans->pkt), g));
+        TRY(section(ldns_pkt_answer(ans->pkt), g, u));
         TRY(str(g, "authority"));
-        TRY(section(ldns_pkt_authority(ans->pkt), g));
+        TRY(section(ldns_pkt_authority(ans->pkt), g, u));
         struct cs_ede ede[4];
         size_t n = cs_pkt_ede(ans->pkt, ede, 4);
         TRY(str(g, "ede"));

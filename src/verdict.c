@@ -689,6 +689,27 @@ cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_lev
     char *d = v->detail;
     size_t dsize = sizeof(v->detail);
 
+    /* Resolvers saw a forbidding set where the servers disagree: the server that returns it is
+     * the one to name. */
+    if (v->status == CS_ST_CAA_FORBIDS && !v->forbid_server[0] && v->relevant >= 0 &&
+        (size_t)v->relevant < n && v->caa) {
+        const struct cs_auth_qname *q = ar->qnames[v->relevant];
+        for (unsigned k = 0; q && q->done && q->nsets > 1 && k < q->nsets; k++) {
+            struct cs_verdict tmp = {.caa = NULL};
+            if (format_set(q->sets[k], &tmp) != CS_OK) {
+                free(tmp.caa);
+                return CS_ENOMEM;
+            }
+            bool same = strcmp(tmp.caa, v->caa) == 0;
+            free(tmp.caa);
+            if (same) {
+                const struct cs_auth_server *s = &q->zone->servers[q->set_server[k]];
+                snprintf(v->forbid_server, sizeof(v->forbid_server), "%s", s->ns);
+                snprintf(v->forbid_ip, sizeof(v->forbid_ip), "%s", s->ip);
+                break;
+            }
+        }
+    }
     /* The worst server's data: a set some server returns, up to the relevant level. */
     if (v->status > CS_ST_CAA_FORBIDS) {
         for (size_t i = 0; i < n; i++) {

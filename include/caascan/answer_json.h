@@ -6,7 +6,9 @@
  * Records are {"name", "type", "ttl", "data"}; CAA data is {"flags", "tag", "value"} (octets
  * outside printable ASCII, and '\', written as \DDD), other types carry their presentation text
  * (RFC 1035 escapes as the printer wrote them; names, owner or in the data, with \DDD for '.',
- * '\' and octets outside printable ASCII, case kept).
+ * '\' and octets outside printable ASCII). Case: the labels of a name that repeat the 0x20 name
+ * sent byte for byte are written in the case of "name" as asked (0x20 undone); other names keep
+ * the case they came with. "sent_qname" keeps the name sent.
  *
  * The objects are streamed with yajl's generator straight into its buffer: a bulk lookup writes
  * one per query, and building a document tree for each (jansson) cost more CPU than the query.
