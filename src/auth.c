@@ -9,7 +9,7 @@
  *   qnames  name -> struct cs_auth_qname (CAA at every server of its zone)
  * Every entry that is still being worked on keeps a list of waiters, called once it is done.
  */
-#include "auth_impl.h"
+#include "auth_judge.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -59,15 +59,17 @@ static const char *parent_of(const char *name)
     return dot ? dot + 1 : NULL;
 }
 
-bool cs_auth_name_in(const char *name, const char *apex)
-{
-    size_t n = strlen(name), z = strlen(apex);
-    if (z == 0)
-        return true;
-    if (n < z || strcmp(name + n - z, apex) != 0)
-        return false;
-    return n == z || name[n - z - 1] == '.';
-}
+/* The run's tables: an apex, a zone (made, and its discovery started, when new; seed: a
+ * referral's NS names and glue to use instead of asking the resolvers; NULL when out of memory),
+ * a name; and a question to a server of the zone holding name's parent (NS at name; CS_EINVAL for
+ * a TLD). */
+struct auth_apex *cs_auth_apex_get(struct cs_auth *a, const char *name);
+struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
+                                      const struct auth_referral *seed);
+struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name,
+                                        struct cs_auth_zone *z);
+cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
+                          void (*cb)(struct auth_referral *ref, void *arg), void *arg);
 
 /* ---- sending --------------------------------------------------------------------------- */
 

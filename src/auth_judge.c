@@ -10,7 +10,7 @@
  * of one server to one question that differ between tries are INTERMITTENT. A send that fails on
  * this machine (no route, say) is not held against the server.
  */
-#include "auth_impl.h"
+#include "auth_judge.h"
 #include "caascan/caa.h"
 #include "caascan/hash.h"
 

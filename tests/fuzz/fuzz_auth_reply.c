@@ -6,7 +6,7 @@
  * every try of both servers of a small zone, for the zone probes and for the name probes, so
  * that the detail sentences (which print the CAA records) are written. Everything is freed.
  */
-#include "../../src/auth_impl.h"
+#include "../../src/auth_judge.h"
 
 #include <stdlib.h>
 #include <string.h>

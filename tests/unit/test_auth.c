@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../src/auth_impl.h"
+#include "../../src/auth_judge.h"
 #include "caascan/verdict.h"
 #include "levels_fixture.h"
 

@@ -1,12 +1,17 @@
 /*
- * auth_impl.h -- what auth.c (discovery and probes) and auth_judge.c (reading and judging the
- * replies) share. Not part of the library's interface.
+ * auth_probe.h -- the probe types of the authoritative checks: the run-wide state, nameserver
+ * hosts, zone apexes, glue, referrals and the private parts of zones and names, which auth.c
+ * (discovery and probes) fills and auth_judge.c (auth_judge.h: reading and judging the replies)
+ * reads. Their one home: neither file declares anything the other includes. Not part of the
+ * library's interface.
  */
-#ifndef CAASCAN_AUTH_IMPL_H
-#define CAASCAN_AUTH_IMPL_H
+#ifndef CAASCAN_AUTH_PROBE_H
+#define CAASCAN_AUTH_PROBE_H
 
 #include "caascan/auth.h"
 #include "caascan/strmap.h"
+
+#include <string.h>
 
 /* Zone probes of one address, as indices into cs_auth_server.probes. */
 #define AUTH_PROBE_NS(tries)     ((tries) + 0) /* NS at the apex */
@@ -109,56 +114,18 @@ struct cs_auth {
 };
 
 /* True when name is apex or below it ("" is the root: every name). */
-bool cs_auth_name_in(const char *name, const char *apex);
+static inline bool cs_auth_name_in(const char *name, const char *apex)
+{
+    size_t n = strlen(name), z = strlen(apex);
+    if (z == 0)
+        return true;
+    if (n < z || strcmp(name + n - z, apex) != 0)
+        return false;
+    return n == z || name[n - z - 1] == '.';
+}
 
-struct auth_apex *cs_auth_apex_get(struct cs_auth *a, const char *name);
-/* The zone with this apex, made (and its discovery started) when new; seed: a referral's NS
- * names and glue to use instead of asking the resolvers. NULL when out of memory. */
-struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
-                                      const struct auth_referral *seed);
-struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name,
-                                        struct cs_auth_zone *z);
-
-/* Free a zone (its servers, not its names) and a name; the run's tables use them. */
+/* Free a zone (its servers, not its names) and a name (auth.c); the run's tables use them. */
 void cs_auth_zone_free(struct cs_auth_zone *z);
 void cs_auth_qname_free(struct cs_auth_qname *q);
-
-/* Asks a server of the zone holding name's parent for NS at name. CS_EINVAL for a TLD. */
-cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
-                          void (*cb)(struct auth_referral *ref, void *arg), void *arg);
-
-/* auth_judge.c */
-
-/* qsort comparator of C strings (char * elements). */
-int cs_auth_cmp_str(const void *a, const void *b);
-
-/* True when rr's owner is name (lower case, no trailing dot), compared without case. */
-bool cs_auth_owner_is(const ldns_rr *rr, const char *name);
-
-/* Reads a parent server's reply to NS name into ref (kind NONE when it says nothing usable). */
-cs_err cs_auth_read_referral(const ldns_pkt *pkt, const char *name, const char *parent_apex,
-                             struct auth_referral *ref);
-void cs_auth_referral_clear(struct auth_referral *ref);
-/* An A or AAAA rdata as an address with port 53. */
-cs_err cs_auth_addr_from_rdf(const ldns_rdf *rdf, struct cs_addr *out);
-
-/* Fills r from an answer of the engine to a direct query of qtype in zone apex. */
-void cs_auth_read_reply(const struct cs_answer *ans, uint16_t qtype, const char *apex,
-                        struct cs_auth_reply *r);
-/* Keeps what a reply says about its server: the SOA serial, the NS set at the apex. */
-void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uint16_t qtype,
-                              const struct cs_auth_reply *r);
-/* Keeps the CAA set of a reply when no server returned it before. */
-void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server);
-
-/* Takes a direct query's answer for server s (and, for a name probe, name q; NULL for a zone
- * probe): reads it into r, keeps the server's data, the name's CAA set and the round trip. */
-void cs_auth_take_reply(struct cs_auth_server *s, struct cs_auth_qname *q, uint16_t qtype,
-                        const struct cs_answer *ans, struct cs_auth_reply *r);
-
-/* Judges the zone probes of every server and compares the servers (zone problems, detail). */
-void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries);
-/* Judges the CAA probes of a name at every server and compares the servers. */
-void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries);
 
 #endif

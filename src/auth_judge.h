@@ -1,0 +1,44 @@
+/*
+ * auth_judge.h -- reading and judging the replies of the authoritative checks (auth_judge.c):
+ * referrals, replies, a server's data, and the findings of a zone and of a name. auth.c calls
+ * these; they use only the probe types (auth_probe.h), nothing of auth.c. Not part of the
+ * library's interface.
+ */
+#ifndef CAASCAN_AUTH_JUDGE_H
+#define CAASCAN_AUTH_JUDGE_H
+
+#include "auth_probe.h"
+
+/* qsort comparator of C strings (char * elements). */
+int cs_auth_cmp_str(const void *a, const void *b);
+
+/* True when rr's owner is name (lower case, no trailing dot), compared without case. */
+bool cs_auth_owner_is(const ldns_rr *rr, const char *name);
+
+/* Reads a parent server's reply to NS name into ref (kind NONE when it says nothing usable). */
+cs_err cs_auth_read_referral(const ldns_pkt *pkt, const char *name, const char *parent_apex,
+                             struct auth_referral *ref);
+void cs_auth_referral_clear(struct auth_referral *ref);
+/* An A or AAAA rdata as an address with port 53. */
+cs_err cs_auth_addr_from_rdf(const ldns_rdf *rdf, struct cs_addr *out);
+
+/* Fills r from an answer of the engine to a direct query of qtype in zone apex. */
+void cs_auth_read_reply(const struct cs_answer *ans, uint16_t qtype, const char *apex,
+                        struct cs_auth_reply *r);
+/* Keeps what a reply says about its server: the SOA serial, the NS set at the apex. */
+void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uint16_t qtype,
+                              const struct cs_auth_reply *r);
+/* Keeps the CAA set of a reply when no server returned it before. */
+void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server);
+
+/* Takes a direct query's answer for server s (and, for a name probe, name q; NULL for a zone
+ * probe): reads it into r, keeps the server's data, the name's CAA set and the round trip. */
+void cs_auth_take_reply(struct cs_auth_server *s, struct cs_auth_qname *q, uint16_t qtype,
+                        const struct cs_answer *ans, struct cs_auth_reply *r);
+
+/* Judges the zone probes of every server and compares the servers (zone problems, detail). */
+void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries);
+/* Judges the CAA probes of a name at every server and compares the servers. */
+void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries);
+
+#endif
