@@ -1151,6 +1151,16 @@ static void test_verdict_notimp_at_risk(void **state)
                         "no CAA records from shop.example.test up to test: any CA may issue; "
                         "ns2.example.net (192.0.2.2) answered NOTIMP to 2 of 2 CAA queries for "
                         "shop.example.test");
+    /* The fix: the facts of the finding handed over, one sentence naming the server. */
+    assert_int_equal(v.nfindings, 1);
+    assert_int_equal(v.findings[0].code, CS_PB_AUTH_NOTIMP);
+    assert_string_equal(v.findings[0].server, "ns2.example.net");
+    assert_string_equal(v.findings[0].address, "192.0.2.2");
+    assert_string_equal(v.findings[0].name, "shop.example.test");
+    assert_string_equal(v.findings[0].answer, "NOTIMP");
+    assert_string_equal(v.fix, "Ask the operator of ns2.example.net (192.0.2.2) to answer CAA "
+                               "queries for shop.example.test with NOERROR: it answers NOTIMP, "
+                               "and Let's Encrypt refuses to issue when a CAA lookup fails");
     cs_verdict_clear(&v);
     cs_auth_qname_free(q);
     zone_free(z);
@@ -1168,6 +1178,8 @@ static void test_verdict_notimp_at_risk(void **state)
     assert_string_equal(cs_status_name(v.status), "OK");
     assert_codes(v.problems, 0);
     assert_string_equal(v.caa, "0 issue \"letsencrypt.org\"");
+    assert_int_equal(v.nfindings, 0);
+    assert_string_equal(v.fix, "");
     cs_verdict_clear(&v);
     cs_auth_qname_free(q);
     zone_free(z);
