@@ -22,7 +22,7 @@ static const char usage_text[] =
     "Checks each NAME as a CA's CAA check would and explains every step.\n"
     "Exit status 0 when every name is issuable, 1 when one is not (or unknown).\n"
     "\n"
-    "  -r, --resolvers LIST       resolvers: IP[:port],... or @FILE (default: /etc/resolv.conf)\n"
+    "  -r, --resolvers LIST       resolvers: IP[:port],... or FILE (default: /etc/resolv.conf)\n"
     "      --ca DOMAIN            CA issuer domain (default letsencrypt.org)\n"
     "      --account-uri URI      ACME account URI, for RFC 8657 accounturi\n"
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n"
@@ -420,7 +420,8 @@ int cmd_check(int argc, char **argv)
     unsigned long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:h", longopts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'r':
@@ -456,8 +457,7 @@ int cmd_check(int argc, char **argv)
         default:
             if (opt_auth("check", c, optarg, &cfg, &acfg, &no_auth, &ok))
                 break;
-            fputs(usage_text, stderr);
-            return CS_EXIT_USAGE;
+            return opt_fail("check", c, argv, longopts);
         }
         if (!ok)
             return CS_EXIT_USAGE;

@@ -1,5 +1,6 @@
 /* cmd_diff.c -- caascan diff: options for cs_diff_runs() (diff.h). */
 #include "commands.h"
+#include "options.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -48,7 +49,9 @@ int cmd_diff(int argc, char **argv)
     bool allow_incomplete = false, quiet = false, xlsx = false;
     cs_diff_opts dopt = {.allow_incomplete = false};
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -76,8 +79,7 @@ int cmd_diff(int argc, char **argv)
             diff_usage(stdout);
             return CS_EXIT_OK;
         default:
-            diff_usage(stderr);
-            return CS_EXIT_USAGE;
+            return opt_fail("diff", c, argv, opts);
         }
     }
     if (optind + 2 != argc) {

@@ -1,5 +1,6 @@
 /* cmd_export.c -- caascan export: options for cs_export_run() (export.h). */
 #include "commands.h"
+#include "options.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -46,7 +47,9 @@ int cmd_export(int argc, char **argv)
     bool status_given = false;
     char err[8192] = "";
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "csv") == 0) {
@@ -98,8 +101,7 @@ int cmd_export(int argc, char **argv)
             export_usage(stdout);
             return CS_EXIT_OK;
         default:
-            export_usage(stderr);
-            return CS_EXIT_USAGE;
+            return opt_fail("export", c, argv, opts);
         }
     }
     if (optind + 1 != argc) {

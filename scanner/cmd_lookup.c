@@ -28,7 +28,7 @@ static const char usage_text[] =
     "any other argument is a name. Without arguments, names are read from standard input.\n"
     "\n"
     "  -t, --type TYPE          record type (A, AAAA, CAA, SOA, NS, TXT, ...; default A)\n"
-    "  -r, --resolvers LIST     resolvers: IP[:port],... or @FILE (default: /etc/resolv.conf)\n"
+    "  -r, --resolvers LIST     resolvers: IP[:port],... or FILE (default: /etc/resolv.conf)\n"
     "  -s, --server IP[:port]   ask this server directly, without recursion (RD=0)\n"
     "      --qps N              global query rate limit (default 0: none)\n"
     "      --resolver-qps N     rate limit per resolver (default 0: none)\n"
@@ -241,7 +241,8 @@ int cmd_lookup(int argc, char **argv)
     unsigned long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:r:s:o:qh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:r:s:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (!opt_qtype("lookup", optarg, &qtype))
@@ -320,8 +321,7 @@ int cmd_lookup(int argc, char **argv)
             fputs(usage_text, stdout);
             return CS_EXIT_OK;
         default:
-            fputs(usage_text, stderr);
-            return CS_EXIT_USAGE;
+            return opt_fail("lookup", c, argv, longopts);
         }
     }
     if (resolvers && server) {

@@ -30,6 +30,7 @@ static void usage(FILE *out)
             "  --column NAME|N        customer CSV: the name column, by header or number\n"
             "  --keep-columns A,B     customer CSV: columns to carry into every row\n"
             "  --input-format FMT     list, csv, crtsh-json or crtsh-csv (default: detect)\n"
+            "  --delimiter D          customer CSV: ',', ';' or tab (default: detect)\n"
             "  -q, --quiet            do not report each invalid name on stderr\n"
             "  -h, --help             this text\n"
             "\n"
@@ -191,6 +192,7 @@ int cmd_names(int argc, char **argv)
         {"column", required_argument, NULL, 'c'},
         {"keep-columns", required_argument, NULL, 'k'},
         {"input-format", required_argument, NULL, 'f'},
+        {"delimiter", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -200,7 +202,8 @@ int cmd_names(int argc, char **argv)
     bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt.column = optarg;
@@ -224,9 +227,16 @@ int cmd_names(int argc, char **argv)
         case 'h':
             usage(stdout);
             return CS_EXIT_OK;
+        case 'd':
+            opt.delimiter = cs_csv_delimiter_parse(optarg);
+            if (!opt.delimiter) {
+                fprintf(stderr, "caascan: names: --delimiter: '%s' is not ',', ';' or tab\n",
+                        optarg);
+                return CS_EXIT_USAGE;
+            }
+            break;
         default:
-            usage(stderr);
-            return CS_EXIT_USAGE;
+            return opt_fail("names", c, argv, longopts);
         }
     }
     if (optind >= argc) {

@@ -1,5 +1,6 @@
 /* cmd_report.c -- caascan report: options for cs_report_build() / cs_report_write() (report.h). */
 #include "commands.h"
+#include "options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -59,7 +60,9 @@ int cmd_report(int argc, char **argv)
     cs_report_out ro = {.format = CS_REPORT_TEXT};
     const char *output = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'b':
             o.by = cs_report_by_parse(optarg);
@@ -113,8 +116,7 @@ int cmd_report(int argc, char **argv)
             report_usage(stdout);
             return CS_EXIT_OK;
         default:
-            report_usage(stderr);
-            return CS_EXIT_USAGE;
+            return opt_fail("report", c, argv, opts);
         }
     }
     if (optind + 1 != argc || o.by == CS_REPORT_BY_COUNT) {

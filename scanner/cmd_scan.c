@@ -21,7 +21,8 @@ static const char usage_text[] =
     "zstd-compressed CSV shards and manifest.json (written last).\n"
     "\n"
     "  -o, --output RUN           run directory to write (required)\n"
-    "  -r, --resolvers LIST       resolvers: IP[:port],... or @FILE (default: /etc/resolv.conf)\n"
+    "  -r, --resolvers LIST|FILE  resolvers: IP[:port],... or a file of them, one a line\n"
+    "                             (default: /etc/resolv.conf)\n"
     "      --ca DOMAIN            CA issuer domain to judge CAA for (default letsencrypt.org)\n"
     "      --account-uri URI      ACME account URI, for RFC 8657 accounturi\n"
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ... for validationmethods\n"
@@ -37,6 +38,11 @@ static const char usage_text[] =
     "      --shards N             result shards (default 16)\n"
     "      --column NAME|N        customer CSV: the name column\n"
     "      --keep-columns A,B     customer CSV: columns to carry into every result row\n"
+    "      --delimiter D          customer CSV: ',', ';' or tab (default: detected)\n"
+    "      --max-invalid-share P  refuse inputs with more than P % invalid rows (default 50)\n"
+    "      --min-answered P       stop when fewer than P % of the CA-side lookups get an\n"
+    "                             answer (default 20)\n"
+    "      --health-window S      judged over the lookups of the last S seconds (default 30)\n"
     "      --input-format F       list, csv, crtsh-json or crtsh-csv (default: detected)\n"
     "      --partition K/N        scan only the K-th of N hash partitions of the names\n"
     "      --force                replace a complete run already in RUN\n"
@@ -57,6 +63,42 @@ static bool parse_partition(const char *text, unsigned *k, unsigned *n)
     *k = (unsigned)a;
     *n = (unsigned)c;
     return true;
+}
+
+/*
+ * The inputs as a whole: no valid name at all, or more than max_pct % invalid records, is an input
+ * error (a wrong --column or delimiter, a file that is not an inventory), not a run of INVALID
+ * rows.
+ */
+static int input_gates(const struct cs_inventory *inv, unsigned long max_pct)
+{
+    unsigned long names = 0, invalid = 0;
+    for (size_t f = 0; f < cs_inventory_file_count(inv); f++) {
+        names += cs_inventory_file(inv, f)->names;
+        invalid += cs_inventory_file(inv, f)->invalid;
+    }
+    if (names == invalid) {
+        fprintf(stderr,
+                "caascan: scan: no names to scan: the inputs hold %lu records, none of "
+                "them a valid name\n",
+                invalid);
+        return CS_EXIT_USAGE;
+    }
+    if ((double)invalid * 100.0 > (double)max_pct * (double)names) {
+        const unsigned long *r = cs_inventory_reason_counts(inv);
+        int top = 0;
+        for (int k = 1; k < CS_NAME_REASON_COUNT; k++)
+            if (r[k] > r[top])
+                top = k;
+        fprintf(stderr,
+                "caascan: scan: %lu of %lu records (%.0f %%) are not valid names, more than "
+                "--max-invalid-share %lu %% (most: %s); check --column and --delimiter, or raise "
+                "--max-invalid-share\n",
+                invalid, names, 100.0 * (double)invalid / (double)names, max_pct,
+                cs_name_reason_text(top));
+        return CS_EXIT_USAGE;
+    }
+    return CS_EXIT_OK;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -80,6 +122,10 @@ int cmd_scan(int argc, char **argv)
         O_PROGRESS,
         O_NOPROGRESS,
         O_RINFLIGHT,
+        O_DELIM,
+        O_MAXINVALID,
+        O_MINANSWERED,
+        O_HEALTHWINDOW,
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -98,6 +144,10 @@ int cmd_scan(int argc, char **argv)
         {"shards", required_argument, 0, O_SHARDS},
         {"column", required_argument, 0, O_COLUMN},
         {"keep-columns", required_argument, 0, O_KEEP},
+        {"delimiter", required_argument, 0, O_DELIM},
+        {"max-invalid-share", required_argument, 0, O_MAXINVALID},
+        {"min-answered", required_argument, 0, O_MINANSWERED},
+        {"health-window", required_argument, 0, O_HEALTHWINDOW},
         {"input-format", required_argument, 0, O_FORMAT},
         {"partition", required_argument, 0, O_PARTITION},
         {"force", no_argument, 0, O_OVERWRITE},
@@ -119,15 +169,20 @@ int cmd_scan(int argc, char **argv)
     o.engine.auth_qps_mq = CS_AUTH_QPS_DEFAULT_MQ;
     cs_auth_config_default(&o.auth);
     o.policy.ca_domain = "letsencrypt.org";
+    o.health.min_answered_pct = CS_HEALTH_MIN_ANSWERED_DEFAULT;
+    o.health.window_s = CS_HEALTH_WINDOW_DEFAULT;
+    o.health.min_lookups = CS_HEALTH_MIN_LOOKUPS_DEFAULT;
     const char *resolvers = NULL, *keep_arg = NULL;
     struct cs_input_options in_opt = {.format = CS_INPUT_AUTO};
     int progress = isatty(2) ? CS_PROGRESS_BAR : CS_PROGRESS_MINUTE;
     bool quiet = false;
     unsigned long v;
+    unsigned long max_invalid_pct = 50;
     int c;
     json_t *optjson = json_object();
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:r:qh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:r:qh", longopts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'o':
@@ -181,6 +236,25 @@ int cmd_scan(int argc, char **argv)
         case O_KEEP:
             keep_arg = optarg;
             break;
+        case O_DELIM:
+            in_opt.delimiter = cs_csv_delimiter_parse(optarg);
+            if (!in_opt.delimiter) {
+                fprintf(stderr, "caascan: scan: --delimiter: '%s' is not ',', ';' or tab\n",
+                        optarg);
+                ok = false;
+            }
+            break;
+        case O_MAXINVALID:
+            ok = opt_uint("scan", "--max-invalid-share", optarg, 0, 100, &max_invalid_pct);
+            break;
+        case O_MINANSWERED:
+            ok = opt_uint("scan", "--min-answered", optarg, 0, 100, &v);
+            o.health.min_answered_pct = (unsigned)v;
+            break;
+        case O_HEALTHWINDOW:
+            ok = opt_uint("scan", "--health-window", optarg, 1, 86400, &v);
+            o.health.window_s = (unsigned)v;
+            break;
         case O_FORMAT:
             in_opt.format = cs_input_format_parse(optarg);
             if (in_opt.format == CS_INPUT_AUTO && strcmp(optarg, "auto") != 0) {
@@ -216,9 +290,8 @@ int cmd_scan(int argc, char **argv)
         default:
             if (opt_auth("scan", c, optarg, &o.engine, &o.auth, &o.no_auth, &ok))
                 break;
-            fputs(usage_text, stderr);
             json_decref(optjson);
-            return CS_EXIT_USAGE;
+            return opt_fail("scan", c, argv, longopts);
         }
         if (!ok) {
             json_decref(optjson);
@@ -234,10 +307,10 @@ int cmd_scan(int argc, char **argv)
         }
     }
     if (!o.run_dir || optind >= argc) {
-        fprintf(stderr, "caascan: scan: %s\n%s",
-                !o.run_dir ? "-o RUN is required" : "at least one INPUT is required", usage_text);
         json_decref(optjson);
-        return CS_EXIT_USAGE;
+        return opt_missing("scan", !o.run_dir ? "no output directory: give -o RUN"
+                                              : "no input: give at least one INPUT (a file, or - "
+                                                "for standard input)");
     }
     char why[256];
     if (cs_caa_policy_check(&o.policy, why, sizeof(why)) != CS_OK) {
@@ -283,12 +356,16 @@ int cmd_scan(int argc, char **argv)
             rc = e == CS_ENOMEM ? CS_EXIT_RUNTIME : CS_EXIT_USAGE;
         }
     }
+    if (rc == CS_EXIT_OK)
+        rc = input_gates(inv, max_invalid_pct);
     if (rc == CS_EXIT_OK) {
         struct cs_scan_summary sum;
         cs_err e = cs_scan_run(inv, &o, &sum, err, sizeof(err));
         if (e != CS_OK) {
             fprintf(stderr, "caascan: scan: %s\n", err);
-            rc = e == CS_EINVAL ? CS_EXIT_USAGE : CS_EXIT_RUNTIME;
+            rc = sum.unhealthy    ? CS_EXIT_BROKEN
+                 : e == CS_EINVAL ? CS_EXIT_USAGE
+                                  : CS_EXIT_RUNTIME;
         } else if (!quiet) {
             fprintf(stderr,
                     "caascan: scan: %llu names in %.1f s, %llu queries (%.2f a name) over "

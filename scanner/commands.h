@@ -10,6 +10,9 @@ enum {
     CS_EXIT_FOUND = 1,   /* found what the user asked to be told about (diff: new failures) */
     CS_EXIT_USAGE = 2,   /* usage or input error */
     CS_EXIT_RUNTIME = 3, /* runtime failure */
+    CS_EXIT_BROKEN = 4,  /* the night looks broken, not the customers: scan stopped by its health
+                            gate (resolvers that do not answer), diff's guard (too many names
+                            newly failing) */
 };
 
 struct cs_command {

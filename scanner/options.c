@@ -5,10 +5,12 @@
 #include "caascan/ratelimit.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 bool opt_uint(const char *cmd, const char *opt, const char *text, unsigned long min,
               unsigned long max, unsigned long *out)
@@ -46,11 +48,35 @@ bool opt_qtype(const char *cmd, const char *text, uint16_t *out)
     return true;
 }
 
+/* Whether text names a file (a regular file, a FIFO or a character device: /dev/stdin). */
+static bool is_file(const char *text)
+{
+    struct stat sb;
+    return stat(text, &sb) == 0 && !S_ISDIR(sb.st_mode);
+}
+
 bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size_t *n)
 {
     char err[512];
     cs_err rc;
-    if (spec) {
+    if (spec && spec[0] != '@' && is_file(spec)) {
+        /* -r FILE, as massdns and dnsx take it: the file's addresses, one a line. */
+        char *at = malloc(strlen(spec) + 2);
+        if (!at) {
+            fprintf(stderr, "caascan: %s: resolvers: %s\n", cmd, cs_strerror(CS_ENOMEM));
+            return false;
+        }
+        at[0] = '@';
+        strcpy(at + 1, spec);
+        rc = cs_addr_list_parse(at, 53, out, n, err, sizeof(err));
+        free(at);
+    } else if (spec && spec[0] != '@' && !strchr(spec, ',') &&
+               (strchr(spec, '/') || strspn(spec, "0123456789abcdefABCDEF:.[]") != strlen(spec))) {
+        /* Neither a file nor an address list: most likely a file name with a typo. */
+        snprintf(err, sizeof(err), "'%s' is neither an address nor a file: %s", spec,
+                 strerror(ENOENT));
+        rc = CS_EINVAL;
+    } else if (spec) {
         rc = cs_addr_list_parse(spec, 53, out, n, err, sizeof(err));
     } else {
         const char *path = getenv("CAASCAN_RESOLV_CONF");
@@ -123,4 +149,98 @@ bool opt_split_list(char *s, const char ***out, size_t *n)
     *out = v;
     *n = k;
     return true;
+}
+
+/* Levenshtein distance between a and b (short option names: a small table on the stack). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *opt_suggest(const char *given, const struct option *longopts)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    size_t len = strcspn(given, "=");
+    char word[64];
+    if (len >= sizeof(word))
+        return NULL;
+    memcpy(word, given, len);
+    word[len] = '\0';
+    for (const struct option *lo = longopts; lo->name; lo++) {
+        size_t d = edit_distance(word, lo->name);
+        if (d < best_d) {
+            best_d = d;
+            best = lo->name;
+        }
+    }
+    /* Close enough to be a typo: at most 2 edits, and at most half the word. */
+    if (best && best_d <= 2 && best_d * 2 <= strlen(best))
+        return best;
+    return NULL;
+}
+
+int opt_fail(const char *cmd, int c, char *const *argv, const struct option *longopts)
+{
+    /* getopt_long has moved optind past the offending element (and past a missing argument). */
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (c == ':') {
+        if (strncmp(arg, "--", 2) == 0)
+            fprintf(stderr, "caascan: %s: option '%.*s' requires an argument\n", cmd,
+                    (int)strcspn(arg, "="), arg);
+        else {
+            const char *lname = NULL;
+            for (const struct option *lo = longopts; !lname && lo->name; lo++)
+                if (lo->val == optopt)
+                    lname = lo->name;
+            if (lname)
+                fprintf(stderr, "caascan: %s: option '-%c' (--%s) requires an argument\n", cmd,
+                        optopt, lname);
+            else
+                fprintf(stderr, "caascan: %s: option '-%c' requires an argument\n", cmd, optopt);
+        }
+    } else if (optopt != 0 && optopt < 256 && strncmp(arg, "--", 2) != 0) {
+        fprintf(stderr, "caascan: %s: unknown option '-%c'\n", cmd, optopt);
+    } else if (optopt != 0 && strncmp(arg, "--", 2) == 0) {
+        /* A known long option given an argument it does not take (--quiet=yes). */
+        fprintf(stderr, "caascan: %s: option '%.*s' takes no argument\n", cmd,
+                (int)strcspn(arg, "="), arg);
+    } else {
+        const char *name = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
+        const char *hint = opt_suggest(name, longopts);
+        int len = (int)strcspn(arg, "=");
+        if (hint)
+            fprintf(stderr, "caascan: %s: unknown option '%.*s' (did you mean '--%s'?)\n", cmd, len,
+                    arg, hint);
+        else
+            fprintf(stderr, "caascan: %s: unknown option '%.*s'\n", cmd, len, arg);
+    }
+    fprintf(stderr, "Try 'caascan %s --help'.\n", cmd);
+    return CS_EXIT_USAGE;
+}
+
+int opt_missing(const char *cmd, const char *what)
+{
+    fprintf(stderr, "caascan: %s: %s\nTry 'caascan %s --help'.\n", cmd, what, cmd);
+    return CS_EXIT_USAGE;
 }

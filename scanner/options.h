@@ -66,4 +66,23 @@ int opt_pool(const char *cmd, const char *spec, uint32_t initial_rto_ms,
  */
 bool opt_split_list(char *s, const char ***out, size_t *n);
 
+struct option;
+
+/*
+ * The closest long option to given (the text after "--", up to any '='), when it is near enough
+ * to be a typo (Levenshtein distance at most 2); NULL otherwise.
+ */
+const char *opt_suggest(const char *given, const struct option *longopts);
+
+/*
+ * The error for what getopt_long returned as c ('?' or ':' with opterr = 0 and an optstring
+ * starting with ':'): "caascan: CMD: unknown option '--ouptut' (did you mean '--output'?)",
+ * "option '--output' requires an argument", then "Try 'caascan CMD --help'." Returns
+ * CS_EXIT_USAGE.
+ */
+int opt_fail(const char *cmd, int c, char *const *argv, const struct option *longopts);
+
+/* "caascan: CMD: what" and the --help pointer; returns CS_EXIT_USAGE. */
+int opt_missing(const char *cmd, const char *what);
+
 #endif

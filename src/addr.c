@@ -100,6 +100,34 @@ const char *cs_addr_format(const struct cs_addr *a, char *buf, size_t size)
     return buf;
 }
 
+/* Why text is not an address: its port when the address part parses, else the address. */
+static void explain_bad(const char *text, char *buf, size_t size)
+{
+    const char *port = NULL;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        port = close && close[1] == ':' ? close + 2 : NULL;
+    } else {
+        const char *colon = strchr(text, ':');
+        port = colon && !strchr(colon + 1, ':') ? colon + 1 : NULL;
+    }
+    uint16_t p;
+    if (port && parse_port(port, &p) != 0) {
+        char host[INET6_ADDRSTRLEN + 8];
+        size_t hl = (size_t)(port - 1 - text);
+        struct cs_addr a;
+        if (hl < sizeof(host)) {
+            memcpy(host, text, hl);
+            host[hl] = '\0';
+            if (cs_addr_parse(host, 53, &a) == CS_OK) {
+                snprintf(buf, size, "resolver '%s': port must be 1-65535", text);
+                return;
+            }
+        }
+    }
+    snprintf(buf, size, "'%s' is not an IP address", text);
+}
+
 static cs_err list_append(struct cs_addr **v, size_t *n, size_t *cap, const struct cs_addr *a)
 {
     if (*n == *cap) {
@@ -155,7 +183,9 @@ static cs_err read_list_file(const char *path, uint16_t default_port, int resolv
             continue;
         struct cs_addr a;
         if (cs_addr_parse(s, default_port, &a) != CS_OK) {
-            snprintf(errbuf, errsize, "%s:%zu: '%s' is not an IP address", path, lineno, s);
+            char why[256];
+            explain_bad(s, why, sizeof(why));
+            snprintf(errbuf, errsize, "%s:%zu: %s", path, lineno, why);
             err = CS_EINVAL;
             break;
         }
@@ -190,7 +220,7 @@ cs_err cs_addr_list_parse(const char *spec, uint16_t default_port, struct cs_add
                 continue;
             struct cs_addr a;
             if (cs_addr_parse(s, default_port, &a) != CS_OK) {
-                snprintf(errbuf, errsize, "'%s' is not an IP address", s);
+                explain_bad(s, errbuf, errsize);
                 err = CS_EINVAL;
                 break;
             }

@@ -3,6 +3,7 @@
 #include "caascan/random.h"
 #include "caascan/strmap.h"
 #include "caascan/hash.h"
+#include "caascan/health.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct cs_ca_lookup {
     struct cs_strmap levels; /* by name (the level's own) */
     size_t made;             /* levels made in the run */
     uint64_t queries;
+    struct cs_health *health; /* told of every try and level, when set */
 };
 
 /* One in-flight query of a level: a try, or the CD=1 check of a try. */
@@ -195,6 +197,19 @@ static void level_finish(struct cs_ca_level *lv)
     }
 }
 
+/* A level is done: the health gate hears whether any try got a NOERROR or NXDOMAIN reply. */
+static void finish(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
+{
+    if (cl->health)
+        cs_health_lookup(cl->health, cs_now_ns(), lv->n_data + lv->n_empty + lv->n_nxdomain > 0);
+    level_finish(lv);
+}
+
+void cs_ca_lookup_set_health(struct cs_ca_lookup *cl, struct cs_health *health)
+{
+    cl->health = health;
+}
+
 static void on_try_answer(struct cs_answer *ans, void *arg);
 
 static void send_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, unsigned index, bool cd)
@@ -218,7 +233,7 @@ static void send_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, unsigned i
             lv->n_timeout++;
         }
         if (--lv->outstanding == 0)
-            level_finish(lv);
+            finish(cl, lv);
         return;
     }
     ctx->cl = cl;
@@ -316,6 +331,8 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         lv->n_timeout++;
         break;
     }
+    if (cl->health)
+        cs_health_try(cl->health, t->resolver, ans->outcome == CS_OUT_ANSWER ? t->rcode : -1);
     if (t->result == CS_TRY_ERROR && t->ede >= 0 && cs_ede_is_dnssec((uint16_t)t->ede)) {
         t->dnssec = true;
         lv->n_dnssec++;
@@ -346,7 +363,7 @@ static void on_try_answer(struct cs_answer *ans, void *arg)
     }
     free(ctx);
     if (--lv->outstanding == 0)
-        level_finish(lv);
+        finish(cl, lv);
 }
 
 cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg)
@@ -396,6 +413,6 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
     for (unsigned i = 0; i < cl->tries; i++)
         send_try(cl, lv, i, false);
     if (--lv->outstanding == 0)
-        level_finish(lv);
+        finish(cl, lv);
     return CS_OK;
 }

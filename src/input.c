@@ -7,8 +7,8 @@
  * stdin can be detected without reading it all:
  *   '[' or '{'                       crt.sh JSON
  *   starts with "crt.sh ID,"         crt.sh CSV
- *   has a ',' or is a lone header    customer CSV (header words: domain, hostname, fqdn, san,
- *                                    name, or the --column name)
+ *   has a ',', ';' or tab outside    customer CSV (header words: domain, hostname, fqdn, san,
+ *   quotes, or is a lone header      name, or the --column name)
  *   anything else                    plain list
  */
 #include "input_impl.h"
@@ -129,8 +129,8 @@ static cs_input_format detect(struct cs_input *in)
     static const char crtsh[] = "crt.sh ID,";
     if (llen >= sizeof(crtsh) - 1 && input_field_is((const char *)p, sizeof(crtsh) - 1, crtsh))
         return CS_INPUT_CRTSH_CSV;
-    if (memchr(p, ',', llen))
-        return CS_INPUT_CSV;
+    if (in->opt.delimiter || cs_csv_detect_delimiter((const char *)p, llen, "", 0) != 0)
+        return CS_INPUT_CSV; /* --delimiter says it is a customer CSV */
     for (size_t i = 0; i < sizeof(header_words) / sizeof(header_words[0]); i++)
         if (input_field_is((const char *)p, llen, header_words[i]))
             return CS_INPUT_CSV;

@@ -6,6 +6,10 @@
  * between rows. A row (quoted newlines included) longer than CS_INPUT_RECORD_MAX is an error,
  * which also stops an unbalanced quote from swallowing the rest of the file into memory.
  *
+ * The delimiter is ',', ';' or tab: --delimiter, or else the one that splits the first line into
+ * the most fields, consistently with the lines after it (cs_csv_detect_delimiter; spreadsheets
+ * in many locales save with ';', whose other columns then hold decimal commas).
+ *
  * The first row is a header when one of its fields is a known name-column word (domain,
  * hostname, fqdn, san, name), the --column name or a --keep-columns name. Without a header the
  * name column is --column N, or else the first field of the first row that is a valid name.
@@ -48,6 +52,7 @@ struct csv_state {
     bool oom;
 
     bool header_done;
+    char delim; /* the field delimiter in use */
     size_t name_col;
     size_t *keep_cols;
     const char **kept;
@@ -315,6 +320,72 @@ static cs_err read_header(struct cs_input *in, const struct row *r, bool *is_hea
                       "name) and no field of the first row is a host name; use --column");
 }
 
+/* Fields of line[0..len) split at delim, quotes respected; *open: the line ends inside quotes. */
+static size_t count_fields(const char *line, size_t len, char delim, bool *open)
+{
+    size_t n = 1;
+    bool quoted = false;
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '"')
+            quoted = !quoted; /* "" inside quotes flips twice: no change */
+        else if (!quoted && line[i] == delim)
+            n++;
+    }
+    *open = quoted;
+    return n;
+}
+
+char cs_csv_detect_delimiter(const char *line, size_t len, const char *rest, size_t rest_len)
+{
+    static const char cands[] = {',', ';', '\t'};
+    char best = 0;
+    size_t best_fields = 1;
+    bool best_consistent = false;
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    for (size_t c = 0; c < sizeof(cands); c++) {
+        bool open;
+        size_t n = count_fields(line, len, cands[c], &open);
+        if (n < 2 || open)
+            continue;
+        /* Consistent: the next complete lines (up to 8) split into as many fields. */
+        bool consistent = true;
+        const char *p = rest, *end = rest + rest_len;
+        for (int k = 0; k < 8 && p < end; k++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                break; /* a line cut by the buffer says nothing */
+            size_t l = (size_t)(nl - p);
+            if (l > 0 && p[l - 1] == '\r')
+                l--;
+            bool lopen;
+            if (l > 0 && (count_fields(p, l, cands[c], &lopen) != n || lopen)) {
+                consistent = false;
+                break; /* a quoted newline also ends the look: it cannot be judged by line */
+            }
+            p = nl + 1;
+        }
+        if ((consistent && !best_consistent) ||
+            (consistent == best_consistent && n > best_fields)) {
+            best = cands[c];
+            best_fields = n;
+            best_consistent = consistent;
+        }
+    }
+    return best;
+}
+
+char cs_csv_delimiter_parse(const char *text)
+{
+    if (strcmp(text, ",") == 0 || strcmp(text, "comma") == 0)
+        return ',';
+    if (strcmp(text, ";") == 0 || strcmp(text, "semicolon") == 0)
+        return ';';
+    if (strcmp(text, "\t") == 0 || strcmp(text, "tab") == 0 || strcmp(text, "\\t") == 0)
+        return '\t';
+    return 0;
+}
+
 static cs_err csv_start(struct cs_input *in)
 {
     struct csv_state *st = calloc(1, sizeof(*st));
@@ -331,6 +402,19 @@ static cs_err csv_start(struct cs_input *in)
         return input_fail(in, CS_ENOMEM, 0, "%s", cs_strerror(CS_ENOMEM));
     st->parser_ok = true;
     st->row_line = 1;
+    char delim = in->opt.delimiter;
+    if (!delim) {
+        /* The first line is in the buffer (cs_input_open saw to it), and what follows of it. */
+        const char *p = (const char *)in->buf + in->pos;
+        size_t avail = in->len - in->pos;
+        const char *nl = memchr(p, '\n', avail);
+        size_t l = nl ? (size_t)(nl - p) : avail;
+        delim = cs_csv_detect_delimiter(p, l, nl ? nl + 1 : p + l, nl ? avail - l - 1 : 0);
+        if (!delim)
+            delim = ',';
+    }
+    st->delim = delim;
+    csv_set_delim(&st->parser, (unsigned char)delim);
 
     const struct row *r;
     cs_err err = next_row(in, &r);

@@ -138,6 +138,11 @@ uint64_t cs_scanner_queries(const struct cs_scanner *s)
     return cs_ca_lookup_queries(s->cl) + (s->auth ? cs_auth_queries(s->auth) : 0);
 }
 
+void cs_scanner_set_health(struct cs_scanner *s, struct cs_health *health)
+{
+    cs_ca_lookup_set_health(s->cl, health);
+}
+
 size_t cs_scanner_levels(const struct cs_scanner *s)
 {
     return cs_ca_lookup_levels(s->cl);

@@ -36,6 +36,8 @@ struct scan_state {
     struct event *sigint, *sigterm;
     char *cellbuf; /* sources and kept cells */
     size_t cellcap;
+    struct cs_health *health; /* the resolvers' health gate, NULL when off */
+    struct event *health_tick; /* judges it once a second */
 };
 
 static void feed(struct scan_state *st);
@@ -129,10 +131,34 @@ struct name_ctx {
     size_t entry;
 };
 
+/* The health gate failed: the rest of the run is cancelled, no manifest is written. */
+static void stop_unhealthy(struct scan_state *st)
+{
+    char what[1024];
+    uint64_t lookups, answered;
+    cs_health_totals(st->health, &lookups, &answered);
+    st->sum->unhealthy = true;
+    fail(st, CS_EIO,
+         "stopped early: the resolvers answer too few lookups (%llu of %llu answered; "
+         "--min-answered %u %% over --health-window %u s): %s",
+         (unsigned long long)answered, (unsigned long long)lookups,
+         st->o->health.min_answered_pct, st->o->health.window_s,
+         cs_health_describe(st->health, &st->pool, what, sizeof(what)));
+    cs_engine_cancel(st->engine);
+}
+
+static void on_health_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct scan_state *st = arg;
+    if (!st->stop && cs_health_failing(st->health, cs_now_ns(), false))
+        stop_unhealthy(st);
+}
+
 static void on_name_done(const struct cs_scan_result *res, void *arg)
 {
     struct name_ctx *ctx = arg;
     struct scan_state *st = ctx->st;
+
     const char *fixed[CS_RC_COUNT] = {NULL};
     char problems[1024], detail[256], fix[1024];
     fixed[CS_RC_NAME] = res->name;
@@ -411,6 +437,22 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
         snprintf(err, errlen, "cannot start the engine");
         goto out;
     }
+    if (o->health.min_answered_pct > 0) {
+        st.health = cs_health_new(&o->health, st.pool.n);
+        if (!st.health) {
+            rc = CS_ENOMEM;
+            snprintf(err, errlen, "cannot start the engine");
+            goto out;
+        }
+        cs_scanner_set_health(st.scanner, st.health);
+        st.health_tick = event_new(st.base, -1, EV_PERSIST, on_health_tick, &st);
+        struct timeval sec = {1, 0};
+        if (!st.health_tick || event_add(st.health_tick, &sec) != 0) {
+            rc = CS_ENOMEM;
+            snprintf(err, errlen, "cannot start the engine");
+            goto out;
+        }
+    }
     st.window = o->engine.max_inflight ? o->engine.max_inflight : 2000;
     if (o->progress != CS_PROGRESS_NONE) {
         st.tick = event_new(st.base, -1, EV_PERSIST, on_tick, &st);
@@ -440,6 +482,9 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     if (o->progress != CS_PROGRESS_NONE && !sum->interrupted)
         print_progress(&st, true);
 
+    if (st.health && st.failure == CS_OK && !sum->interrupted &&
+        cs_health_failing(st.health, cs_now_ns(), true))
+        stop_unhealthy(&st);
     if (sum->interrupted) {
         rc = CS_EINCOMPLETE;
         snprintf(err, errlen, "interrupted: %s is incomplete (no manifest.json)", o->run_dir);
@@ -517,6 +562,9 @@ out:
         event_base_free(st.base);
     if (st.pool.v)
         cs_pool_free(&st.pool);
+    if (st.health_tick)
+        event_free(st.health_tick);
+    cs_health_free(st.health);
     free(st.cellbuf);
     free(header);
     return rc;

@@ -115,4 +115,8 @@ bool cs_dname_is(const ldns_rdf *dname, const char *name);
 /* "DATA", "EMPTY", "NXDOMAIN", "ERROR", "TIMEOUT". */
 const char *cs_try_result_name(cs_try_result r);
 
+struct cs_health;
+/* Tells health (NULL: nothing) of every try and every level that ends from now on. */
+void cs_ca_lookup_set_health(struct cs_ca_lookup *cl, struct cs_health *health);
+
 #endif

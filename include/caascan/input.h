@@ -47,7 +47,22 @@ struct cs_input_options {
     /* Customer CSV: header names of columns whose values every record carries along. */
     const char *const *keep_columns;
     size_t n_keep;
+    /* Customer CSV: the field delimiter (',', ';' or '\t'); 0 to detect it from the first line
+     * (see cs_csv_detect_delimiter). */
+    char delimiter;
 };
+
+/*
+ * The delimiter of a customer CSV whose first line (the header, or the first record) is
+ * line[0..len) and whose next lines follow in rest[0..rest_len) (may be empty): of ',', ';' and
+ * tab, the one that splits the first line into the most fields (quotes respected) and splits the
+ * complete lines of rest into as many; 0 when none splits the first line.
+ */
+char cs_csv_detect_delimiter(const char *line, size_t len, const char *rest, size_t rest_len);
+
+/* The delimiter named by text: ",", ";", "tab" (or a tab character), "comma", "semicolon";
+ * 0 when text names none of them. */
+char cs_csv_delimiter_parse(const char *text);
 
 /* One record: a name and where it came from. Pointers stay valid until the next call. */
 struct cs_input_record {

@@ -75,4 +75,7 @@ uint64_t cs_scanner_queries(const struct cs_scanner *s);
 const struct cs_auth *cs_scanner_auth(const struct cs_scanner *s);
 size_t cs_scanner_levels(const struct cs_scanner *s);
 
+/* Tells health (health.h; NULL: nothing) of every CA-side try and level from now on. */
+void cs_scanner_set_health(struct cs_scanner *s, struct cs_health *health);
+
 #endif

@@ -14,6 +14,7 @@
 #include "caascan/auth.h"
 #include "caascan/caa.h"
 #include "caascan/engine.h"
+#include "caascan/health.h"
 #include "caascan/inventory.h"
 #include "caascan/problem.h"
 
@@ -41,6 +42,7 @@ struct cs_scan_run_options {
     enum cs_progress progress;
     unsigned partition_k, partition_n; /* scan only partition k of n (1-based; n <= 1: all) */
     const json_t *options;             /* recorded in the manifest (copied) */
+    struct cs_health_config health;    /* the resolvers' health gate (all 0: off) */
 };
 
 struct cs_scan_summary {
@@ -55,6 +57,7 @@ struct cs_scan_summary {
     struct cs_engine_stats engine; /* the engine's counters at the end */
     double seconds;
     bool interrupted;
+    bool unhealthy; /* stopped by the health gate: the resolvers did not answer (no manifest) */
 };
 
 /*
@@ -63,6 +66,8 @@ struct cs_scan_summary {
  * \retval CS_EINVAL  the run directory cannot be used (a complete run there, or being written)
  * \retval CS_EIO     writing the run failed (err says why: a full disk, ...); no manifest
  * \retval CS_EINCOMPLETE  stopped by a signal; no manifest
+ * \retval CS_EIO     with sum->unhealthy: stopped by the health gate (err names the resolvers and
+ *                    what they did); no manifest
  * \retval CS_ENOMEM
  */
 cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o,
