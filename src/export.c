@@ -66,8 +66,9 @@ cs_err cs_status_filter_parse(const char *spec, bool sel[CS_ST_COUNT], char *err
 
 bool cs_export_is_list_column(const char *column)
 {
-    return strcmp(column, "problems") == 0 || strcmp(column, "caa") == 0 ||
-           strcmp(column, "nameservers") == 0 || strcmp(column, "sources") == 0;
+    return strcmp(column, "problems") == 0 || strcmp(column, "fix") == 0 ||
+           strcmp(column, "caa") == 0 || strcmp(column, "nameservers") == 0 ||
+           strcmp(column, "sources") == 0;
 }
 
 size_t cs_export_first_kept(const char *const *header, size_t n)
@@ -168,8 +169,11 @@ static cs_err src_open(struct src *s, const char *dir, const cs_export_opts *o, 
         src_close(s);
         return CS_ENOMEM;
     }
+    /* A kept input column holds the values seen for the name, ';'-joined: an array of them. */
+    size_t kept = o->table == CS_TABLE_RESULTS ? cs_export_first_kept(s->h, s->n) : s->n;
     for (size_t i = 0; i < s->n; i++)
-        s->is_list[i] = cs_export_is_list_column(s->h[i]) || strcmp(s->h[i], "findings") == 0;
+        s->is_list[i] =
+            cs_export_is_list_column(s->h[i]) || strcmp(s->h[i], "findings") == 0 || i >= kept;
     return CS_OK;
 }
 

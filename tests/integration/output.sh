@@ -87,7 +87,7 @@ expect "servers: +1+2 as text" "$(grep -c "^formula.test,\"'+1+2.dnsprov.test\",
 # 3. JSON lines: valid for jq, exact values.
 "$CAASCAN" export "$TMP/run" --format jsonl -o "$TMP/export.jsonl"
 expect "jsonl rows" "$(jq -c . "$TMP/export.jsonl" | wc -l)" 5
-expect "jsonl exact" "$(jq -r 'select(.name == "=1+2") | .note' "$TMP/export.jsonl")" \
+expect "jsonl exact" "$(jq -r 'select(.name == "=1+2") | .note[0]' "$TMP/export.jsonl")" \
     '=HYPERLINK("http://x.test","click")'
 expect "jsonl nameservers" "$(jq -r 'select(.name == "formula.test") | .nameservers[0]' "$TMP/export.jsonl")" \
     "+1+2.dnsprov.test/127.0.3.2"

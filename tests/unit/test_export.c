@@ -159,7 +159,11 @@ static void test_jsonl(void **state)
                         "CAA_NOT_AUTHORIZED");
     assert_string_equal(json_string_value(json_array_get(json_object_get(b, "sources"), 0)),
                         "crtsh:42");
-    assert_string_equal(json_string_value(json_object_get(b, "customer_id")), "c2");
+    /* Kept columns are arrays of the values seen for the name, as the fix column is. */
+    assert_int_equal(json_array_size(json_object_get(b, "customer_id")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(b, "customer_id"), 0)),
+                        "c2");
+    assert_int_equal(json_array_size(json_object_get(b, "fix")), 0);
     assert_string_equal(json_string_value(json_object_get(b, "detail")), "");
     assert_int_equal(json_object_size(b), 16);
     json_decref(b);
@@ -167,6 +171,11 @@ static void test_jsonl(void **state)
     assert_non_null(c);
     assert_string_equal(json_string_value(json_object_get(c, "name")), "c.example.test");
     assert_int_equal(json_array_size(json_object_get(c, "caa")), 0);
+    /* Two values kept for the name: both, not the string "c3;c3b". */
+    const json_t *cust = json_object_get(c, "customer_id");
+    assert_int_equal(json_array_size(cust), 2);
+    assert_string_equal(json_string_value(json_array_get(cust, 0)), "c3");
+    assert_string_equal(json_string_value(json_array_get(cust, 1)), "c3b");
     json_decref(c);
     free(text);
 }
