@@ -9,6 +9,7 @@
 #include "caascan/export.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <idn2.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -566,23 +567,48 @@ char *cs_export_safe_name(const char *value, size_t len, char *buf, size_t size)
     return buf;
 }
 
-#define SPLIT_OPEN_MAX 64 /* files kept open at once; the others are reopened to append */
+#define SPLIT_OPEN_MAX 256 /* files kept open at once; the others are reopened to append */
 
 struct part {
     char *value; /* the cell value (map key) */
     char *lower; /* file name in lower case (to detect names equal in another case) */
     char *path, *tmp;
     FILE *fp;
-    uint64_t last_use, rows;
+    uint64_t rows;
+    struct part *newer, *older; /* the list of open files, most recently used first */
 };
 
 struct split {
     struct cs_strmap by_value, by_name;
     struct part **v;
     size_t n, cap, open;
-    uint64_t clock;
+    struct part *newest, *oldest; /* open files, most recently used first */
     const char *outdir, *ext;
 };
+
+static void lru_unlink(struct split *sp, struct part *p)
+{
+    if (p->newer)
+        p->newer->older = p->older;
+    else
+        sp->newest = p->older;
+    if (p->older)
+        p->older->newer = p->newer;
+    else
+        sp->oldest = p->newer;
+    p->newer = p->older = NULL;
+}
+
+static void lru_push(struct split *sp, struct part *p)
+{
+    p->older = sp->newest;
+    p->newer = NULL;
+    if (sp->newest)
+        sp->newest->newer = p;
+    sp->newest = p;
+    if (!sp->oldest)
+        sp->oldest = p;
+}
 
 static void split_free(struct split *sp, bool remove_tmp)
 {
@@ -601,6 +627,21 @@ static void split_free(struct split *sp, bool remove_tmp)
     free(sp->v);
     cs_strmap_free(&sp->by_value, NULL);
     cs_strmap_free(&sp->by_name, NULL);
+}
+
+/* Closes the least recently used open file. CS_OK or CS_EIO (err says why). */
+static cs_err close_oldest(struct split *sp, char *err, size_t errlen)
+{
+    struct part *lru = sp->oldest;
+    lru_unlink(sp, lru);
+    sp->open--;
+    int rc = fclose(lru->fp);
+    lru->fp = NULL;
+    if (rc != 0) {
+        cs_io_error(err, errlen, lru->tmp, "write failed", errno);
+        return CS_EIO;
+    }
+    return CS_OK;
 }
 
 /* The file of value (len bytes), created (with its header) when new and opened. */
@@ -660,29 +701,25 @@ static cs_err split_part(struct split *sp, const char *value, size_t len, const 
             cs_strmap_put(&sp->by_name, p->lower, p) != CS_OK)
             return CS_ENOMEM;
     }
-    p->last_use = ++sp->clock;
-    if (!p->fp) {
-        if (sp->open >= SPLIT_OPEN_MAX) { /* close the least recently used file */
-            struct part *lru = NULL;
-            for (size_t i = 0; i < sp->n; i++)
-                if (sp->v[i]->fp && (!lru || sp->v[i]->last_use < lru->last_use))
-                    lru = sp->v[i];
-            if (lru) {
-                if (fclose(lru->fp) != 0) {
-                    lru->fp = NULL;
-                    cs_io_error(err, errlen, lru->tmp, "write failed", errno);
-                    return CS_EIO;
-                }
-                lru->fp = NULL;
-                sp->open--;
-            }
-        }
+    if (p->fp) {
+        lru_unlink(sp, p);
+        lru_push(sp, p);
+    } else {
+        if (sp->open >= SPLIT_OPEN_MAX && close_oldest(sp, err, errlen) != CS_OK)
+            return CS_EIO;
         p->fp = fopen(p->tmp, fresh ? "we" : "ae");
+        /* Out of file descriptors (a low ulimit -n): close more of ours and try again. */
+        while (!p->fp && (errno == EMFILE || errno == ENFILE) && sp->open > 0) {
+            if (close_oldest(sp, err, errlen) != CS_OK)
+                return CS_EIO;
+            p->fp = fopen(p->tmp, fresh ? "we" : "ae");
+        }
         if (!p->fp) {
             cs_io_error(err, errlen, p->tmp, "cannot create", errno);
             return CS_EIO;
         }
         sp->open++;
+        lru_push(sp, p);
         if (fresh && head->len && fwrite(head->data, 1, head->len, p->fp) != head->len) {
             cs_io_error(err, errlen, p->tmp, "write failed", errno);
             return CS_EIO;
@@ -784,24 +821,34 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
         if (rows)
             (*rows)++;
     }
-    /* Complete every file, then rename them all into place. */
-    for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
+    /* Complete every file (those still open are closed; the others were closed without error
+     * when they made room), make them durable with one syncfs() of the file system instead of
+     * an fsync() per file (thousands of customers), then rename them all into place. */
+    for (size_t i = 0; i < sp.n; i++) {
         struct part *p = sp.v[i];
-        if (!p->fp && !(p->fp = fopen(p->tmp, "ae"))) {
-            cs_io_error(err, errlen, p->tmp, "cannot open", errno);
-            rc = CS_EIO;
-            break;
-        }
+        if (!p->fp)
+            continue;
         int e = 0;
-        if (fflush(p->fp) != 0 || ferror(p->fp) || fsync(fileno(p->fp)) != 0)
+        if (fflush(p->fp) != 0 || ferror(p->fp))
             e = errno ? errno : EIO;
         if (fclose(p->fp) != 0 && !e)
             e = errno ? errno : EIO;
         p->fp = NULL;
-        if (e) {
+        if (e && rc == CS_OK) {
             cs_io_error(err, errlen, p->tmp, "write failed", e);
             rc = CS_EIO;
         }
+    }
+    sp.open = 0;
+    sp.newest = sp.oldest = NULL;
+    if (rc == CS_OK) {
+        int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || syncfs(dfd) != 0) {
+            cs_io_error(err, errlen, outdir, "sync failed", errno);
+            rc = CS_EIO;
+        }
+        if (dfd >= 0)
+            close(dfd);
     }
     for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
         if (rename(sp.v[i]->tmp, sp.v[i]->path) != 0) {
@@ -809,8 +856,10 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
             rc = CS_EIO;
         }
     }
-    if (rc == CS_OK)
-        cs_fsync_dir(outdir);
+    if (rc == CS_OK && cs_fsync_dir(outdir) != CS_OK) {
+        cs_io_error(err, errlen, outdir, "sync failed", errno);
+        rc = CS_EIO;
+    }
     if (rc == CS_OK && files)
         *files = sp.n;
 done:
