@@ -9,12 +9,16 @@
 
 #include "caascan/diff.h"
 #include "caascan/fileio.h"
+#include "caascan/run_compare.h"
+
+/* The broken-run guard counts only when at least this many names newly fail. */
+#define GUARD_MIN_NAMES 10
 
 static void diff_usage(FILE *out)
 {
     fprintf(out,
             "usage: caascan diff OLD NEW [-o FILE] [--format csv|xlsx] [--raw] [--bom]\n"
-            "                    [--allow-incomplete] [-q]\n"
+            "                    [--allow-incomplete] [--force] [--max-new-failures P] [-q]\n"
             "\n"
             "Writes a CSV of the names that changed between run directories OLD and NEW:\n"
             "name,change,old_status,new_status,old_problems,new_problems,old_caa,new_caa,detail\n"
@@ -27,10 +31,16 @@ static void diff_usage(FILE *out)
             "                       TAB or CR are not neutralised with a leading '\n"
             "  --bom                CSV starts with a UTF-8 byte-order mark (for Excel)\n"
             "  --allow-incomplete   accept runs without manifest.json\n"
+            "  --force              compare runs made with options that change verdicts (--ca,\n"
+            "                       --account-uri, --validation-method, --partition, --no-auth,\n"
+            "                       --attempts), which are refused otherwise\n"
+            "  --max-new-failures P  more than P %% of NEW's names newly failing (and at least\n"
+            "                       10 names) means NEW looks broken: exit 4 (default 20)\n"
             "  -q, --quiet          no summary on standard error\n"
             "\n"
-            "Exit status: 0 no new failure, 1 at least one NEW_FAILURE, 2 usage or input error,\n"
-            "3 runtime failure.\n");
+            "Exit status: 0 no new failure, 1 at least one NEW_FAILURE, 2 usage or input error\n"
+            "(runs that do not compare included), 3 runtime failure, 4 NEW looks broken (too\n"
+            "many names newly fail: check the run before telling customers).\n");
 }
 
 int cmd_diff(int argc, char **argv)
@@ -42,11 +52,14 @@ int cmd_diff(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"raw", no_argument, NULL, 'r'},
         {"bom", no_argument, NULL, 'B'},
+        {"force", no_argument, NULL, 'F'},
+        {"max-new-failures", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
-    bool allow_incomplete = false, quiet = false, xlsx = false;
+    bool allow_incomplete = false, quiet = false, xlsx = false, force = false;
+    unsigned long max_new_pct = 20;
     cs_diff_opts dopt = {.allow_incomplete = false};
     int c;
     optind = 1;
@@ -75,6 +88,13 @@ int cmd_diff(int argc, char **argv)
         case 'B':
             dopt.bom = true;
             break;
+        case 'F':
+            force = true;
+            break;
+        case 'M':
+            if (!opt_uint("diff", "--max-new-failures", optarg, 0, 100, &max_new_pct))
+                return CS_EXIT_USAGE;
+            break;
         case 'h':
             diff_usage(stdout);
             return CS_EXIT_OK;
@@ -93,6 +113,23 @@ int cmd_diff(int argc, char **argv)
                                        "not written to a terminal or a pipe");
         return CS_EXIT_USAGE;
     }
+    /* Runs made with options that change verdicts do not compare name by name. */
+    char why[2048];
+    cs_err cmp = cs_run_compare(argv[optind], argv[optind + 1], why, sizeof(why));
+    if (cmp == CS_EMISMATCH && !force) {
+        fprintf(stderr,
+                "caascan: diff: %s and %s do not compare: %s (--force compares them anyway)\n",
+                argv[optind], argv[optind + 1], why);
+        return CS_EXIT_USAGE;
+    }
+    if (cmp == CS_EMISMATCH)
+        fprintf(stderr,
+                "caascan: diff: WARNING: %s and %s do not compare: %s; compared anyway (--force): "
+                "changes may come from the options, not the DNS\n",
+                argv[optind], argv[optind + 1], why);
+    if (cmp != CS_OK && cmp != CS_EMISMATCH && allow_incomplete)
+        fprintf(stderr, "caascan: diff: warning: %s; whether the runs compare is not checked\n",
+                why);
     dopt.allow_incomplete = allow_incomplete;
     dopt.xlsx = xlsx ? output : NULL;
     char err[8192] = "", cerr[8192] = "";
@@ -102,8 +139,7 @@ int cmd_diff(int argc, char **argv)
         return CS_EXIT_RUNTIME;
     }
     cs_diff_stats st;
-    cs_err rc =
-        cs_diff_write(argv[optind], argv[optind + 1], &dopt, of.fp, &st, err, sizeof(err));
+    cs_err rc = cs_diff_write(argv[optind], argv[optind + 1], &dopt, of.fp, &st, err, sizeof(err));
     cs_err crc = cs_outfile_close(&of, rc == CS_OK, cerr, sizeof(cerr));
     if (rc != CS_OK) {
         fprintf(stderr, "caascan: diff: %s\n", err);
@@ -120,5 +156,15 @@ int cmd_diff(int argc, char **argv)
             fprintf(stderr, " %s %" PRIu64, cs_change_name((cs_change)k), st.changes[k]);
         fputc('\n', stderr);
     }
-    return st.changes[CS_CH_NEW_FAILURE] ? CS_EXIT_FOUND : CS_EXIT_OK;
+    uint64_t nf = st.changes[CS_CH_NEW_FAILURE];
+    if (nf >= GUARD_MIN_NAMES && (double)nf * 100.0 > (double)max_new_pct * (double)st.new_rows) {
+        fprintf(stderr,
+                "caascan: diff: %" PRIu64 " of %" PRIu64 " names (%.0f %%) newly fail, more than "
+                "--max-new-failures %lu %%: %s looks broken (its resolvers, network or inputs), "
+                "not the customers; check it before telling anyone\n",
+                nf, st.new_rows, 100.0 * (double)nf / (double)st.new_rows, max_new_pct,
+                argv[optind + 1]);
+        return CS_EXIT_BROKEN;
+    }
+    return nf ? CS_EXIT_FOUND : CS_EXIT_OK;
 }

@@ -72,6 +72,24 @@ rc=$?
 set -e
 expect "--delimiter , on a ';' file: exit status" "$rc" 2
 
+# --- diff's guard: a night whose resolvers failed (gate turned off) makes every name newly fail.
+printf '%s\n' ok-le.test www.ok-le.test a.b.ok-le.test nocaa.test www.nocaa.test wild.test \
+    www.wild.test '*.wild2.test' web.alias-src.test dnsprov.test tc.test >"$TMP/ok.txt"
+"$CAASCAN" scan -q -r "$WORLD_RESOLVERS" -o "$TMP/good" "$TMP/ok.txt"
+"$CAASCAN" scan -q --min-answered 0 --timeout 300 --min-timeout 300 --auth-timeout 300 \
+    -r 127.0.99.1 -o "$TMP/bad" "$TMP/ok.txt"
+set +e
+"$CAASCAN" diff "$TMP/good" "$TMP/bad" -o "$TMP/bad.csv" 2>"$TMP/guard.err"
+rc=$?
+"$CAASCAN" diff -q --max-new-failures 100 "$TMP/good" "$TMP/bad" -o /dev/null
+rc100=$?
+set -e
+expect "guard: exit status" "$rc" 4
+expect "guard: message" "$(tail -1 "$TMP/guard.err")" \
+    "caascan: diff: 11 of 11 names (100 %) newly fail, more than --max-new-failures 20 %: $TMP/bad looks broken (its resolvers, network or inputs), not the customers; check it before telling anyone"
+expect "guard: the change table is still written" "$(grep -c ',NEW_FAILURE,' "$TMP/bad.csv")" 11
+expect "guard off (--max-new-failures 100): new failures" "$rc100" 1
+
 # --- One of two resolvers dies in the middle of the run: the scan finishes on the other.
 grep -v '^name' "${CAASCAN_SOURCE_DIR}/tests/world/scenarios.tsv" | cut -f1,3 |
     grep -v -e '^switch' -e 'gone.switch' -e 'flaky' >"$TMP/scenarios.tsv"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# diff_gates.sh CAASCAN -- diff refuses runs that do not compare name by name (another --ca,
+# account, validation method, partition, --no-auth or --attempts, read from both manifests), or
+# compares them with --force after a loud warning; options that do not change verdicts (rates,
+# shards, resolvers) do not matter. Synthetic runs (tests/tools/mkrun), no DNS.
+set -u
+caascan=${1:?usage: diff_gates.sh CAASCAN}
+mkrun=$(dirname "$caascan")/../tests/tools/mkrun
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$mkrun" "$tmp/a" 200 --shards 2 >/dev/null || { echo "FAIL: mkrun"; exit 1; }
+"$mkrun" "$tmp/b" 200 --shards 3 --perturb 0.1 --seed 7 >/dev/null || exit 1
+# set RUN PYTHON-STATEMENT: edits RUN's manifest.json (m is the object).
+set_manifest() {
+    python3 - "$1/manifest.json" "$2" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(m, open(sys.argv[1], "w"))
+PY
+}
+cp -r "$tmp/b" "$tmp/b0"
+
+# Options that do not change verdicts: compared fine (exit 1: the perturbed night has a new failure).
+set_manifest "$tmp/b" 'm["options"].update({"qps": "500", "resolvers": "192.0.2.9", "shards": "3"})'
+"$caascan" diff -q "$tmp/a" "$tmp/b" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ ! -s "$tmp/err" ] && ok || bad "comparable runs: exit $rc: $(cat "$tmp/err")"
+
+# Each option that changes verdicts, alone.
+check_refused() { # what python-edit expected-why
+    rm -rf "$tmp/c"
+    cp -r "$tmp/b0" "$tmp/c"
+    set_manifest "$tmp/c" "$2"
+    "$caascan" diff -q "$tmp/a" "$tmp/c" -o "$tmp/out.csv" 2>"$tmp/err"
+    local rc=$?
+    local want="caascan: diff: $tmp/a and $tmp/c do not compare: $3 (--force compares them anyway)"
+    [ $rc -eq 2 ] && [ "$(cat "$tmp/err")" == "$want" ] && ok ||
+        bad "$1: exit $rc: $(cat "$tmp/err") (wanted: $want)"
+}
+check_refused "--ca" 'm["ca"] = "other-ca.test"' \
+    "--ca: letsencrypt.org before, other-ca.test now"
+check_refused "--account-uri" 'm["options"]["account-uri"] = "https://acme.example/acct/1"' \
+    "--account-uri: none before, https://acme.example/acct/1 now"
+check_refused "--validation-method" 'm["options"]["validation-method"] = "dns-01"' \
+    "--validation-method: none before, dns-01 now"
+check_refused "--partition" 'm["options"]["partition"] = "1/4"' \
+    "--partition: none before, 1/4 now"
+check_refused "--no-auth" 'm["options"]["no-auth"] = True' "--no-auth: no before, yes now"
+check_refused "--attempts" 'm["options"]["attempts"] = "1"' "--attempts: 3 before, 1 now"
+check_refused "two at once" 'm["ca"] = "x.test"; m["options"]["partition"] = "2/2"' \
+    "--ca: letsencrypt.org before, x.test now; --partition: none before, 2/2 now"
+# The default written out is the default: --attempts 3 compares with a run that did not say.
+cp -r "$tmp/b0" "$tmp/d"
+set_manifest "$tmp/d" 'm["options"]["attempts"] = "3"; m["ca"] = "letsencrypt.org"'
+"$caascan" diff -q "$tmp/a" "$tmp/d" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && ok || bad "--attempts 3 written out: exit $rc: $(cat "$tmp/err")"
+
+# --force compares anyway, with a warning, and the usual exit status.
+rm -rf "$tmp/c" && cp -r "$tmp/b0" "$tmp/c" && set_manifest "$tmp/c" 'm["options"]["partition"] = "1/2"'
+"$caascan" diff -q --force "$tmp/a" "$tmp/c" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+want="caascan: diff: WARNING: $tmp/a and $tmp/c do not compare: --partition: none before, 1/2 now; compared anyway (--force): changes may come from the options, not the DNS"
+[ $rc -eq 1 ] && [ "$(cat "$tmp/err")" == "$want" ] && [ "$(wc -l <"$tmp/out.csv")" -gt 1 ] && ok ||
+    bad "--force: exit $rc: $(cat "$tmp/err")"
+# A run without manifest is still refused as incomplete (not as incomparable).
+rm "$tmp/c/manifest.json"
+"$caascan" diff -q "$tmp/a" "$tmp/c" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "manifest" "$tmp/err" && ok || bad "incomplete run: exit $rc: $(cat "$tmp/err")"
+"$caascan" diff -q --max-new-failures 101 "$tmp/a" "$tmp/b" 2>"$tmp/err" >/dev/null
+rc=$?
+[ $rc -eq 2 ] && [ "$(cat "$tmp/err")" == "caascan: diff: --max-new-failures: '101' is not a whole number from 0 to 100" ] &&
+    ok || bad "--max-new-failures 101: exit $rc: $(cat "$tmp/err")"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
