@@ -45,7 +45,10 @@ static const char usage_text[] =
     "      --health-window S      judged over the lookups of the last S seconds (default 30)\n"
     "      --input-format F       list, csv, crtsh-json or crtsh-csv (default: detected)\n"
     "      --partition K/N        scan only the K-th of N hash partitions of the names\n"
-    "      --force                replace a complete run already in RUN\n"
+    "      --force                replace a complete or interrupted run already in RUN\n"
+    "      --resume               continue the interrupted run in RUN (same inputs and options)\n"
+    "      --checkpoint-interval S  seconds between checkpoints of finished rows (default 5;\n"
+    "                             0: none, an interrupted run then starts again from zero)\n"
     "      --progress / --no-progress   force the progress display on or off\n"
     "  -q, --quiet                no progress and no summary\n"
     "  -h, --help                 this text\n";
@@ -126,6 +129,8 @@ int cmd_scan(int argc, char **argv)
         O_MAXINVALID,
         O_MINANSWERED,
         O_HEALTHWINDOW,
+        O_RESUME,
+        O_CHECKPOINT,
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -152,6 +157,8 @@ int cmd_scan(int argc, char **argv)
         {"partition", required_argument, 0, O_PARTITION},
         {"force", no_argument, 0, O_OVERWRITE},
         {"overwrite", no_argument, 0, O_OVERWRITE},
+        {"resume", no_argument, 0, O_RESUME},
+        {"checkpoint-interval", required_argument, 0, O_CHECKPOINT},
         {"progress", no_argument, 0, O_PROGRESS},
         {"no-progress", no_argument, 0, O_NOPROGRESS},
         {"quiet", no_argument, 0, 'q'},
@@ -167,6 +174,7 @@ int cmd_scan(int argc, char **argv)
     o.shards = CS_SHARDS_DEFAULT;
     o.tries = 3;
     o.engine.auth_qps_mq = CS_AUTH_QPS_DEFAULT_MQ;
+    o.checkpoint_ms = 5000;
     cs_auth_config_default(&o.auth);
     o.policy.ca_domain = "letsencrypt.org";
     o.health.min_answered_pct = CS_HEALTH_MIN_ANSWERED_DEFAULT;
@@ -274,6 +282,23 @@ int cmd_scan(int argc, char **argv)
         case O_OVERWRITE:
             o.overwrite = true;
             break;
+        case O_RESUME:
+            o.resume = true;
+            break;
+        case O_CHECKPOINT: {
+            char *end;
+            double secs = strtod(optarg, &end);
+            ok = end != optarg && *end == '\0' && secs >= 0 && secs <= 3600;
+            if (!ok)
+                fprintf(stderr,
+                        "caascan: scan: --checkpoint-interval: '%s' is not a number of seconds "
+                        "from 0 to 3600\n",
+                        optarg);
+            o.checkpoint_ms = ok ? (unsigned)(secs * 1000.0 + 0.5) : 0;
+            if (ok && secs > 0 && o.checkpoint_ms == 0)
+                o.checkpoint_ms = 1;
+            break;
+        }
         case O_PROGRESS:
             progress = CS_PROGRESS_BAR;
             break;
@@ -363,9 +388,11 @@ int cmd_scan(int argc, char **argv)
         cs_err e = cs_scan_run(inv, &o, &sum, err, sizeof(err));
         if (e != CS_OK) {
             fprintf(stderr, "caascan: scan: %s\n", err);
-            rc = sum.unhealthy    ? CS_EXIT_BROKEN
-                 : e == CS_EINVAL ? CS_EXIT_USAGE
-                                  : CS_EXIT_RUNTIME;
+            /* Stopped by a signal: 128 + its number (130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
+            rc = sum.signal                            ? 128 + sum.signal
+                 : sum.unhealthy                       ? CS_EXIT_BROKEN
+                 : e == CS_EINVAL || e == CS_EMISMATCH ? CS_EXIT_USAGE
+                                                       : CS_EXIT_RUNTIME;
         } else if (!quiet) {
             fprintf(stderr,
                     "caascan: scan: %llu names in %.1f s, %llu queries (%.2f a name) over "

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "caascan/fileio.h"
+#include "caascan/journal.h"
+#include "caascan/run_state.h"
 
 struct cs_manifest {
     json_t *root;
@@ -145,6 +147,11 @@ cs_err cs_manifest_set_status_count(cs_manifest *m, cs_status st, uint64_t n)
     if (!name)
         return CS_EINVAL;
     return set_new(json_object_get(m->root, "status_counts"), name, json_integer((json_int_t)n));
+}
+
+cs_err cs_manifest_set_member(cs_manifest *m, const char *key, json_t *value)
+{
+    return set_new(m->root, key, value);
 }
 
 cs_err cs_manifest_set_queries_sent(cs_manifest *m, uint64_t n)
@@ -560,7 +567,14 @@ static bool is_temporary(const char *name)
     if (!has_suffix(name, ".tmp"))
         return false;
     return strncmp(name, "results-", 8) == 0 || strncmp(name, "servers-", 8) == 0 ||
-           strcmp(name, CS_MANIFEST_FILE ".tmp") == 0;
+           strcmp(name, CS_MANIFEST_FILE ".tmp") == 0 ||
+           strcmp(name, CS_RUN_STATE_FILE ".tmp") == 0;
+}
+
+/* What a run keeps between sessions: its journal and run state. */
+static bool is_resume_state(const char *name)
+{
+    return strcmp(name, CS_JOURNAL_FILE) == 0 || strcmp(name, CS_RUN_STATE_FILE) == 0;
 }
 
 /* Removes the files of dir whose names match(); returns 0 or the last errno. */
@@ -596,7 +610,16 @@ void cs_run_remove_temporaries(const char *dir)
 cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, size_t errlen)
 {
     *out = NULL;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    char spath[4096];
+    snprintf(spath, sizeof(spath), "%s/%s", dir, CS_RUN_STATE_FILE);
+    if (flags & CS_RUN_RESUME) {
+        struct stat rs;
+        if (stat(dir, &rs) != 0 || !S_ISDIR(rs.st_mode)) {
+            snprintf(err, errlen, "%s: no run to resume: %s", dir,
+                     errno ? strerror(errno) : "not a directory");
+            return CS_EINVAL;
+        }
+    } else if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         cs_run_io_error(err, errlen, dir, "cannot create run directory", errno);
         return CS_EIO;
     }
@@ -624,21 +647,40 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
     }
     char mpath[4096];
     snprintf(mpath, sizeof(mpath), "%s/%s", dir, CS_MANIFEST_FILE);
-    if (access(mpath, F_OK) == 0) {
-        if (!(flags & CS_RUN_OVERWRITE)) {
-            close(fd);
-            /* RUNNING was ours only for this check: the complete run must not look busy. */
-            unlink(path);
-            snprintf(err, errlen, "%s: a complete run is already there (use --force to replace it)",
-                     dir);
-            return CS_EINVAL;
-        }
+    bool complete = access(mpath, F_OK) == 0;
+    bool interrupted = !complete && access(spath, F_OK) == 0;
+    const char *refusal = NULL;
+    if (complete && (flags & CS_RUN_RESUME))
+        refusal = "the run is complete (manifest.json is there): nothing to resume";
+    else if (complete && !(flags & CS_RUN_OVERWRITE))
+        refusal = "a complete run is already there (use --force to replace it)";
+    else if ((flags & CS_RUN_RESUME) && !interrupted)
+        refusal = "no interrupted run to resume (no " CS_RUN_STATE_FILE ")";
+    else if (interrupted && !(flags & (CS_RUN_RESUME | CS_RUN_OVERWRITE)))
+        refusal = "an interrupted run is there: continue it with --resume, or start again with "
+                  "--force";
+    if (refusal) {
+        close(fd);
+        /* RUNNING was ours only for this check: the run must not look busy. */
+        unlink(path);
+        snprintf(err, errlen, "%s: %s", dir, refusal);
+        return CS_EINVAL;
+    }
+    if (complete) {
         /* The manifest goes first, so the run is incomplete, never half old and half new. */
         if (unlink(mpath) != 0 || cs_fsync_dir(dir) != CS_OK) {
             cs_run_io_error(err, errlen, mpath, "cannot remove", errno);
             close(fd);
             return CS_EIO;
         }
+    }
+    /* Starting again: the run state goes first, so a crash in between leaves nothing resumable
+     * with a journal of the old run. */
+    if (!(flags & CS_RUN_RESUME) &&
+        (remove_matching(dir, is_resume_state) != 0 || cs_fsync_dir(dir) != CS_OK)) {
+        cs_run_io_error(err, errlen, spath, "cannot remove", errno);
+        close(fd);
+        return CS_EIO;
     }
     int e = remove_matching(dir, is_shard);
     if (!e)
@@ -690,6 +732,8 @@ cs_err cs_run_finish(cs_run *run, cs_manifest *m, char *err, size_t errlen)
         cs_run_abort(run);
         return rc;
     }
+    /* The run is complete: what was kept for a resume is not needed any more. */
+    remove_matching(run->dir, is_resume_state);
     run_release(run);
     return CS_OK;
 }

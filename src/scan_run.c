@@ -1,10 +1,14 @@
 /* scan_run.c -- an inventory scanned into a run directory (scan_run.h). */
 #include "caascan/scan_run.h"
+#include "caascan/journal.h"
 #include "caascan/manifest.h"
 #include "caascan/result.h"
+#include "caascan/run_state.h"
 #include "caascan/scan.h"
 #include "caascan/shard.h"
+#include "caascan/strmap.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +17,74 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A per-server row of an earlier session, from the journal: fields, NUL-separated. */
+struct saved_server {
+    uint32_t session;
+    char *cells;
+};
+
+/*
+ * Signals: SIGINT, SIGTERM and SIGHUP only set this flag; the event loop polls it (SIG_POLL_MS),
+ * and so do the loops that run outside it (rows of invalid names, shards, the manifest).
+ */
+static volatile sig_atomic_t stop_signal;
+#define SIG_POLL_MS 100
+
+static void on_stop_signal(int sig)
+{
+    if (!stop_signal)
+        stop_signal = sig;
+}
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void signals_install(struct sigaction *saved)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    for (size_t i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &sa, &saved[i]);
+}
+
+static void signals_restore(const struct sigaction *saved)
+{
+    for (size_t i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &saved[i], NULL);
+}
+
+static void signals_block(bool block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < 3; i++)
+        sigaddset(&set, stop_signals[i]);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * Test hook (docs/run-format.md "Test points"): CAASCAN_TEST_POINT=NAME:kill makes the scanner
+ * kill itself with SIGKILL at the named point, NAME:pause makes it say so on stderr and sleep
+ * up to 10 s (a signal ends the sleep). Points: "start" (the run directory is locked and the
+ * journal read, no name asked yet), "shard" (the first result shard is written, the others not
+ * yet), "manifest" (every shard written, manifest.json not yet).
+ */
+static void test_point(const char *name)
+{
+    const char *spec = getenv("CAASCAN_TEST_POINT");
+    size_t n = strlen(name);
+    if (!spec || strncmp(spec, name, n) != 0 || spec[n] != ':')
+        return;
+    fprintf(stderr, "caascan: test point %s\n", spec);
+    if (strcmp(spec + n + 1, "kill") == 0)
+        raise(SIGKILL);
+    struct timespec ts = {10, 0};
+    if (strcmp(spec + n + 1, "pause") == 0 && !stop_signal)
+        nanosleep(&ts, NULL);
+}
 
 struct scan_state {
     const struct cs_scan_run_options *o;
@@ -33,10 +105,20 @@ struct scan_state {
     char errmsg[512];
     bool stop;
     struct event *tick;
-    struct event *sigint, *sigterm;
-    char *cellbuf; /* sources and kept cells */
+    struct event *sigpoll; /* checks stop_signal while the loop runs */
+    /* Resumable runs (docs/run-format.md "Journal"). */
+    cs_journal *journal;              /* NULL with --checkpoint-interval 0 */
+    struct event *checkpoint;         /* every o->checkpoint_ms */
+    unsigned char *done;              /* bitmap of entries whose rows came from the journal */
+    struct cs_strmap journaled_zones; /* zones whose per-server rows this session journaled */
+    struct saved_server *saved;       /* per-server rows of earlier sessions */
+    size_t nsaved, capsaved;
+    uint64_t *session_rows; /* rows per session (index session - 1) */
+    unsigned nsessions;
+    json_t *run_state; /* run-state.json as written for this session */
+    char *cellbuf;     /* sources and kept cells */
     size_t cellcap;
-    struct cs_health *health; /* the resolvers' health gate, NULL when off */
+    struct cs_health *health;  /* the resolvers' health gate, NULL when off */
     struct event *health_tick; /* judges it once a second */
 };
 
@@ -71,9 +153,50 @@ static char *inv_cell(struct scan_state *st, size_t entry, size_t k, bool kept)
     }
 }
 
+struct zone_journal_ctx {
+    struct scan_state *st;
+    cs_err err;
+};
+
+/* Journals the per-server rows of a zone that is done and not journaled yet in this session. */
+static void journal_zone(const struct cs_auth_zone *z, void *arg);
+
+/*
+ * A checkpoint: the finished rows buffered since the last one (and the per-server rows of zones
+ * done since) are written to the journal as complete frames and made durable. A write error
+ * stops the scan.
+ */
+static void checkpoint(struct scan_state *st)
+{
+    if (!st->journal || st->failure != CS_OK)
+        return;
+    if (st->scanner && cs_scanner_auth(st->scanner)) {
+        struct zone_journal_ctx zc = {.st = st};
+        cs_auth_foreach_zone(cs_scanner_auth(st->scanner), journal_zone, &zc);
+        if (zc.err != CS_OK) {
+            fail(st, zc.err, "%s", cs_strerror(zc.err));
+            return;
+        }
+    }
+    if (cs_journal_flush(st->journal) != CS_OK)
+        fail(st, CS_EIO, "%s", cs_journal_error(st->journal));
+}
+
+/* Rows buffered past this many bytes are written at once, whatever the interval. */
+#define JOURNAL_BUFFER_MAX (4u * 1024 * 1024)
+
+static void on_checkpoint(evutil_socket_t fd, short what, void *arg)
+{
+    checkpoint(arg);
+}
+
 /* Writes one row; fixed holds the CS_RC_COUNT fixed cells except sources, checked_at. */
 static void write_row(struct scan_state *st, size_t entry, const char **fixed)
 {
+    /* A name ended by a stop (a signal, a write error, the health gate) was not checked: its row
+     * is not a result, and on resume the name is asked again. */
+    if (st->stop)
+        return;
     const char **fields = calloc(st->ncols, sizeof(*fields));
     char **owned = calloc(st->ncols, sizeof(*owned));
     size_t nowned = 0;
@@ -103,10 +226,24 @@ static void write_row(struct scan_state *st, size_t entry, const char **fixed)
         goto out;
     }
     cs_err err = cs_shard_writer_add(st->results, fields);
-    if (err != CS_OK)
+    if (err != CS_OK) {
         fail(st, err, "%s", cs_shard_writer_error(st->results));
-    else
-        st->sum->rows++;
+        goto out;
+    }
+    if (st->journal) {
+        err = cs_journal_add(st->journal, CS_JOURNAL_RESULT, entry, fields, st->ncols);
+        if (err != CS_OK) {
+            fail(st, err, "%s", cs_strerror(err));
+            goto out;
+        }
+    }
+    /* Counted together, so that no count can exceed the rows (the progress line subtracts). */
+    st->sum->rows++;
+    cs_status status = cs_status_parse(fields[CS_RC_STATUS]);
+    if (status < CS_ST_COUNT)
+        st->sum->status[status]++;
+    if (st->journal && cs_journal_pending(st->journal) >= JOURNAL_BUFFER_MAX)
+        checkpoint(st);
 out:
     free(sources);
     for (size_t i = 0; i < nowned; i++)
@@ -141,9 +278,8 @@ static void stop_unhealthy(struct scan_state *st)
     fail(st, CS_EIO,
          "stopped early: the resolvers answer too few lookups (%llu of %llu answered; "
          "--min-answered %u %% over --health-window %u s): %s",
-         (unsigned long long)answered, (unsigned long long)lookups,
-         st->o->health.min_answered_pct, st->o->health.window_s,
-         cs_health_describe(st->health, &st->pool, what, sizeof(what)));
+         (unsigned long long)answered, (unsigned long long)lookups, st->o->health.min_answered_pct,
+         st->o->health.window_s, cs_health_describe(st->health, &st->pool, what, sizeof(what)));
     cs_engine_cancel(st->engine);
 }
 
@@ -158,7 +294,6 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
 {
     struct name_ctx *ctx = arg;
     struct scan_state *st = ctx->st;
-
     const char *fixed[CS_RC_COUNT] = {NULL};
     char problems[1024], detail[256], fix[1024];
     fixed[CS_RC_NAME] = res->name;
@@ -176,17 +311,15 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
         fixed[CS_RC_DETAIL] = v->detail;
         fixed[CS_RC_ZONE] = res->zone;
         fixed[CS_RC_NAMESERVERS] = res->nameservers;
-        st->sum->status[v->status]++;
     } else if (res->error == CS_EINVAL) {
         /* The normalizer took it, but a level of it cannot be put in a query. */
         snprintf(detail, sizeof(detail), "not scanned: a level of the name cannot be queried");
         fixed[CS_RC_STATUS] = cs_status_name(CS_ST_INVALID);
         fixed[CS_RC_ISSUABLE] = cs_status_issuable(CS_ST_INVALID);
         fixed[CS_RC_PROBLEMS] = cs_problem_name(CS_PB_INVALID_NAME);
-        fixed[CS_RC_FIX] = invalid_fix(st, res->name, detail + strlen("not scanned: "), fix,
-                                       sizeof(fix));
+        fixed[CS_RC_FIX] =
+            invalid_fix(st, res->name, detail + strlen("not scanned: "), fix, sizeof(fix));
         fixed[CS_RC_DETAIL] = detail;
-        st->sum->status[CS_ST_INVALID]++;
     } else {
         /* Out of memory: the run fails rather than carry a row that was not checked. */
         fail(st, res->error, "%s: not checked: %s", res->name, cs_strerror(res->error));
@@ -214,10 +347,9 @@ static void write_invalid(struct scan_state *st, size_t entry, const struct cs_i
     fixed[CS_RC_STATUS] = cs_status_name(CS_ST_INVALID);
     fixed[CS_RC_ISSUABLE] = cs_status_issuable(CS_ST_INVALID);
     fixed[CS_RC_PROBLEMS] = cs_problem_name(CS_PB_INVALID_NAME);
-    fixed[CS_RC_FIX] = invalid_fix(st, fixed[CS_RC_NAME], detail + strlen("not scanned: "), fix,
-                                   sizeof(fix));
+    fixed[CS_RC_FIX] =
+        invalid_fix(st, fixed[CS_RC_NAME], detail + strlen("not scanned: "), fix, sizeof(fix));
     fixed[CS_RC_DETAIL] = detail;
-    st->sum->status[CS_ST_INVALID]++;
     write_row(st, entry, fixed);
 }
 
@@ -228,6 +360,24 @@ static bool in_partition(const struct scan_state *st, const struct cs_inventory_
            cs_shard_of(e->name, st->o->partition_n) == st->o->partition_k - 1;
 }
 
+/* Whether the entry's row came from the journal of an earlier session. */
+static bool entry_done(const struct scan_state *st, size_t i)
+{
+    return st->done && (st->done[i / 8] & (1u << (i % 8)));
+}
+
+/* A stop signal arrived: the scan stops at once; what is finished stays in the journal. */
+static void stop_by_signal(struct scan_state *st)
+{
+    if (st->sum->interrupted)
+        return;
+    st->sum->interrupted = true;
+    st->sum->signal = stop_signal;
+    st->stop = true;
+    if (st->base)
+        event_base_loopbreak(st->base);
+}
+
 /* Announces every name the run will scan, so that the scanner frees each climb level once its
  * last name is done (memory for the levels still to be used, not for every level of the run). */
 static void announce(struct scan_state *st)
@@ -235,7 +385,7 @@ static void announce(struct scan_state *st)
     for (size_t i = 0; i < st->count; i++) {
         struct cs_inventory_entry e;
         cs_inventory_get(st->inv, i, &e);
-        if (e.reason == CS_NAME_OK && in_partition(st, &e) &&
+        if (e.reason == CS_NAME_OK && in_partition(st, &e) && !entry_done(st, i) &&
             cs_scanner_expect(st->scanner, e.name) != CS_OK)
             return; /* out of memory: levels are then kept for the run */
     }
@@ -252,6 +402,12 @@ static void feed(struct scan_state *st)
         if (!in_partition(st, &e)) {
             st->skipped++;
             continue;
+        }
+        if (entry_done(st, i))
+            continue;      /* its row came from the journal */
+        if (stop_signal) { /* a long stretch of invalid names never returns to the loop */
+            stop_by_signal(st);
+            break;
         }
         if (e.reason != CS_NAME_OK) {
             write_invalid(st, i, &e);
@@ -306,31 +462,26 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     print_progress(arg, false);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static void on_sigpoll(evutil_socket_t fd, short what, void *arg)
 {
-    struct scan_state *st = arg;
-    st->sum->interrupted = true;
-    st->stop = true;
-    /* End the names in flight at once: the run is abandoned, nothing waits for answers. */
-    cs_engine_cancel(st->engine);
-    event_base_loopbreak(st->base);
+    if (stop_signal)
+        stop_by_signal(arg);
 }
 
 struct servers_ctx {
     cs_shard_writer *w;
     struct cs_scan_summary *sum;
+    struct cs_strmap *zones; /* the zones written, NULL when not wanted */
     cs_err err;
 };
 
-/* The per-server table: one row per address of each nameserver of each zone checked. */
-static void write_zone_servers(const struct cs_auth_zone *z, void *arg)
+typedef cs_err (*server_row_fn)(const char *const *fields, void *arg);
+
+/* The per-server rows of a zone: one per address of each of its nameservers. */
+static cs_err zone_server_rows(const struct cs_auth_zone *z, server_row_fn fn, void *arg)
 {
-    struct servers_ctx *sc = arg;
-    if (sc->err != CS_OK || !z->done)
-        return;
-    sc->sum->zones++;
     char findings[1024], serial[16], rtt[16], queries[24];
-    for (size_t i = 0; i < z->nservers && sc->err == CS_OK; i++) {
+    for (size_t i = 0; i < z->nservers; i++) {
         const struct cs_auth_server *s = &z->servers[i];
         const char *fields[CS_SC_COUNT];
         cs_problems_format(s->findings, findings, sizeof(findings));
@@ -346,10 +497,145 @@ static void write_zone_servers(const struct cs_auth_zone *z, void *arg)
         fields[CS_SC_RTT_MS] = ms >= 0 ? rtt : "";
         fields[CS_SC_QUERIES] = queries;
         fields[CS_SC_DETAIL] = s->detail.data ? s->detail.data : "";
-        sc->err = cs_shard_writer_add(sc->w, fields);
-        if (sc->err == CS_OK)
-            sc->sum->servers++;
+        cs_err rc = fn(fields, arg);
+        if (rc != CS_OK)
+            return rc;
     }
+    return CS_OK;
+}
+
+static cs_err add_server_row(const char *const *fields, void *arg)
+{
+    struct servers_ctx *sc = arg;
+    cs_err rc = cs_shard_writer_add(sc->w, fields);
+    if (rc == CS_OK)
+        sc->sum->servers++;
+    return rc;
+}
+
+/* The per-server table: one row per address of each nameserver of each zone checked. */
+static void write_zone_servers(const struct cs_auth_zone *z, void *arg)
+{
+    struct servers_ctx *sc = arg;
+    if (sc->err != CS_OK || !z->done)
+        return;
+    sc->sum->zones++;
+    if (sc->zones && !cs_strmap_get(sc->zones, z->apex))
+        sc->err = cs_strmap_put(sc->zones, z->apex, (void *)1);
+    if (sc->err == CS_OK)
+        sc->err = zone_server_rows(z, add_server_row, sc);
+}
+
+static cs_err journal_server_row(const char *const *fields, void *arg)
+{
+    struct scan_state *st = arg;
+    return cs_journal_add(st->journal, CS_JOURNAL_SERVER, 0, fields, CS_SC_COUNT);
+}
+
+static void journal_zone(const struct cs_auth_zone *z, void *arg)
+{
+    struct zone_journal_ctx *zc = arg;
+    struct scan_state *st = zc->st;
+    if (zc->err != CS_OK || !z->done || cs_strmap_get(&st->journaled_zones, z->apex))
+        return;
+    zc->err = cs_strmap_put(&st->journaled_zones, z->apex, (void *)1);
+    if (zc->err == CS_OK)
+        zc->err = zone_server_rows(z, journal_server_row, st);
+}
+
+/*
+ * The per-server rows of earlier sessions for the zones this session did not check: for each such
+ * zone, the rows of the last session that checked it.
+ */
+static cs_err write_saved_servers(struct scan_state *st, struct servers_ctx *sc)
+{
+    struct cs_strmap last = {0}; /* zone -> last session that journaled it */
+    cs_err rc = CS_OK;
+    for (size_t i = 0; rc == CS_OK && i < st->nsaved; i++) {
+        const char *zone = st->saved[i].cells;
+        void **slot = cs_strmap_slot(&last, zone);
+        if (!slot)
+            rc = cs_strmap_put(&last, zone, (void *)(uintptr_t)st->saved[i].session);
+        else if ((uintptr_t)*slot < st->saved[i].session)
+            *slot = (void *)(uintptr_t)st->saved[i].session;
+    }
+    struct cs_strmap counted = {0};
+    for (size_t i = 0; rc == CS_OK && i < st->nsaved; i++) {
+        const char *zone = st->saved[i].cells;
+        if ((uintptr_t)cs_strmap_get(&last, zone) != st->saved[i].session ||
+            cs_strmap_get(sc->zones, zone))
+            continue;
+        const char *fields[CS_SC_COUNT];
+        const char *p = st->saved[i].cells;
+        for (size_t c = 0; c < CS_SC_COUNT; c++) {
+            fields[c] = p;
+            p += strlen(p) + 1;
+        }
+        if (!cs_strmap_get(&counted, zone)) {
+            rc = cs_strmap_put(&counted, zone, (void *)1);
+            sc->sum->zones++;
+        }
+        if (rc == CS_OK)
+            rc = add_server_row(fields, sc);
+    }
+    cs_strmap_free(&counted, NULL);
+    cs_strmap_free(&last, NULL);
+    return rc;
+}
+
+/* Takes one row of the journal of an earlier session (cs_journal_read callback). */
+static cs_err take_journal_row(const struct cs_journal_row *row, void *arg)
+{
+    struct scan_state *st = arg;
+    if (row->session > st->nsessions) {
+        uint64_t *p = realloc(st->session_rows, row->session * sizeof(*p));
+        if (!p)
+            return CS_ENOMEM;
+        memset(p + st->nsessions, 0, (row->session - st->nsessions) * sizeof(*p));
+        st->session_rows = p;
+        st->nsessions = row->session;
+    }
+    if (row->kind == CS_JOURNAL_SERVER) {
+        size_t len = 0;
+        for (size_t c = 0; c < row->ncols; c++)
+            len += strlen(row->fields[c]) + 1;
+        if (st->nsaved == st->capsaved) {
+            size_t cap = st->capsaved ? st->capsaved * 2 : 64;
+            struct saved_server *v = realloc(st->saved, cap * sizeof(*v));
+            if (!v)
+                return CS_ENOMEM;
+            st->saved = v;
+            st->capsaved = cap;
+        }
+        char *cells = malloc(len), *q = cells;
+        if (!cells)
+            return CS_ENOMEM;
+        for (size_t c = 0; c < row->ncols; c++) {
+            size_t n = strlen(row->fields[c]) + 1;
+            memcpy(q, row->fields[c], n);
+            q += n;
+        }
+        st->saved[st->nsaved].session = row->session;
+        st->saved[st->nsaved++].cells = cells;
+        return CS_OK;
+    }
+    /* The row must be the entry's: same inputs (the run state says so), same name. */
+    struct cs_inventory_entry e;
+    cs_inventory_get(st->inv, (size_t)row->entry, &e);
+    const char *name = e.reason == CS_NAME_OK || e.name_len ? e.name : "(empty)";
+    if (strcmp(row->fields[CS_RC_NAME], name) != 0 || !in_partition(st, &e))
+        return CS_EMISMATCH;
+    cs_err rc = cs_shard_writer_add(st->results, row->fields);
+    if (rc != CS_OK)
+        return rc;
+    st->done[row->entry / 8] |= (unsigned char)(1u << (row->entry % 8));
+    st->sum->rows++;
+    st->sum->resumed_rows++;
+    st->session_rows[row->session - 1]++;
+    cs_status status = cs_status_parse(row->fields[CS_RC_STATUS]);
+    if (status < CS_ST_COUNT)
+        st->sum->status[status]++;
+    return CS_OK;
 }
 
 static cs_err fill_manifest(struct scan_state *st, cs_manifest *m, time_t started)
@@ -360,8 +646,45 @@ static cs_err fill_manifest(struct scan_state *st, cs_manifest *m, time_t starte
         err = cs_manifest_set_ca(m, o->policy.ca_domain);
     for (size_t i = 0; !err && i < st->pool.n; i++)
         err = cs_manifest_add_resolver(m, st->pool.v[i].label);
-    if (!err && o->options)
-        err = json_object_update(cs_manifest_options(m), (json_t *)o->options) ? CS_ENOMEM : CS_OK;
+    if (!err) {
+        /* Every option with the value in effect; what only the command line knows (the input
+         * options, the output) as it was given. */
+        json_t *eff = cs_scan_options_json(o, st->inv, false);
+        err = eff ? CS_OK : CS_ENOMEM;
+        const char *key;
+        json_t *v;
+        if (!err && o->options)
+            json_object_foreach((json_t *)o->options, key, v)
+            {
+                if (!json_object_get(eff, key) && json_object_set(eff, key, v) != 0)
+                    err = CS_ENOMEM;
+            }
+        if (!err && json_object_update(cs_manifest_options(m), eff) != 0)
+            err = CS_ENOMEM;
+        json_decref(eff);
+    }
+    if (!err) {
+        /* The sessions that made the run: a resumed run has more than one. */
+        json_t *saved = json_object_get(st->run_state, "sessions"), *sessions = json_array();
+        size_t n = json_array_size(saved);
+        err = sessions ? CS_OK : CS_ENOMEM;
+        for (size_t i = 0; !err && i < n; i++) {
+            uint64_t rows = i + 1 == n          ? st->sum->rows - st->sum->resumed_rows
+                            : i < st->nsessions ? st->session_rows[i]
+                                                : 0;
+            json_t *one = json_pack("{s:I, s:O, s:I}", "session", (json_int_t)i + 1, "started_at",
+                                    json_object_get(json_array_get(saved, i), "started_at"),
+                                    "names", (json_int_t)rows);
+            if (!one || json_array_append_new(sessions, one) != 0)
+                err = CS_ENOMEM;
+        }
+        if (!err)
+            err = cs_manifest_set_member(m, "resumed", json_boolean(n > 1));
+        if (!err)
+            err = cs_manifest_set_member(m, "sessions", sessions);
+        else
+            json_decref(sessions);
+    }
     for (size_t f = 0; !err && f < cs_inventory_file_count(st->inv); f++) {
         const struct cs_inventory_file *file = cs_inventory_file(st->inv, f);
         cs_input_counts c = {
@@ -386,6 +709,121 @@ static cs_err fill_manifest(struct scan_state *st, cs_manifest *m, time_t starte
     return err;
 }
 
+/*
+ * The session's start: a new run writes its run state; --resume checks the saved one against
+ * this command, takes the journal's rows and appends a session. Then the journal is opened.
+ */
+static cs_err start_session(struct scan_state *st, const char *const *header, time_t started,
+                            char *err, size_t errlen)
+{
+    const struct cs_scan_run_options *o = st->o;
+    json_t *now = cs_run_state_new(o, st->inv, header, st->ncols, started);
+    st->done = calloc(st->count / 8 + 1, 1);
+    if (!now || !st->done) {
+        json_decref(now);
+        snprintf(err, errlen, "%s: out of memory", o->run_dir);
+        return CS_ENOMEM;
+    }
+    uint64_t keep = 0;
+    cs_err rc;
+    st->sum->session = 1;
+    if (o->resume) {
+        json_t *saved = NULL;
+        char why[1024];
+        rc = cs_run_state_load(o->run_dir, &saved, why, sizeof(why));
+        if (rc != CS_OK) {
+            json_decref(now);
+            snprintf(err, errlen, "--resume: cannot resume %s: %s", o->run_dir, why);
+            return rc == CS_ENOMEM ? rc : CS_EINVAL;
+        }
+        if (cs_run_state_compare(saved, now, why, sizeof(why)) != CS_OK) {
+            json_decref(now);
+            json_decref(saved);
+            snprintf(err, errlen,
+                     "--resume: this command differs from the interrupted run in %s: %s (resume "
+                     "with the same inputs and options, or start again with --force)",
+                     o->run_dir, why);
+            return CS_EMISMATCH;
+        }
+        json_decref(now);
+        now = saved;
+        st->sum->session = cs_run_state_add_session(now, started);
+        struct cs_journal_info info;
+        rc = st->sum->session ? cs_journal_read(o->run_dir, st->ncols, CS_SC_COUNT, st->count,
+                                                take_journal_row, st, &info, err, errlen)
+                              : CS_ENOMEM;
+        if (rc == CS_EMISMATCH) {
+            snprintf(err, errlen,
+                     "--resume: the journal of %s names other names than the inputs: start "
+                     "again with --force",
+                     o->run_dir);
+            rc = CS_EINVAL;
+        } else if (rc == CS_EIO && cs_shard_writer_error(st->results)[0]) {
+            snprintf(err, errlen, "%s", cs_shard_writer_error(st->results));
+        } else if (rc == CS_ENOMEM) {
+            snprintf(err, errlen, "%s: out of memory reading the journal", o->run_dir);
+        }
+        if (rc != CS_OK) {
+            json_decref(now);
+            return rc;
+        }
+        keep = info.valid_bytes;
+        if (o->progress != CS_PROGRESS_NONE)
+            fprintf(stderr,
+                    "caascan: scan: resuming %s (session %u): %llu of %zu names done before%s\n",
+                    o->run_dir, st->sum->session, (unsigned long long)st->sum->resumed_rows,
+                    st->count - (size_t)0,
+                    info.torn_tail || info.bad_frames
+                        ? "; the journal's last checkpoint was cut short, its names are asked again"
+                        : "");
+    }
+    st->run_state = now;
+    rc = cs_run_state_write(o->run_dir, now, err, errlen);
+    if (rc == CS_OK && o->checkpoint_ms)
+        rc = cs_journal_open(&st->journal, o->run_dir, st->sum->session, keep, err, errlen);
+    return rc;
+}
+
+/* The scan was stopped by a signal: err says what is kept and how to go on. */
+static cs_err interrupted(struct scan_state *st, char *err, size_t errlen)
+{
+    stop_by_signal(st);
+    int sig = st->sum->signal;
+    snprintf(err, errlen,
+             "interrupted by %s: %s is incomplete (no manifest.json); %s: continue it with "
+             "`caascan scan --resume -o %s` and the same inputs and options",
+             sig == SIGINT   ? "SIGINT"
+             : sig == SIGHUP ? "SIGHUP"
+                             : "SIGTERM",
+             st->o->run_dir,
+             st->o->checkpoint_ms ? "the names finished are kept"
+                                  : "without checkpoints nothing is kept",
+             st->o->run_dir);
+    return CS_EINCOMPLETE;
+}
+
+/* Writes the shards of w one by one, stopping between two when a signal arrives. */
+static cs_err finish_shards(struct scan_state *st, cs_shard_writer *w, bool results, char *err,
+                            size_t errlen)
+{
+    cs_err rc = CS_OK;
+    for (unsigned i = 0; rc == CS_OK && i < cs_shard_writer_nshards(w); i++) {
+        if (stop_signal)
+            return interrupted(st, err, errlen);
+        rc = cs_shard_writer_finish_shard(w, i);
+        if (rc == CS_OK && results && i == 0)
+            test_point("shard");
+    }
+    if (rc == CS_OK && stop_signal)
+        return interrupted(st, err, errlen);
+    if (rc == CS_OK)
+        rc = cs_shard_writer_sync(w);
+    if (rc != CS_OK)
+        snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)", cs_shard_writer_error(w),
+                 st->o->run_dir);
+    return rc;
+}
+
 cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o,
                    struct cs_scan_summary *sum, char *err, size_t errlen)
 {
@@ -400,9 +838,13 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     st.start_ns = cs_now_ns();
 
     cs_run *run = NULL;
-    cs_err rc = cs_run_create(&run, o->run_dir, o->overwrite ? CS_RUN_OVERWRITE : 0, err, errlen);
+    cs_err rc = cs_run_create(
+        &run, o->run_dir, (o->overwrite ? CS_RUN_OVERWRITE : 0) | (o->resume ? CS_RUN_RESUME : 0),
+        err, errlen);
     if (rc != CS_OK)
         return rc;
+    struct sigaction saved_sa[3];
+    signals_install(saved_sa);
 
     /* Header: the fixed columns, then the kept input columns. */
     size_t nkeep = cs_inventory_keep_count(inv);
@@ -427,6 +869,8 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
                  st.results ? cs_strerror(rc) : "cannot open the result shards");
         goto out;
     }
+    if ((rc = start_session(&st, header, started, err, errlen)) != CS_OK)
+        goto out;
     st.base = event_base_new();
     st.engine = st.base ? cs_engine_new(st.base, &o->engine, &st.pool) : NULL;
     st.scanner = st.engine ? cs_scanner_new(st.engine, &st.pool, o->tries, &o->policy,
@@ -460,16 +904,35 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
                              o->progress == CS_PROGRESS_BAR ? 250000 : 0};
         event_add(st.tick, &tv);
     }
-    st.sigint = evsignal_new(st.base, SIGINT, on_signal, &st);
-    st.sigterm = evsignal_new(st.base, SIGTERM, on_signal, &st);
-    event_add(st.sigint, NULL);
-    event_add(st.sigterm, NULL);
+    st.sigpoll = event_new(st.base, -1, EV_PERSIST, on_sigpoll, &st);
+    struct timeval ptv = {0, SIG_POLL_MS * 1000};
+    if (!st.sigpoll || event_add(st.sigpoll, &ptv) != 0) {
+        rc = CS_ENOMEM;
+        snprintf(err, errlen, "cannot start the engine");
+        goto out;
+    }
+    if (st.journal) {
+        st.checkpoint = event_new(st.base, -1, EV_PERSIST, on_checkpoint, &st);
+        struct timeval ctv = {o->checkpoint_ms / 1000, (o->checkpoint_ms % 1000) * 1000};
+        if (!st.checkpoint || event_add(st.checkpoint, &ctv) != 0) {
+            rc = CS_ENOMEM;
+            snprintf(err, errlen, "cannot start the engine");
+            goto out;
+        }
+    }
 
+    test_point("start");
     announce(&st);
+    if (stop_signal)
+        stop_by_signal(&st);
     feed(&st);
     if (!(st.next_entry >= st.count && cs_scanner_pending(st.scanner) == 0) && !st.stop)
         event_base_dispatch(st.base);
-    /* After a stop, let names in flight end (their callbacks own memory) without new ones. */
+    /* A stop (signal, write error, health gate) ends the names in flight at once: nothing more
+     * is asked, nothing waits for answers. */
+    if (st.stop)
+        cs_engine_cancel(st.engine);
+    /* Let names in flight end (their callbacks own memory) without new ones. */
     while (cs_scanner_pending(st.scanner) > 0 && event_base_loop(st.base, EVLOOP_ONCE) == 0)
         ;
 
@@ -485,9 +948,13 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     if (st.health && st.failure == CS_OK && !sum->interrupted &&
         cs_health_failing(st.health, cs_now_ns(), true))
         stop_unhealthy(&st);
+    if (!st.stop && stop_signal)
+        stop_by_signal(&st);
     if (sum->interrupted) {
-        rc = CS_EINCOMPLETE;
-        snprintf(err, errlen, "interrupted: %s is incomplete (no manifest.json)", o->run_dir);
+        /* What finished before the signal is kept: the rows since the last checkpoint too. */
+        if (st.journal && cs_journal_flush(st.journal) != CS_OK)
+            fprintf(stderr, "caascan: scan: %s\n", cs_journal_error(st.journal));
+        rc = interrupted(&st, err, errlen);
         goto out;
     }
     if (st.failure != CS_OK) {
@@ -501,17 +968,25 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
                  (unsigned long long)sum->rows, o->run_dir);
         goto out;
     }
-    if ((rc = cs_shard_writer_finish(st.results)) != CS_OK) {
-        snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)",
-                 cs_shard_writer_error(st.results), o->run_dir);
+    /* Everything is in the journal before the final write: a crash during it loses nothing. */
+    checkpoint(&st);
+    if (st.failure != CS_OK) {
+        rc = st.failure == CS_ENOMEM ? CS_ENOMEM : CS_EIO;
+        snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)", st.errmsg, o->run_dir);
         goto out;
     }
+    if ((rc = finish_shards(&st, st.results, true, err, errlen)) != CS_OK)
+        goto out;
     if (cs_scanner_auth(st.scanner))
         cs_auth_direct_counts(cs_scanner_auth(st.scanner), &sum->direct_sent,
                               &sum->direct_answered);
     if (cs_scanner_auth(st.scanner)) {
-        struct servers_ctx sc = {.w = servers, .sum = sum};
+        struct cs_strmap zones = {0};
+        struct servers_ctx sc = {.w = servers, .sum = sum, .zones = &zones};
         cs_auth_foreach_zone(cs_scanner_auth(st.scanner), write_zone_servers, &sc);
+        if (sc.err == CS_OK)
+            sc.err = write_saved_servers(&st, &sc);
+        cs_strmap_free(&zones, NULL);
         if (sc.err != CS_OK) {
             rc = sc.err;
             snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)",
@@ -519,11 +994,8 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
             goto out;
         }
     }
-    if ((rc = cs_shard_writer_finish(servers)) != CS_OK) {
-        snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)",
-                 cs_shard_writer_error(servers), o->run_dir);
+    if ((rc = finish_shards(&st, servers, false, err, errlen)) != CS_OK)
         goto out;
-    }
     cs_manifest *m = cs_manifest_new();
     rc = m ? fill_manifest(&st, m, started) : CS_ENOMEM;
     if (rc == CS_OK)
@@ -531,10 +1003,20 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     if (rc == CS_OK)
         rc = cs_manifest_set_table(m, CS_TABLE_SERVERS, cs_table_header(CS_TABLE_SERVERS),
                                    CS_SC_COUNT, servers);
-    if (rc == CS_OK) {
+    if (rc == CS_OK)
+        test_point("manifest");
+    /* Block, then check: a signal before this point leaves the run incomplete (and resumable);
+     * one that arrives while the manifest is written finds the run complete. */
+    signals_block(true);
+    if (rc == CS_OK && stop_signal) {
+        signals_block(false);
+        rc = interrupted(&st, err, errlen);
+    } else if (rc == CS_OK) {
         rc = cs_run_finish(run, m, err, errlen);
         run = NULL; /* freed by cs_run_finish in every case */
+        signals_block(false);
     } else {
+        signals_block(false);
         snprintf(err, errlen, "building the manifest: %s", cs_strerror(rc));
     }
     cs_manifest_free(m);
@@ -552,10 +1034,18 @@ out:
     cs_shard_writer_free(servers);
     if (st.tick)
         event_free(st.tick);
-    if (st.sigint)
-        event_free(st.sigint);
-    if (st.sigterm)
-        event_free(st.sigterm);
+    if (st.sigpoll)
+        event_free(st.sigpoll);
+    if (st.checkpoint)
+        event_free(st.checkpoint);
+    cs_journal_free(st.journal);
+    json_decref(st.run_state);
+    for (size_t i = 0; i < st.nsaved; i++)
+        free(st.saved[i].cells);
+    free(st.saved);
+    free(st.session_rows);
+    free(st.done);
+    cs_strmap_free(&st.journaled_zones, NULL);
     cs_scanner_free(st.scanner);
     cs_engine_free(st.engine);
     if (st.base)
@@ -567,5 +1057,6 @@ out:
     cs_health_free(st.health);
     free(st.cellbuf);
     free(header);
+    signals_restore(saved_sa);
     return rc;
 }

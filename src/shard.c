@@ -406,16 +406,28 @@ done:
     return rc;
 }
 
+cs_err cs_shard_writer_finish_shard(cs_shard_writer *w, unsigned i)
+{
+    if (i >= w->nshards)
+        return CS_EINVAL;
+    cs_err rc = shard_write(w, i);
+    if (rc == CS_ENOMEM && !w->err[0])
+        snprintf(w->err, sizeof(w->err), "%s: out of memory writing shard %u", w->dir, i);
+    return rc;
+}
+
 cs_err cs_shard_writer_finish(cs_shard_writer *w)
 {
     for (unsigned i = 0; i < w->nshards; i++) {
-        cs_err rc = shard_write(w, i);
-        if (rc != CS_OK) {
-            if (rc == CS_ENOMEM && !w->err[0])
-                snprintf(w->err, sizeof(w->err), "%s: out of memory writing shard %u", w->dir, i);
+        cs_err rc = cs_shard_writer_finish_shard(w, i);
+        if (rc != CS_OK)
             return rc;
-        }
     }
+    return cs_shard_writer_sync(w);
+}
+
+cs_err cs_shard_writer_sync(cs_shard_writer *w)
+{
     if (cs_fsync_dir(w->dir) != CS_OK) {
         cs_run_io_error(w->err, sizeof(w->err), w->dir, "fsync failed", errno);
         return CS_EIO;

@@ -61,6 +61,8 @@ cs_err cs_manifest_add_invalid_reason(cs_manifest *m, size_t index, const char *
                                       uint64_t count);
 /* Sets the count of names with status st. CS_OK, CS_EINVAL or CS_ENOMEM. */
 cs_err cs_manifest_set_status_count(cs_manifest *m, cs_status st, uint64_t n);
+/* Sets member key of the manifest to value (taken over, also on failure). CS_OK or CS_ENOMEM. */
+cs_err cs_manifest_set_member(cs_manifest *m, const char *key, json_t *value);
 /* Sets the number of DNS queries sent. CS_OK or CS_ENOMEM. */
 cs_err cs_manifest_set_queries_sent(cs_manifest *m, uint64_t n);
 /*
@@ -118,23 +120,27 @@ void cs_paths_free(char **paths);
 typedef struct cs_run cs_run;
 
 enum {
-    CS_RUN_OVERWRITE = 1, /* replace a complete run that is already in the directory */
+    CS_RUN_OVERWRITE = 1, /* replace a complete or interrupted run that is already there */
+    CS_RUN_RESUME = 2,    /* continue the interrupted run there (keeps journal and run state) */
 };
 
 /*
  * Prepares directory dir for a new run: creates it (one level) if needed, refuses a directory
  * another scan is writing, refuses a complete run unless CS_RUN_OVERWRITE (which first removes its
- * manifest, then its shards), removes shards and temporaries of an earlier incomplete run, and
- * writes and locks RUNNING. Returns CS_OK, CS_EINVAL (complete run there, or being written), CS_EIO
- * or CS_ENOMEM with err saying why.
+ * manifest, then its shards), refuses an interrupted run (one with run-state.json) unless
+ * CS_RUN_OVERWRITE or CS_RUN_RESUME, removes shards and temporaries of an earlier incomplete run
+ * (and, unless CS_RUN_RESUME, its journal and run state), and writes and locks RUNNING. With
+ * CS_RUN_RESUME the directory must hold an interrupted run. Returns CS_OK, CS_EINVAL (complete
+ * run there, interrupted run there, nothing to resume, or being written), CS_EIO or CS_ENOMEM
+ * with err saying why.
  */
 cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, size_t errlen);
 /* The run's directory. */
 const char *cs_run_dir(const cs_run *run);
 /*
  * Completes the run: writes manifest.json (setting finished_at to now when unset), then removes
- * RUNNING. Frees run in every case; on failure the run is aborted (no manifest). CS_OK, CS_EIO or
- * CS_ENOMEM with err saying why.
+ * the journal, run-state.json and RUNNING. Frees run in every case; on failure the run is aborted
+ * (no manifest). CS_OK, CS_EIO or CS_ENOMEM with err saying why.
  */
 cs_err cs_run_finish(cs_run *run, cs_manifest *m, char *err, size_t errlen);
 /* Abandons the run: removes temporaries and RUNNING, leaves no manifest, frees run. */

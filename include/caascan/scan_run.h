@@ -3,9 +3,10 @@
  * as one row of a run directory (result shards, per-server table, manifest.json written last).
  *
  * Every entry ends as exactly one row: valid names with their verdict, invalid ones as INVALID
- * with the reason and where they came from. A run stopped by SIGINT or SIGTERM, or by a write
- * error such as a full disk, is aborted: its temporary files are removed and no manifest is
- * written, so it cannot be mistaken for a complete run.
+ * with the reason and where they came from. Finished rows also go to the run's journal, made
+ * durable at checkpoints (journal.h), so that a run stopped by SIGINT, SIGTERM or SIGHUP, a crash
+ * or a write error such as a full disk can be continued with o->resume. A stopped run writes no
+ * manifest, so it cannot be mistaken for a complete run.
  */
 #ifndef CAASCAN_SCAN_RUN_H
 #define CAASCAN_SCAN_RUN_H
@@ -43,6 +44,8 @@ struct cs_scan_run_options {
     unsigned partition_k, partition_n; /* scan only partition k of n (1-based; n <= 1: all) */
     const json_t *options;             /* recorded in the manifest (copied) */
     struct cs_health_config health;    /* the resolvers' health gate (all 0: off) */
+    bool resume;                       /* continue the interrupted run in run_dir (--resume) */
+    unsigned checkpoint_ms; /* journal checkpoint interval (--checkpoint-interval); 0: none */
 };
 
 struct cs_scan_summary {
@@ -58,6 +61,9 @@ struct cs_scan_summary {
     double seconds;
     bool interrupted;
     bool unhealthy; /* stopped by the health gate: the resolvers did not answer (no manifest) */
+    int signal;     /* the signal that stopped the scan (SIGINT, SIGTERM, SIGHUP), else 0 */
+    uint64_t resumed_rows; /* rows taken from the journal of earlier sessions (--resume) */
+    unsigned session;      /* this session's number (1 for a new run) */
 };
 
 /*
@@ -65,7 +71,8 @@ struct cs_scan_summary {
  * \retval CS_OK
  * \retval CS_EINVAL  the run directory cannot be used (a complete run there, or being written)
  * \retval CS_EIO     writing the run failed (err says why: a full disk, ...); no manifest
- * \retval CS_EINCOMPLETE  stopped by a signal; no manifest
+ * \retval CS_EINCOMPLETE  stopped by a signal (sum->signal); no manifest, resumable
+ * \retval CS_EMISMATCH    --resume with other inputs or options than the run's (err says which)
  * \retval CS_EIO     with sum->unhealthy: stopped by the health gate (err names the resolvers and
  *                    what they did); no manifest
  * \retval CS_ENOMEM

@@ -65,6 +65,13 @@ cs_err cs_shard_writer_add(cs_shard_writer *w, const char *const *fields);
  */
 cs_err cs_shard_writer_finish(cs_shard_writer *w);
 
+/*
+ * cs_shard_writer_finish() in steps, so that a caller can stop between shards: writes shard i
+ * (0 <= i < nshards), then cs_shard_writer_sync() fsync()s the directory once all are written.
+ */
+cs_err cs_shard_writer_finish_shard(cs_shard_writer *w, unsigned i);
+cs_err cs_shard_writer_sync(cs_shard_writer *w);
+
 /* Removes the writer's spools and temporary files (final files already renamed stay). */
 void cs_shard_writer_abort(cs_shard_writer *w);
 

@@ -1,0 +1,103 @@
+/*
+ * journal.h -- the journal of a run directory: finished rows on disk while the scan goes, so that
+ * an interrupted run can be resumed (`caascan scan --resume`). Format: docs/run-format.md.
+ *
+ * DIR/journal.zst is a sequence of independent zstd frames (content size and checksum set), each
+ * appended with one write() and made durable with fdatasync() at a checkpoint. A frame holds rows
+ * of one table:
+ *
+ *     "CSJ1"  kind (1 byte: 'R' result rows, 'S' per-server rows)
+ *     session (u32 LE)  ncols (u32 LE)  nrows (u32 LE)
+ *     nrows x { entry (u64 LE)  ncols x (field bytes, NUL) }
+ *
+ * entry is the row's index in the run's inventory (result rows; 0 for per-server rows). A frame
+ * that is cut short (a crash or a full disk during its write), fails its checksum or its layout
+ * is dropped whole: its names are asked again on resume. The reader never trusts a length it has
+ * not checked against the bytes it holds.
+ */
+#ifndef CAASCAN_JOURNAL_H
+#define CAASCAN_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caascan/error.h"
+
+#define CS_JOURNAL_FILE   "journal.zst"
+#define CS_JOURNAL_RESULT 'R'
+#define CS_JOURNAL_SERVER 'S'
+/* Largest decompressed frame the reader accepts; the writer stays far below it. */
+#define CS_JOURNAL_FRAME_MAX (64u * 1024 * 1024)
+
+typedef struct cs_journal cs_journal;
+
+/*
+ * Opens DIR/journal.zst for appending rows of session (1 for a new run), cutting it to keep_bytes
+ * first (the valid length the reader found; 0 for a new run). Creates the file and fsync()s the
+ * directory when it is new. Returns CS_OK, CS_ENOMEM or CS_EIO with err saying why.
+ */
+cs_err cs_journal_open(cs_journal **out, const char *dir, uint32_t session, uint64_t keep_bytes,
+                       char *err, size_t errlen);
+
+/* Buffers one row of ncols fields (NULL counts as empty). CS_OK or CS_ENOMEM. */
+cs_err cs_journal_add(cs_journal *j, char kind, uint64_t entry, const char *const *fields,
+                      size_t ncols);
+
+/* Bytes of rows buffered and not yet written. */
+size_t cs_journal_pending(const cs_journal *j);
+
+/*
+ * Checkpoint: writes the buffered rows as one frame per kind and fdatasync()s the file. On a write
+ * error the file is cut back to its last complete frame when possible. CS_OK, CS_ENOMEM or CS_EIO
+ * (cs_journal_error() says why: "PATH: write failed: No space left on device (disk full ...)").
+ */
+cs_err cs_journal_flush(cs_journal *j);
+
+/* The last error message, "" when none. */
+const char *cs_journal_error(const cs_journal *j);
+
+/* Closes and frees j without writing what is buffered. NULL is ignored. */
+void cs_journal_free(cs_journal *j);
+
+/* One row handed to a cs_journal_read() callback; fields valid during the call. */
+struct cs_journal_row {
+    char kind;        /* CS_JOURNAL_RESULT or CS_JOURNAL_SERVER */
+    uint32_t session; /* session that wrote it (1 = the first) */
+    uint64_t entry;   /* inventory index (result rows) */
+    size_t ncols;
+    const char *const *fields;
+};
+
+/* Returns CS_OK to go on; any other value stops the read and is returned by it. */
+typedef cs_err (*cs_journal_row_cb)(const struct cs_journal_row *row, void *arg);
+
+struct cs_journal_info {
+    uint64_t frames;       /* frames read */
+    uint64_t bad_frames;   /* frames dropped: checksum, layout, column count */
+    uint64_t rows;         /* rows handed to the callback */
+    uint64_t duplicates;   /* result rows dropped: entry already seen */
+    uint64_t out_of_range; /* result rows dropped: entry >= nentries */
+    uint64_t valid_bytes;  /* length up to the end of the last frame that could be delimited */
+    bool torn_tail;        /* the file ends in an incomplete frame (cut off at valid_bytes) */
+};
+
+/*
+ * Reads a journal held in memory. Result rows must have ncols_results fields and an entry below
+ * nentries; each entry is handed over once (the first time; later copies count as duplicates).
+ * Per-server rows must have ncols_servers fields. Damaged frames are skipped; a torn tail ends the
+ * read. Returns CS_OK, CS_ENOMEM or what cb returned.
+ */
+cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, size_t ncols_servers,
+                           uint64_t nentries, cs_journal_row_cb cb, void *arg,
+                           struct cs_journal_info *info);
+
+/*
+ * As cs_journal_read_mem() for DIR/journal.zst (a missing file is an empty journal). CS_EIO with
+ * err saying why when the file cannot be read.
+ */
+cs_err cs_journal_read(const char *dir, size_t ncols_results, size_t ncols_servers,
+                       uint64_t nentries, cs_journal_row_cb cb, void *arg,
+                       struct cs_journal_info *info, char *err, size_t errlen);
+
+#endif

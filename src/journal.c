@@ -1,0 +1,406 @@
+/* journal.c -- finished rows of a run as checkpointed zstd frames, and their reader (journal.h). */
+#include "caascan/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "caascan/fileio.h"
+
+#define HEADER_LEN     17 /* "CSJ1", kind, session, ncols, nrows */
+#define JOURNAL_LEVEL  1
+#define MAX_FRAME_ROWS 0xffffffffu
+
+struct jbuf {
+    char *data;
+    size_t len, cap;
+    uint32_t nrows;
+    uint32_t ncols;
+};
+
+struct cs_journal {
+    char *path;
+    char *dir;
+    int fd;
+    uint32_t session;
+    uint64_t size; /* bytes of complete frames in the file */
+    struct jbuf r, s;
+    ZSTD_CCtx *cctx;
+    char *zbuf;
+    size_t zcap;
+    char err[4600];
+};
+
+static void put_u32(char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (char)(v >> (8 * i));
+}
+
+static void put_u64(char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+cs_err cs_journal_open(cs_journal **out, const char *dir, uint32_t session, uint64_t keep_bytes,
+                       char *err, size_t errlen)
+{
+    *out = NULL;
+    cs_journal *j = calloc(1, sizeof(*j));
+    if (j)
+        j->fd = -1;
+    size_t plen = strlen(dir) + sizeof(CS_JOURNAL_FILE) + 1;
+    if (!j || !(j->dir = strdup(dir)) || !(j->path = malloc(plen)) ||
+        !(j->cctx = ZSTD_createCCtx())) {
+        cs_journal_free(j);
+        snprintf(err, errlen, "%s: out of memory", dir);
+        return CS_ENOMEM;
+    }
+    snprintf(j->path, plen, "%s/%s", dir, CS_JOURNAL_FILE);
+    bool existed = access(j->path, F_OK) == 0;
+    j->fd = open(j->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (j->fd < 0) {
+        cs_run_io_error(err, errlen, j->path, "cannot open", errno);
+        cs_journal_free(j);
+        return CS_EIO;
+    }
+    /* A torn tail is cut off, so that new frames follow complete ones. */
+    if (ftruncate(j->fd, (off_t)keep_bytes) != 0 || lseek(j->fd, 0, SEEK_END) < 0 ||
+        (!existed && cs_fsync_dir(dir) != CS_OK)) {
+        cs_run_io_error(err, errlen, j->path, "cannot prepare", errno);
+        cs_journal_free(j);
+        return CS_EIO;
+    }
+    j->size = keep_bytes;
+    j->session = session;
+    *out = j;
+    return CS_OK;
+}
+
+static cs_err jbuf_reserve(struct jbuf *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return CS_OK;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + more)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return CS_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return CS_OK;
+}
+
+cs_err cs_journal_add(cs_journal *j, char kind, uint64_t entry, const char *const *fields,
+                      size_t ncols)
+{
+    struct jbuf *b = kind == CS_JOURNAL_SERVER ? &j->s : &j->r;
+    size_t need = 8;
+    for (size_t i = 0; i < ncols; i++)
+        need += (fields[i] ? strlen(fields[i]) : 0) + 1;
+    if (b->nrows == 0) {
+        b->len = 0;
+        b->ncols = (uint32_t)ncols;
+        if (jbuf_reserve(b, HEADER_LEN) != CS_OK)
+            return CS_ENOMEM;
+        b->len = HEADER_LEN;
+    }
+    if (b->ncols != ncols || b->nrows == MAX_FRAME_ROWS)
+        return CS_EINVAL;
+    if (jbuf_reserve(b, need) != CS_OK)
+        return CS_ENOMEM;
+    put_u64(b->data + b->len, entry);
+    b->len += 8;
+    for (size_t i = 0; i < ncols; i++) {
+        const char *f = fields[i] ? fields[i] : "";
+        size_t n = strlen(f) + 1;
+        memcpy(b->data + b->len, f, n);
+        b->len += n;
+    }
+    b->nrows++;
+    return CS_OK;
+}
+
+size_t cs_journal_pending(const cs_journal *j)
+{
+    return (j->r.nrows ? j->r.len : 0) + (j->s.nrows ? j->s.len : 0);
+}
+
+/* Compresses buffer b as one frame appended to j->zbuf at *zlen. */
+static cs_err frame(cs_journal *j, struct jbuf *b, char kind, size_t *zlen)
+{
+    if (b->nrows == 0)
+        return CS_OK;
+    memcpy(b->data, "CSJ1", 4);
+    b->data[4] = kind;
+    put_u32(b->data + 5, j->session);
+    put_u32(b->data + 9, b->ncols);
+    put_u32(b->data + 13, b->nrows);
+    size_t bound = ZSTD_compressBound(b->len);
+    if (*zlen + bound > j->zcap) {
+        char *p = realloc(j->zbuf, *zlen + bound);
+        if (!p)
+            return CS_ENOMEM;
+        j->zbuf = p;
+        j->zcap = *zlen + bound;
+    }
+    ZSTD_CCtx_reset(j->cctx, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(j->cctx, ZSTD_c_compressionLevel, JOURNAL_LEVEL);
+    ZSTD_CCtx_setParameter(j->cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(j->cctx, ZSTD_c_contentSizeFlag, 1);
+    size_t n = ZSTD_compress2(j->cctx, j->zbuf + *zlen, bound, b->data, b->len);
+    if (ZSTD_isError(n)) {
+        snprintf(j->err, sizeof(j->err), "%s: compression failed: %s", j->path,
+                 ZSTD_getErrorName(n));
+        return CS_EIO;
+    }
+    *zlen += n;
+    return CS_OK;
+}
+
+cs_err cs_journal_flush(cs_journal *j)
+{
+    if (j->r.nrows == 0 && j->s.nrows == 0)
+        return CS_OK;
+    size_t zlen = 0;
+    cs_err rc = frame(j, &j->r, CS_JOURNAL_RESULT, &zlen);
+    if (rc == CS_OK)
+        rc = frame(j, &j->s, CS_JOURNAL_SERVER, &zlen);
+    if (rc == CS_ENOMEM)
+        snprintf(j->err, sizeof(j->err), "%s: out of memory", j->path);
+    if (rc != CS_OK)
+        return rc;
+    if (cs_write_all(j->fd, j->zbuf, zlen) != CS_OK || fdatasync(j->fd) != 0) {
+        int e = errno;
+        cs_run_io_error(j->err, sizeof(j->err), j->path, "write failed", e);
+        /* Best effort: the reader drops a torn frame anyway. */
+        if (ftruncate(j->fd, (off_t)j->size) == 0)
+            lseek(j->fd, 0, SEEK_END);
+        return CS_EIO;
+    }
+    j->size += zlen;
+    j->r.nrows = j->s.nrows = 0;
+    j->r.len = j->s.len = 0;
+    return CS_OK;
+}
+
+const char *cs_journal_error(const cs_journal *j)
+{
+    return j->err;
+}
+
+void cs_journal_free(cs_journal *j)
+{
+    if (!j)
+        return;
+    if (j->fd >= 0)
+        close(j->fd);
+    free(j->r.data);
+    free(j->s.data);
+    free(j->zbuf);
+    ZSTD_freeCCtx(j->cctx);
+    free(j->path);
+    free(j->dir);
+    free(j);
+}
+
+/* ---------------------------------------------------------------- reader */
+
+/* Checks the layout of one decompressed frame; hands its rows over only when all of it is sound. */
+static cs_err frame_rows(const unsigned char *p, size_t n, size_t ncols_r, size_t ncols_s,
+                         uint64_t nentries, unsigned char *seen, cs_journal_row_cb cb, void *arg,
+                         struct cs_journal_info *info, const char ***fields, size_t *fcap,
+                         bool *bad)
+{
+    *bad = true;
+    if (n < HEADER_LEN || memcmp(p, "CSJ1", 4) != 0)
+        return CS_OK;
+    char kind = (char)p[4];
+    uint32_t session = get_u32(p + 5), ncols = get_u32(p + 9), nrows = get_u32(p + 13);
+    if ((kind != CS_JOURNAL_RESULT && kind != CS_JOURNAL_SERVER) || session == 0 || nrows == 0 ||
+        ncols != (kind == CS_JOURNAL_RESULT ? ncols_r : ncols_s) || ncols == 0)
+        return CS_OK;
+    if (ncols > *fcap) {
+        const char **f = realloc(*fields, ncols * sizeof(*f));
+        if (!f)
+            return CS_ENOMEM;
+        *fields = f;
+        *fcap = ncols;
+    }
+    /* First pass: every row complete, the frame ends with the last one. */
+    const unsigned char *q = p + HEADER_LEN, *end = p + n;
+    for (uint32_t r = 0; r < nrows; r++) {
+        if ((size_t)(end - q) < 8)
+            return CS_OK;
+        q += 8;
+        for (uint32_t c = 0; c < ncols; c++) {
+            const unsigned char *nul = memchr(q, '\0', (size_t)(end - q));
+            if (!nul)
+                return CS_OK;
+            q = nul + 1;
+        }
+    }
+    if (q != end)
+        return CS_OK;
+    *bad = false;
+    q = p + HEADER_LEN;
+    for (uint32_t r = 0; r < nrows; r++) {
+        uint64_t entry = get_u64(q);
+        q += 8;
+        for (uint32_t c = 0; c < ncols; c++) {
+            (*fields)[c] = (const char *)q;
+            q += strlen((const char *)q) + 1;
+        }
+        if (kind == CS_JOURNAL_RESULT) {
+            if (entry >= nentries || (*fields)[0][0] == '\0') {
+                info->out_of_range++;
+                continue;
+            }
+            if (seen[entry / 8] & (1u << (entry % 8))) {
+                info->duplicates++;
+                continue;
+            }
+            seen[entry / 8] |= (unsigned char)(1u << (entry % 8));
+        }
+        struct cs_journal_row row = {
+            .kind = kind,
+            .session = session,
+            .entry = kind == CS_JOURNAL_RESULT ? entry : 0,
+            .ncols = ncols,
+            .fields = *fields,
+        };
+        info->rows++;
+        cs_err rc = cb(&row, arg);
+        if (rc != CS_OK)
+            return rc;
+    }
+    return CS_OK;
+}
+
+cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, size_t ncols_servers,
+                           uint64_t nentries, cs_journal_row_cb cb, void *arg,
+                           struct cs_journal_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    const unsigned char *p = buf;
+    unsigned char *seen = calloc(nentries / 8 + 1, 1);
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    unsigned char *out = NULL;
+    size_t outcap = 0;
+    const char **fields = NULL;
+    size_t fcap = 0;
+    cs_err rc = CS_OK;
+    if (!seen || !d) {
+        rc = CS_ENOMEM;
+        goto done;
+    }
+    size_t pos = 0;
+    while (pos < len) {
+        size_t fl = ZSTD_findFrameCompressedSize(p + pos, len - pos);
+        if (ZSTD_isError(fl)) {
+            /* Cut short, or a frame header that cannot be delimited: nothing after it can be. */
+            info->torn_tail = true;
+            break;
+        }
+        unsigned long long csize = ZSTD_getFrameContentSize(p + pos, fl);
+        info->frames++;
+        bool bad = true;
+        if (csize != ZSTD_CONTENTSIZE_UNKNOWN && csize != ZSTD_CONTENTSIZE_ERROR &&
+            csize <= CS_JOURNAL_FRAME_MAX) {
+            if (csize > outcap) {
+                unsigned char *o = realloc(out, csize ? csize : 1);
+                if (!o) {
+                    rc = CS_ENOMEM;
+                    goto done;
+                }
+                out = o;
+                outcap = csize;
+            }
+            size_t got = ZSTD_decompressDCtx(d, out, outcap, p + pos, fl);
+            if (!ZSTD_isError(got) && got == csize) {
+                rc = frame_rows(out, got, ncols_results, ncols_servers, nentries, seen, cb, arg,
+                                info, &fields, &fcap, &bad);
+                if (rc != CS_OK)
+                    goto done;
+            }
+        }
+        if (bad)
+            info->bad_frames++;
+        pos += fl;
+        info->valid_bytes = pos;
+    }
+done:
+    free(fields);
+    free(out);
+    ZSTD_freeDCtx(d);
+    free(seen);
+    return rc;
+}
+
+cs_err cs_journal_read(const char *dir, size_t ncols_results, size_t ncols_servers,
+                       uint64_t nentries, cs_journal_row_cb cb, void *arg,
+                       struct cs_journal_info *info, char *err, size_t errlen)
+{
+    memset(info, 0, sizeof(*info));
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, CS_JOURNAL_FILE);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return CS_OK;
+        cs_io_error(err, errlen, path, "cannot open", errno);
+        return CS_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        cs_io_error(err, errlen, path, "cannot stat", errno);
+        close(fd);
+        return CS_EIO;
+    }
+    size_t len = (size_t)st.st_size;
+    char *buf = malloc(len ? len : 1);
+    if (!buf) {
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory (%zu bytes)", path, len);
+        return CS_ENOMEM;
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cs_io_error(err, errlen, path, "read failed", errno);
+            free(buf);
+            close(fd);
+            return CS_EIO;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    cs_err rc =
+        cs_journal_read_mem(buf, got, ncols_results, ncols_servers, nentries, cb, arg, info);
+    if (rc == CS_ENOMEM)
+        snprintf(err, errlen, "%s: out of memory", path);
+    free(buf);
+    return rc;
+}
