@@ -26,6 +26,13 @@
 #define MAX_WIDTH 60.0
 #define CELL_MAX  32767 /* characters a cell holds (Excel) */
 
+static unsigned test_rows_per_sheet; /* cs_xlsx_test_rows_per_sheet() */
+
+void cs_xlsx_test_rows_per_sheet(unsigned rows)
+{
+    test_rows_per_sheet = rows;
+}
+
 /* Severity fills: background and font colours of a status (or a diff change) cell. */
 enum sev { SEV_NONE = 0, SEV_BAD, SEV_FLAKY, SEV_RISK, SEV_GOOD, SEV_GREY, SEV_COUNT };
 
@@ -338,7 +345,7 @@ cs_err cs_xlsx_add_row(cs_xlsx_sheet *s, const char *const *cells)
     if (!s)
         return CS_EIO;
     cs_xlsx *x = s->x;
-    if (s->row >= LXW_ROW_MAX) {
+    if (s->row >= (test_rows_per_sheet ? test_rows_per_sheet + 1 : LXW_ROW_MAX)) {
         cs_err rc = start_part(s);
         if (rc != CS_OK)
             return rc;

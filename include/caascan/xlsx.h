@@ -62,6 +62,10 @@ size_t cs_xlsx_rows(const cs_xlsx_sheet *s);
  */
 cs_err cs_xlsx_close(cs_xlsx *x, bool commit, char *err, size_t errlen);
 
+/* Test hook: at most rows data rows per sheet before a table continues on the next (0: as many
+ * as a sheet holds, 1,048,575). Not thread-safe; for tests only. */
+void cs_xlsx_test_rows_per_sheet(unsigned rows);
+
 /* Parses RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.fff]Z" into its parts; false when s is not one. */
 bool cs_xlsx_parse_utc(const char *s, int *year, int *month, int *day, int *hour, int *min,
                        double *sec);

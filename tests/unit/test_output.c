@@ -555,6 +555,50 @@ static void test_report_groups(void **state)
     cs_report_free(rep);
 }
 
+/* How many times needle occurs in the n bytes at hay. */
+static int count_in(const char *hay, size_t n, const char *needle)
+{
+    int k = 0;
+    size_t m = strlen(needle);
+    for (const char *p = hay; (p = memmem(p, n - (size_t)(p - hay), needle, m)); p += m)
+        k++;
+    return k;
+}
+
+/* A table longer than a sheet continues on "NAME (2)", ...: with 2 rows a sheet, 5 rows make 3
+ * sheets (the zip's directory names every sheet's file); each with its header and its rows. */
+static void test_xlsx_sheet_overflow(void **state)
+{
+    (void)state;
+    char err[8192], *p = fx_path(run_dir, "overflow.xlsx");
+    static const char *const head[2] = {"name", "n"};
+    static const cs_xlsx_kind kinds[2] = {CS_XK_TEXT, CS_XK_NUMBER};
+    for (unsigned limit = 0; limit <= 2; limit += 2) {
+        cs_xlsx *x;
+        assert_int_equal(cs_xlsx_open(&x, p, err, sizeof(err)), CS_OK);
+        cs_xlsx_test_rows_per_sheet(limit);
+        cs_xlsx_sheet *sh = cs_xlsx_add_table(x, "results", head, kinds, 2);
+        assert_non_null(sh);
+        for (int i = 0; i < 5; i++) {
+            char num[8];
+            snprintf(num, sizeof(num), "%d", i);
+            const char *row[2] = {"=1+2", num};
+            assert_int_equal(cs_xlsx_add_row(sh, row), CS_OK);
+        }
+        assert_int_equal(cs_xlsx_rows(sh), 5);
+        assert_int_equal(cs_xlsx_close(x, true, err, sizeof(err)), CS_OK);
+        cs_xlsx_test_rows_per_sheet(0);
+        size_t len;
+        char *z = fx_slurp(p, &len);
+        /* Each file name is in the zip twice: its local header and the central directory. */
+        assert_int_equal(count_in(z, len, "xl/worksheets/sheet1.xml"), 2);
+        assert_int_equal(count_in(z, len, "xl/worksheets/sheet3.xml"), limit ? 2 : 0);
+        assert_int_equal(count_in(z, len, "xl/worksheets/sheet4.xml"), 0);
+        free(z);
+    }
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_xlsx_needs_a_file),
         cmocka_unit_test(test_diff_kept_columns),
         cmocka_unit_test(test_report_groups),
+        cmocka_unit_test(test_xlsx_sheet_overflow),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
