@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -55,6 +56,7 @@ struct cs_xlsx {
     lxw_format *head, *date, *sev[SEV_COUNT];
     cs_xlsx_sheet **sheets;
     size_t nsheets;
+    bool device;    /* path is a device or FIFO: tmp is a private file copied into it */
     cs_strbuf text; /* scratch: a cell made valid for a sheet */
     lxw_error lerr; /* first libxlsxwriter error */
     bool nomem;
@@ -104,16 +106,42 @@ cs_err cs_xlsx_open(cs_xlsx **out, const char *path, char *err, size_t errlen)
                  "written to standard output");
         return CS_EINVAL;
     }
+    /* A path that exists and is not a regular file (/dev/null, a FIFO, /dev/stdout on a pipe) is
+     * never replaced by a rename: the workbook is made in a private temporary file and copied
+     * into it. A terminal gets no binary. */
+    struct stat st;
+    bool device = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (device && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory; --format xlsx needs -o FILE", path);
+        return CS_EINVAL;
+    }
+    if (device && S_ISCHR(st.st_mode)) {
+        int tfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        bool tty = tfd >= 0 && isatty(tfd);
+        if (tfd >= 0)
+            close(tfd);
+        if (tty) {
+            snprintf(err, errlen,
+                     "%s: is a terminal: a workbook is binary and is not written to a terminal",
+                     path);
+            return CS_EINVAL;
+        }
+    }
+    const char *tmpdir = getenv("TMPDIR");
     cs_xlsx *x = calloc(1, sizeof(*x));
-    if (!x || !(x->path = strdup(path)) || asprintf(&x->tmp, "%s.tmp", path) < 0) {
+    if (!x || !(x->path = strdup(path)) ||
+        (device ? asprintf(&x->tmp, "%s/caascan-xlsx-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp")
+                : asprintf(&x->tmp, "%s.tmp", path)) < 0) {
         if (x)
             free(x->path);
         free(x);
         snprintf(err, errlen, "%s: out of memory", path);
         return CS_ENOMEM;
     }
+    x->device = device;
     /* libxlsxwriter creates the file only at the end: find an unwritable place now. */
-    int fd = open(x->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd =
+        device ? mkstemp(x->tmp) : open(x->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         cs_io_error(err, errlen, x->tmp, "cannot create", errno);
         free(x->path);
@@ -406,6 +434,47 @@ static void sheet_free(cs_xlsx_sheet *s)
     free(s);
 }
 
+/* Copies file from into the device or FIFO to. CS_OK or CS_EIO with err saying why. */
+static cs_err copy_into(const char *from, const char *to, char *err, size_t errlen)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        cs_io_error(err, errlen, from, "cannot open", errno);
+        return CS_EIO;
+    }
+    int out = open(to, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (out < 0) {
+        cs_io_error(err, errlen, to, "cannot open", errno);
+        close(in);
+        return CS_EIO;
+    }
+    cs_err rc = CS_OK;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cs_io_error(err, errlen, from, "read failed", errno);
+            rc = CS_EIO;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (cs_write_all(out, buf, (size_t)n) != CS_OK) {
+            cs_io_error(err, errlen, to, "write failed", errno);
+            rc = CS_EIO;
+            break;
+        }
+    }
+    close(in);
+    if (close(out) != 0 && rc == CS_OK) {
+        cs_io_error(err, errlen, to, "write failed", errno);
+        rc = CS_EIO;
+    }
+    return rc;
+}
+
 cs_err cs_xlsx_close(cs_xlsx *x, bool commit, char *err, size_t errlen)
 {
     if (!x)
@@ -422,6 +491,8 @@ cs_err cs_xlsx_close(cs_xlsx *x, bool commit, char *err, size_t errlen)
             snprintf(err, errlen, "%s: writing the workbook failed: %s", x->tmp,
                      lxw_strerror(x->lerr != LXW_NO_ERROR ? x->lerr : e));
             rc = CS_EIO;
+        } else if (x->device) {
+            rc = copy_into(x->tmp, x->path, err, errlen);
         } else {
             int fd = open(x->tmp, O_RDONLY | O_CLOEXEC);
             if (fd < 0 || cs_fsync_close(fd) != CS_OK) {
@@ -433,7 +504,7 @@ cs_err cs_xlsx_close(cs_xlsx *x, bool commit, char *err, size_t errlen)
             }
         }
     }
-    if (!commit || rc != CS_OK)
+    if (x->device || !commit || rc != CS_OK)
         unlink(x->tmp);
     for (size_t i = 0; i < x->nsheets; i++)
         sheet_free(x->sheets[i]);

@@ -51,6 +51,19 @@ usage_error "caascan: report: --format xlsx needs -o FILE: a workbook is binary 
 usage_error "caascan: report: --raw and --bom go with --format csv" report "$tmp/run" --by zone --bom
 [ ! -e "$tmp/x.xlsx" ] && [ ! -e "$tmp/d" ] && [ ! -e "$tmp/split" ] && ok || bad "a refused command wrote a file"
 
+# A workbook into a FIFO (as into /dev/stdout on a pipe, or /dev/null) is copied into it: the FIFO
+# is never replaced by a file, and no temporary file is left. A directory is refused.
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo.xlsx" &
+"$caascan" export "$tmp/run" --format xlsx -o "$tmp/fifo" && ok || bad "export xlsx into a FIFO"
+wait
+[ -p "$tmp/fifo" ] && [ "$(head -c 2 "$tmp/from-fifo.xlsx")" = PK ] && ok || bad "xlsx into a FIFO"
+ls "$tmp"/fifo.tmp "${TMPDIR:-/tmp}"/caascan-xlsx-* >/dev/null 2>&1 && bad "xlsx temporary left" || ok
+"$caascan" export "$tmp/run" --format xlsx -o /dev/stdout | head -c 2 >"$tmp/piped"
+[ "$(cat "$tmp/piped")" = PK ] && ok || bad "xlsx into /dev/stdout on a pipe"
+usage_error "caascan: export: $tmp: is a directory; --format xlsx needs -o FILE" \
+    export "$tmp/run" --format xlsx -o "$tmp"
+
 # export --table servers: one header, every row of every shard, sorted.
 "$caascan" export "$tmp/run" --table servers -o "$tmp/servers.csv" && ok || bad "export --table servers"
 [ "$(grep -c '^zone,nameserver,' "$tmp/servers.csv")" = 1 ] && ok || bad "servers: not one header"
