@@ -195,11 +195,20 @@ size_t cs_pkt_ede(ldns_pkt *pkt, struct cs_ede *out, size_t max)
             struct cs_ede *e = &out[found];
             e->code = ldns_read_uint16(d);
             size_t tl = sz - 2;
-            if (tl > sizeof(e->text) - 1)
+            bool cut = tl > sizeof(e->text) - 1;
+            if (cut)
                 tl = sizeof(e->text) - 1;
             for (size_t k = 0; k < tl; k++) {
                 uint8_t c = d[2 + k];
                 e->text[k] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+            }
+            if (cut) {
+                /* After the last whole word that leaves room for "...". */
+                tl = sizeof(e->text) - 4;
+                while (tl > 0 && e->text[tl] != ' ')
+                    tl--;
+                memcpy(e->text + tl, "...", 3);
+                tl += 3;
             }
             e->text[tl] = '\0';
         }

@@ -83,7 +83,9 @@ unsigned cs_pkt_rcode(const ldns_pkt *pkt);
 /* One Extended DNS Error (RFC 8914) of a reply. */
 struct cs_ede {
     uint16_t code;
-    char text[128]; /* the EXTRA-TEXT, cut to fit, NUL-terminated; non-printables as '?' */
+    /* The EXTRA-TEXT, NUL-terminated, non-printables as '?'; a longer text is cut after its last
+     * word that fits and ends with "..." (never mid-word). */
+    char text[256];
 };
 
 /*

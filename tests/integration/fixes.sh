@@ -131,6 +131,12 @@ expect "the CA's display name" "$(jq -r '.fixes[0].text' "$TMP/goog.json")" \
 "$CAASCAN" check -r "$WORLD_RESOLVERS" notimp.test >"$TMP/check.txt" || fail "check notimp.test exit $?"
 grep -qxF '    [dns-operator] Ask the operator of ns-notimp.dnsprov.test (127.0.20.1) to answer CAA queries for notimp.test with NOERROR: it answers NOTIMP, and Let'"'"'s Encrypt refuses to issue when a CAA lookup fails' \
     "$TMP/check.txt" && expect "check prints the fix" ok ok || fail "check's fix: $(cat "$TMP/check.txt")"
+# Extended DNS Error texts whole, not cut in the middle of a word (Unbound's is 130 octets).
+"$CAASCAN" check -r "$WORLD_RESOLVERS" www.expired.test >"$TMP/expired.txt" || true
+expect "EDE on every try" "$(grep -c ', EDE [0-9]* (' "$TMP/expired.txt")" 3
+expect "EDE texts end at a word" "$(grep -c 'while building chain of t -> ' "$TMP/expired.txt")" 0
+grep -q 'signature expired from 127\.0\.3\.[12] for key expired\.test\. while building chain of trust -> DNSSEC' \
+    "$TMP/expired.txt" && expect "EDE text whole in check" ok ok || fail "EDE text: $(grep EDE "$TMP/expired.txt")"
 
 # 4. The rows of a scan: the fix column holds one sentence per finding, joined by "; ", each
 # naming its server and address as check --json does.

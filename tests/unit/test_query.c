@@ -199,6 +199,33 @@ static void test_rcode_names_and_ede(void **state)
     assert_int_equal(ede[0].code, 7);
     assert_string_equal(ede[0].text, "expired?");
     ldns_pkt_free(parsed);
+
+    /* A text longer than the buffer is cut after a whole word, never in the middle of one. */
+    p = ldns_pkt_new();
+    ldns_pkt_set_edns_udp_size(p, 1232);
+    list = ldns_edns_option_list_new();
+    char text[400] = "";
+    for (int i = 0; strlen(text) < 300; i++)
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%sword%d", i ? " " : "", i);
+    size_t tlen = strlen(text);
+    copy = malloc(tlen + 2);
+    copy[0] = 0;
+    copy[1] = 7;
+    memcpy(copy + 2, text, tlen);
+    ldns_edns_option_list_push(list, ldns_edns_new(LDNS_EDNS_EDE, tlen + 2, copy));
+    ldns_pkt_set_edns_option_list(p, list);
+    assert_int_equal(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
+    ldns_pkt_free(p);
+    assert_int_equal(ldns_wire2pkt(&parsed, wire, len), LDNS_STATUS_OK);
+    free(wire);
+    assert_int_equal(cs_pkt_ede(parsed, ede, 2), 1);
+    size_t got = strlen(ede[0].text);
+    assert_true(got < sizeof(ede[0].text) && got > 200);
+    assert_string_equal(ede[0].text + got - 3, "...");
+    /* What comes before "..." is the start of the text up to the end of a word. */
+    assert_int_equal(strncmp(ede[0].text, text, got - 3), 0);
+    assert_true(text[got - 3] == ' ');
+    ldns_pkt_free(parsed);
 }
 
 static size_t read_seed(const char *name, uint8_t *buf, size_t size)
