@@ -2,7 +2,6 @@
 #include "caascan/scan_run.h"
 #include "caascan/journal.h"
 #include "caascan/manifest.h"
-#include "caascan/progress.h"
 #include "caascan/result.h"
 #include "caascan/run_state.h"
 #include "caascan/scan.h"
@@ -121,9 +120,6 @@ struct scan_state {
     size_t cellcap;
     struct cs_health *health;  /* the resolvers' health gate, NULL when off */
     struct event *health_tick; /* judges it once a second */
-    struct cs_progress_limits limits; /* what held the scan back, sampled once a second */
-    size_t total;                     /* rows the run will write (its partition's) */
-    bool total_known;
 };
 
 static void feed(struct scan_state *st);
@@ -287,14 +283,10 @@ static void stop_unhealthy(struct scan_state *st)
     cs_engine_cancel(st->engine);
 }
 
-/* Once a second: what holds the scan back is sampled, the health gate judged. */
 static void on_health_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct scan_state *st = arg;
-    struct cs_engine_limits lim;
-    cs_engine_get_limits(st->engine, &lim);
-    cs_progress_note(&st->limits, &lim, (double)(cs_now_ns() - st->start_ns) / 1e9);
-    if (st->health && !st->stop && cs_health_failing(st->health, cs_now_ns(), false))
+    if (!st->stop && cs_health_failing(st->health, cs_now_ns(), false))
         stop_unhealthy(st);
 }
 
@@ -441,39 +433,27 @@ static void feed(struct scan_state *st)
 
 static void print_progress(struct scan_state *st, bool final)
 {
-    if (!st->total_known) {
-        for (size_t i = 0; i < st->count; i++) {
-            struct cs_inventory_entry e;
-            cs_inventory_get(st->inv, i, &e);
-            st->total += in_partition(st, &e);
-        }
-        st->total_known = true;
-    }
-    uint64_t done = st->sum->rows, ok = st->sum->status[CS_ST_OK];
+    uint64_t done = st->sum->rows;
+    double secs = (double)(cs_now_ns() - st->start_ns) / 1e9;
     struct cs_engine_stats es;
     cs_engine_get_stats(st->engine, &es);
-    struct cs_progress_counts c = {
-        .elapsed_s = (double)(cs_now_ns() - st->start_ns) / 1e9,
-        .done = done,
-        .total = st->total,
-        .not_ok = done > ok ? done - ok : 0,
-        .queries = es.sent_udp + es.sent_tcp,
-    };
-    struct cs_engine_limits lim;
-    cs_engine_get_limits(st->engine, &lim);
-    char line[512];
-    cs_progress_format(&c, final ? NULL : &lim, &st->o->engine, line, sizeof(line));
+    uint64_t q = es.sent_udp + es.sent_tcp;
+    uint64_t not_ok = done - st->sum->status[CS_ST_OK];
     if (st->o->progress == CS_PROGRESS_BAR) {
-        int width = 20;
-        int filled = st->total ? (int)(width * (done < st->total ? done : st->total) / st->total)
-                               : width;
+        int width = 30;
+        int filled = st->count ? (int)(width * done / st->count) : width;
         char bar[64];
         for (int i = 0; i < width; i++)
             bar[i] = i < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(stderr, "\r[%s] %s\033[K%s", bar, line, final ? "\n" : "");
+        fprintf(stderr, "\r[%s] %llu/%zu names, %.0f q/s, %llu not OK\033[K%s", bar,
+                (unsigned long long)done, st->count, secs > 0 ? (double)q / secs : 0.0,
+                (unsigned long long)not_ok, final ? "\n" : "");
     } else {
-        fprintf(stderr, "caascan: scan: %s\n", line);
+        fprintf(stderr,
+                "caascan: scan: %llu of %zu names done, %llu not OK, %llu queries, %.0f s\n",
+                (unsigned long long)done, st->count, (unsigned long long)not_ok,
+                (unsigned long long)q, secs);
     }
 }
 
@@ -908,13 +888,13 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
             goto out;
         }
         cs_scanner_set_health(st.scanner, st.health);
-    }
-    st.health_tick = event_new(st.base, -1, EV_PERSIST, on_health_tick, &st);
-    struct timeval sec = {1, 0};
-    if (!st.health_tick || event_add(st.health_tick, &sec) != 0) {
-        rc = CS_ENOMEM;
-        snprintf(err, errlen, "cannot start the engine");
-        goto out;
+        st.health_tick = event_new(st.base, -1, EV_PERSIST, on_health_tick, &st);
+        struct timeval sec = {1, 0};
+        if (!st.health_tick || event_add(st.health_tick, &sec) != 0) {
+            rc = CS_ENOMEM;
+            snprintf(err, errlen, "cannot start the engine");
+            goto out;
+        }
     }
     st.window = o->engine.max_inflight ? o->engine.max_inflight : 2000;
     if (o->progress != CS_PROGRESS_NONE) {
@@ -961,8 +941,6 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     sum->engine = es;
     sum->levels = cs_scanner_levels(st.scanner);
     sum->seconds = (double)(cs_now_ns() - st.start_ns) / 1e9;
-    cs_progress_summary(&st.limits, sum->seconds, &o->engine, sum->held_back,
-                        sizeof(sum->held_back));
     if (o->progress != CS_PROGRESS_NONE && !sum->interrupted)
         print_progress(&st, true);
 
