@@ -42,7 +42,7 @@ built=1
 } >build-fuzz/build.log 2>&1 || built=0
 [ "$built" = 1 ] || {
     echo "fuzz.sh: the fuzz build failed; the errors (build-fuzz/build.log):"
-    grep -E 'error|Error' build-fuzz/build.log | head -20
+    grep -E 'error:|Error [0-9]' build-fuzz/build.log | head -20
 }
 
 # UBSan in the fuzz build reports and goes on unless told to stop: a report is a failure.

@@ -11,7 +11,8 @@ link types Ethernet (tcpdump -i lo), Linux cooked (v1, v2), raw IP and BSD loopb
   meter.py stop PCAP               stop it; fails if the kernel dropped a packet
   meter.py tsv PCAP                every DNS message: time, src, sport, dst, dport, transport,
                                    q|r, id, qname, qtype (tab-separated, one line each)
-  meter.py rates PCAP [--from A]   queries (UDP and TCP together) from A (default 127.0.0.1, where
+  meter.py rates PCAP [--from A] [--open]
+                                   queries (UDP and TCP together) from A (default 127.0.0.1, where
                                    caascan's queries come from in the world) in the busiest sliding
                                    one-second window: one line "ADDRESS COUNT" per destination,
                                    busiest first, then "ALL COUNT" over every destination
@@ -20,8 +21,9 @@ link types Ethernet (tcpdump -i lo), Linux cooked (v1, v2), raw IP and BSD loopb
                                    seen and not yet answered (matched by transport, client port,
                                    ID and server): one line "ADDRESS PEAK QUERIES ANSWERED"
 
-A window is half open, [t, t + 1 s): "at most R + B in every second" holds when the busiest
-window has at most R + B queries. A message over TCP is counted when its last octet is captured
+A window is closed, [t, t + 1 s], as in the token bucket's promise (at most burst + rate * T
+queries in any T seconds); with --open it is half open, [t, t + 1 s), which leaves one query of
+room for the capture's timing against the scanner's clock (for rates where 1/rate is a few ms). A message over TCP is counted when its last octet is captured
 (streams are put together per connection from the sequence numbers).
 """
 import os
@@ -32,6 +34,11 @@ import sys
 import time
 
 DNS_PORT = 53
+# Before it stops the capture, stop sends one datagram here and waits until tcpdump has written it:
+# tcpdump hands packets over in order, in blocks (at most 1 s late), and SIGINT drops what it has
+# not handed over yet. (--immediate-mode would hand them over at once, but with one ring slot of
+# the snapshot length per packet, so the kernel drops packets under load.)
+MARKER_ADDR = "127.0.0.254"
 
 
 def die(msg):
@@ -47,7 +54,7 @@ def cmd_start(pcap):
     errlog = pcap + ".log"
     with open(errlog, "wb") as err:
         proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-U", "-B", "16384", "-s", "0", "-Z", "root",
+            ["tcpdump", "-i", "lo", "-n", "-U", "-B", "32768", "-s", "0", "-Z", "root",
              "--time-stamp-precision=nano", "-w", pcap, "port", str(DNS_PORT)],
             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
     with open(pcap + ".pid", "w") as f:
@@ -67,6 +74,18 @@ def cmd_stop(pcap):
         pid = int(open(pcap + ".pid").read())
     except (OSError, ValueError):
         die(f"{pcap}.pid: no capture running")
+    import socket
+    marker = b"caascan-meter-marker-" + os.urandom(8).hex().encode()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        deadline = time.monotonic() + 10
+        while True:
+            sock.sendto(marker, (MARKER_ADDR, DNS_PORT))
+            time.sleep(0.1)
+            with open(pcap, "rb") as f:
+                if marker in f.read():
+                    break
+            if time.monotonic() > deadline:
+                die("tcpdump did not write the end marker within 10 s: the capture is incomplete")
     os.kill(pid, signal.SIGINT)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -215,6 +234,8 @@ def messages(path):
         if not t:
             continue
         proto, src, dst, l4 = t
+        if dst == MARKER_ADDR:
+            continue
         if proto == 17 and len(l4) >= 8:
             sport, dport = struct.unpack(">HH", l4[:4])
             if DNS_PORT not in (sport, dport):
@@ -264,12 +285,12 @@ def messages(path):
 # queries
 # ---------------------------------------------------------------------------------------------
 
-def busiest_window(times, width=1.0):
-    """The largest number of times in any half-open window [t, t + width)."""
+def busiest_window(times, width=1.0, closed=True):
+    """The largest number of times in any window [t, t + width] (closed) or [t, t + width)."""
     times = sorted(times)
     best, j = 0, 0
     for i, t in enumerate(times):
-        while j < len(times) and times[j] < t + width:
+        while j < len(times) and (times[j] <= t + width if closed else times[j] < t + width):
             j += 1
         best = max(best, j - i)
     return best
@@ -294,16 +315,20 @@ def cmd_tsv(pcap, args):
 
 def cmd_rates(pcap, args):
     src = option(args, "--from", "127.0.0.1")
+    closed = "--open" not in args
+    if not closed:
+        args.remove("--open")
     per_dest, every = {}, []
     for m in messages(pcap):
         if m[6] or m[1] != src or m[4] != DNS_PORT:
             continue
         per_dest.setdefault(m[3], []).append(m[0])
         every.append(m[0])
-    rows = sorted(((busiest_window(ts), d) for d, ts in per_dest.items()), reverse=True)
+    rows = sorted(((busiest_window(ts, closed=closed), d) for d, ts in per_dest.items()),
+                  reverse=True)
     for n, d in rows:
         print(d, n)
-    print("ALL", busiest_window(every))
+    print("ALL", busiest_window(every, closed=closed))
 
 
 def cmd_outstanding(pcap, args):

@@ -10,7 +10,13 @@
 #      makes the cap bind), with the default 128 and with --resolver-inflight 4;
 #   4. --partition K/N: the parts 1/3, 2/3, 3/3 are disjoint and together exactly the names of
 #      the unpartitioned run, with the same statuses.
-# The burst is docs/engine.md's: 10 ms worth of tokens, at least 1 (20 q/s: 1; 200 q/s: 2).
+# The burst is docs/engine.md's: 10 ms worth of tokens, at least 1 (20 q/s: 1; 200 q/s: 2), and
+# the bucket's promise is at most burst + rate * T queries in any T seconds. The meter's windows
+# are half open, [t, t + 1 s): T is just under 1 s there, so at most burst + rate - 1 queries fit
+# (20 at --auth-qps 20, 5 at --auth-qps 5), which a bucket one token too large exceeds; a token
+# is 50 or 200 ms, far above the timing noise between caascan's clock and the capture's. At
+# 200 q/s a token is 5 ms, within that noise on a busy machine: there the bound is burst + rate
+# (202), one query of room.
 . "$(dirname "$0")/lib.sh"
 METER="$(dirname "$0")/meter.py"
 SCEN=$(dirname "$0")/../world/scenarios.tsv
@@ -32,7 +38,7 @@ metered() {
         fail "$label: caascan exit status $rc: $(tail -3 "$TMP/$label.err")"
         return 1
     }
-    python3 "$METER" rates "$TMP/$label.pcap" >"$TMP/$label.rates" ||
+    python3 "$METER" rates "$TMP/$label.pcap" --open >"$TMP/$label.rates" ||
         fail "$label: meter rates failed"
     python3 "$METER" outstanding "$TMP/$label.pcap" >"$TMP/$label.out" ||
         fail "$label: meter outstanding failed"
@@ -70,16 +76,16 @@ for r in csv.reader(sys.stdin):
 
 tail -n +2 "$SCEN" | cut -f1 >"$TMP/names.txt"
 
-# 1. Every scenario name with the defaults (--auth-qps 20, burst 1): <= 21 in every second.
+# 1. Every scenario name with the defaults (--auth-qps 20, burst 1): <= 20 in every [t, t + 1 s).
 metered defaults scan -r "$WORLD_RESOLVERS" --no-progress -o "$TMP/all" "$TMP/names.txt"
-auth_rates defaults 21 18
+auth_rates defaults 20 18
 for r in ${WORLD_RESOLVERS//,/ }; do
     p=$(resolver_peak defaults "$r")
     [ "$p" -le 128 ] && [ "$p" -gt 0 ] && expect "defaults: outstanding on $r <= 128" ok ok ||
         fail "defaults: peak outstanding on $r: $p"
 done
 
-# 2. --auth-qps 5 (burst 1): <= 6 in every second, and the truncated answers of tc.test's only
+# 2. --auth-qps 5 (burst 1): <= 5 in every [t, t + 1 s), and the truncated answers of tc.test's only
 # server (127.0.20.9) are retried over TCP inside that budget.
 {
     printf '%s\n' ok-le.test www.ok-le.test notimp.test refused.test nocaa.test
@@ -87,7 +93,7 @@ done
     echo tc.test
 } >"$TMP/few.txt"
 metered qps5 scan -r "$WORLD_RESOLVERS" --auth-qps 5 --no-progress -o "$TMP/run5" "$TMP/few.txt"
-auth_rates qps5 6 5
+auth_rates qps5 5 5
 tcp=$(python3 "$METER" tsv "$TMP/qps5.pcap" |
     awk -F'\t' '$2 == "127.0.0.1" && $4 == "127.0.20.9" && $6 == "tcp" && $7 == "q"' | wc -l)
 [ "$tcp" -ge 14 ] && expect "qps5: TCP retries to the TC server counted" ok ok ||
@@ -113,8 +119,11 @@ expect "inflight4: peak outstanding on the slow resolver" \
 for ((i = 1; i <= 400; i++)); do printf 's%03d.slow.test\n' "$i"; done >"$TMP/slow400.txt"
 metered inflight128 scan -r "$WORLD_SLOW_RESOLVER" --no-auth --no-progress -o "$TMP/runi" \
     "$TMP/slow400.txt"
-expect "inflight128: peak outstanding on the slow resolver" \
-    "$(resolver_peak inflight128 "$WORLD_SLOW_RESOLVER")" 128
+# The cap binds (1,200 queries, 128 at a time, each held 100 ms); on a loaded machine caascan may
+# not have all 128 out at the very same moment, so the peak must be near the cap, never over it.
+p=$(resolver_peak inflight128 "$WORLD_SLOW_RESOLVER")
+[ "$p" -le 128 ] && [ "$p" -ge 112 ] && expect "inflight128: peak outstanding 112..128" ok ok ||
+    fail "inflight128: peak outstanding on the slow resolver: $p (want 112..128)"
 expect "inflight128: every name OK" \
     "$("$CAASCAN" export "$TMP/runi" | tail -n +2 | cut -d, -f2 | sort | uniq -c | awk '{print $2 ":" $1}')" \
     "OK:400"
