@@ -23,7 +23,7 @@ static void export_usage(FILE *out)
             "  --status S,...       only these statuses; FAIL means every status but OK\n"
             "  --table servers      the per-server table instead (one file, sorted by zone)\n"
             "  --split-by COLUMN    one file per value of COLUMN (e.g. a kept customer column)\n"
-            "                       in directory -o DIR: VALUE.csv or VALUE.jsonl\n"
+            "                       in directory -o DIR: VALUE.csv, VALUE.jsonl or VALUE.xlsx\n"
             "  --raw                CSV cells exactly as stored: cells starting with = + - @\n"
             "                       TAB or CR are not neutralised with a leading '\n"
             "  --bom                CSV starts with a UTF-8 byte-order mark (for Excel)\n"
@@ -114,8 +114,6 @@ int cmd_export(int argc, char **argv)
     else if ((o.raw || o.bom) && o.format != CS_EXPORT_CSV)
         why = o.raw ? "--raw goes with --format csv (JSON lines and xlsx hold the exact values)"
                     : "--bom goes with --format csv";
-    else if (split_by && o.format == CS_EXPORT_XLSX)
-        why = "--split-by writes csv or jsonl files, not xlsx";
     else if (split_by && (!output || strcmp(output, "-") == 0))
         why = "--split-by needs -o DIR, the directory for the files";
     else if (o.format == CS_EXPORT_XLSX && (!output || strcmp(output, "-") == 0))

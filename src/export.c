@@ -205,6 +205,12 @@ static cs_err row_text(const struct src *s, cs_strbuf *b, const char *const *f)
     cs_strbuf_clear(b);
     if (s->o->format == CS_EXPORT_CSV)
         return cs_csv_append_cells(b, f, s->n, s->o->raw);
+    if (s->o->format == CS_EXPORT_XLSX) { /* a split's spool: every field NUL-terminated */
+        for (size_t i = 0; i < s->n; i++)
+            if (cs_strbuf_append(b, f[i], strlen(f[i]) + 1) != CS_OK)
+                return CS_ENOMEM;
+        return CS_OK;
+    }
     json_t *j = row_json(s->h, s->is_list, f, s->n);
     char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
@@ -306,6 +312,74 @@ static cs_xlsx_kind kind_of(const char *col)
         strcmp(col, "fail_pct") == 0)
         return CS_XK_NUMBER;
     return CS_XK_TEXT;
+}
+
+/* The columns of a table's sheet: for the result table the kept input columns first, then the
+ * name, its Unicode form, and the other fixed columns; any other table as it is. */
+struct layout {
+    size_t n;
+    int *from; /* source column of each sheet column; -1: the name in Unicode */
+    const char **head, **cell;
+    cs_xlsx_kind *kinds;
+    char *uname;
+};
+
+static void layout_free(struct layout *L)
+{
+    free(L->from);
+    free(L->head);
+    free(L->cell);
+    free(L->kinds);
+    free(L->uname);
+    memset(L, 0, sizeof(*L));
+}
+
+static cs_err layout_init(struct layout *L, const char *const *h, size_t n, bool results)
+{
+    memset(L, 0, sizeof(*L));
+    size_t kept = results ? cs_export_first_kept(h, n) : n;
+    L->n = n + (results ? 1 : 0);
+    L->from = calloc(L->n, sizeof(int));
+    L->head = calloc(L->n, sizeof(char *));
+    L->cell = calloc(L->n, sizeof(char *));
+    L->kinds = calloc(L->n, sizeof(*L->kinds));
+    if (!L->from || !L->head || !L->cell || !L->kinds) {
+        layout_free(L);
+        return CS_ENOMEM;
+    }
+    size_t k = 0;
+    if (results) {
+        for (size_t i = kept; i < n; i++)
+            L->from[k++] = (int)i;
+        L->from[k++] = 0;
+        L->from[k++] = -1;
+        for (size_t i = 1; i < kept; i++)
+            L->from[k++] = (int)i;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            L->from[k++] = (int)i;
+    }
+    for (size_t c = 0; c < L->n; c++) {
+        L->head[c] = L->from[c] < 0 ? "name_unicode" : h[L->from[c]];
+        L->kinds[c] = L->from[c] < 0 ? CS_XK_TEXT : kind_of(h[L->from[c]]);
+    }
+    return CS_OK;
+}
+
+/* The sheet's cells of row f (valid until the next call). */
+static const char *const *layout_row(struct layout *L, const char *const *f)
+{
+    free(L->uname);
+    L->uname = NULL;
+    for (size_t c = 0; c < L->n; c++) {
+        if (L->from[c] >= 0) {
+            L->cell[c] = f[L->from[c]];
+        } else {
+            L->uname = unicode_name(f[0]);
+            L->cell[c] = L->uname ? L->uname : "";
+        }
+    }
+    return L->cell;
 }
 
 /* Writes the per-server table of dir to a new sheet. CS_OK when the run has none. */
@@ -419,39 +493,18 @@ cs_err cs_export_xlsx(const char *dir, const cs_export_opts *o, const char *path
         return rc;
     }
     bool results = o->table == CS_TABLE_RESULTS;
-    /* Column order: kept input columns, name, the name in Unicode, the other fixed columns. */
-    size_t kept = results ? cs_export_first_kept(s.h, s.n) : s.n;
-    size_t ncols = s.n + (results ? 1 : 0);
-    int *from = calloc(ncols, sizeof(int)); /* source column of each sheet column; -1: Unicode */
-    const char **head = calloc(ncols, sizeof(char *));
-    const char **cell = calloc(ncols, sizeof(char *));
-    cs_xlsx_kind *kinds = calloc(ncols, sizeof(*kinds));
+    struct layout L;
     uint64_t status_count[CS_ST_COUNT] = {0}, problem_count[CS_PB_COUNT] = {0}, other_problems = 0;
     uint64_t total = 0, written = 0;
-    char *uname = NULL;
     cs_xlsx_sheet *sh = NULL, *sum = NULL;
-    if (!from || !head || !cell || !kinds) {
-        rc = CS_ENOMEM;
-        goto done;
-    }
-    size_t k = 0;
-    if (results) {
-        for (size_t i = kept; i < s.n; i++)
-            from[k++] = (int)i;
-        from[k++] = 0;
-        from[k++] = -1;
-        for (size_t i = 1; i < kept; i++)
-            from[k++] = (int)i;
-    } else {
-        for (size_t i = 0; i < s.n; i++)
-            from[k++] = (int)i;
-    }
-    for (size_t c = 0; c < ncols; c++) {
-        head[c] = from[c] < 0 ? "name_unicode" : s.h[from[c]];
-        kinds[c] = from[c] < 0 ? CS_XK_TEXT : kind_of(s.h[from[c]]);
+    if ((rc = layout_init(&L, s.h, s.n, results)) != CS_OK) {
+        cs_xlsx_close(x, false, NULL, 0);
+        src_close(&s);
+        snprintf(err, errlen, "%s: out of memory", dir);
+        return rc;
     }
     int pcol = results ? cs_header_find(s.h, s.n, "problems") : -1;
-    sh = cs_xlsx_add_table(x, results ? "results" : "servers", head, kinds, ncols);
+    sh = cs_xlsx_add_table(x, results ? "results" : "servers", L.head, L.kinds, L.n);
     if (!sh) {
         rc = CS_EIO;
         goto done;
@@ -483,11 +536,7 @@ cs_err cs_export_xlsx(const char *dir, const cs_export_opts *o, const char *path
         }
         if (!selected)
             continue;
-        free(uname);
-        uname = results ? unicode_name(f[0]) : NULL;
-        for (size_t c = 0; c < ncols; c++)
-            cell[c] = from[c] < 0 ? (uname ? uname : "") : f[from[c]];
-        if ((rc = cs_xlsx_add_row(sh, cell)) != CS_OK)
+        if ((rc = cs_xlsx_add_row(sh, layout_row(&L, f))) != CS_OK)
             break;
         written++;
     }
@@ -527,11 +576,7 @@ done:
     }
     if (rc == CS_OK && rows)
         *rows = written;
-    free(uname);
-    free(from);
-    free(head);
-    free(cell);
-    free(kinds);
+    layout_free(&L);
     src_close(&s);
     return rc;
 }
@@ -573,6 +618,7 @@ struct part {
     char *value; /* the cell value (map key) */
     char *lower; /* file name in lower case (to detect names equal in another case) */
     char *path, *tmp;
+    char *done; /* workbooks: written here, renamed to path when all are */
     FILE *fp;
     uint64_t rows;
     struct part *newer, *older; /* the list of open files, most recently used first */
@@ -582,8 +628,8 @@ struct split {
     struct cs_strmap by_value, by_name;
     struct part **v;
     size_t n, cap, open;
-    struct part *newest, *oldest; /* open files, most recently used first */
-    const char *outdir, *ext;
+    struct part *newest, *oldest;       /* open files, most recently used first */
+    const char *outdir, *ext, *tmp_ext; /* tmp_ext: ".tmp", or ".spool.tmp" for workbooks */
 };
 
 static void lru_unlink(struct split *sp, struct part *p)
@@ -618,6 +664,9 @@ static void split_free(struct split *sp, bool remove_tmp)
             fclose(p->fp);
         if (remove_tmp && p->tmp)
             unlink(p->tmp);
+        if (remove_tmp && p->done)
+            unlink(p->done);
+        free(p->done);
         free(p->value);
         free(p->lower);
         free(p->path);
@@ -680,7 +729,7 @@ static cs_err split_part(struct split *sp, const char *value, size_t len, const 
                 break;
         }
         if (!p->lower || asprintf(&p->path, "%s/%s.%s", sp->outdir, name, sp->ext) < 0 ||
-            asprintf(&p->tmp, "%s.tmp", p->path) < 0) {
+            asprintf(&p->tmp, "%s%s", p->path, sp->tmp_ext) < 0) {
             free(p->value);
             free(p->lower);
             free(p);
@@ -740,6 +789,96 @@ static bool seen_before(const char *cell, const char *item, size_t len)
     return false;
 }
 
+/* Writes part p's workbook from its spool (rows of NUL-terminated fields), then removes the
+ * spool: a sheet of the rows laid out as cs_export_xlsx() does, and a summary sheet. */
+static cs_err spool_to_workbook(const struct src *s, struct part *p, const char *column, char *err,
+                                size_t errlen)
+{
+    int fd = open(p->tmp, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        cs_io_error(err, errlen, p->tmp, "cannot read", errno);
+        if (fd >= 0)
+            close(fd);
+        return CS_EIO;
+    }
+    size_t size = (size_t)st.st_size;
+    char *data = malloc(size + 1);
+    size_t got = 0;
+    while (data && got < size) {
+        ssize_t r = read(fd, data + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (!data || got != size) {
+        free(data);
+        if (!data)
+            return CS_ENOMEM;
+        cs_io_error(err, errlen, p->tmp, "read failed", errno ? errno : EIO);
+        return CS_EIO;
+    }
+    data[size] = '\0';
+    struct layout L;
+    const char **f = calloc(s->n, sizeof(char *));
+    cs_err rc = f ? layout_init(&L, s->h, s->n, s->o->table == CS_TABLE_RESULTS) : CS_ENOMEM;
+    if (rc != CS_OK) {
+        free(f);
+        free(data);
+        return rc;
+    }
+    cs_xlsx *x;
+    if (asprintf(&p->done, "%s.done.tmp", p->path) < 0) {
+        p->done = NULL;
+        rc = CS_ENOMEM;
+    } else {
+        rc = cs_xlsx_open(&x, p->done, err, errlen);
+    }
+    if (rc == CS_OK) {
+        cs_xlsx_sheet *sh = cs_xlsx_add_table(
+            x, s->o->table == CS_TABLE_RESULTS ? "results" : "servers", L.head, L.kinds, L.n);
+        rc = sh ? CS_OK : CS_EIO;
+        size_t pos = 0;
+        uint64_t nrows = 0;
+        while (rc == CS_OK && pos < size) {
+            for (size_t i = 0; i < s->n; i++) {
+                f[i] = pos < size ? data + pos : "";
+                pos += strlen(f[i]) + 1;
+            }
+            rc = cs_xlsx_add_row(sh, layout_row(&L, f));
+            nrows++;
+        }
+        static const char *const head[2] = {"item", "value"};
+        static const cs_xlsx_kind kinds[2] = {CS_XK_TEXT, CS_XK_AUTO};
+        cs_xlsx_sheet *sum = rc == CS_OK ? cs_xlsx_add_table(x, "summary", head, kinds, 2) : NULL;
+        char num[24];
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)nrows);
+        const char *rows[4][2] = {
+            {"run", s->dir}, {"split by", column}, {"value", p->value}, {"rows", num}};
+        if (rc == CS_OK && !sum)
+            rc = CS_EIO;
+        for (size_t i = 0; rc == CS_OK && i < 4; i++)
+            rc = cs_xlsx_add_row(sum, rows[i]);
+        char cerr[1024] = "";
+        cs_err crc = cs_xlsx_close(x, rc == CS_OK, cerr, sizeof(cerr));
+        if (rc == CS_OK && crc != CS_OK) {
+            snprintf(err, errlen, "%s", cerr);
+            rc = crc;
+        } else if (rc != CS_OK && rc != CS_ENOMEM) {
+            snprintf(err, errlen, "%s: writing the workbook failed", p->path);
+        }
+    }
+    if (rc == CS_OK)
+        unlink(p->tmp);
+    layout_free(&L);
+    free(f);
+    free(data);
+    return rc;
+}
+
 cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *column,
                        const char *outdir, uint64_t *files, uint64_t *rows, char *err,
                        size_t errlen)
@@ -748,15 +887,18 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
         *files = 0;
     if (rows)
         *rows = 0;
-    if (o->format == CS_EXPORT_XLSX) {
-        snprintf(err, errlen, "--split-by writes csv or jsonl files, not xlsx");
-        return CS_EINVAL;
-    }
     struct src s;
     cs_err rc = src_open(&s, dir, o, err, errlen);
     if (rc != CS_OK)
         return rc;
-    struct split sp = {.outdir = outdir, .ext = o->format == CS_EXPORT_CSV ? "csv" : "jsonl"};
+    bool xlsx = o->format == CS_EXPORT_XLSX;
+    struct split sp = {
+        .outdir = outdir,
+        .ext = xlsx                         ? "xlsx"
+               : o->format == CS_EXPORT_CSV ? "csv"
+                                            : "jsonl",
+        .tmp_ext = xlsx ? ".spool.tmp" : ".tmp",
+    };
     cs_strbuf head = {0}, b = {0};
     int col = cs_header_find(s.h, s.n, column);
     if (col < 0) {
@@ -841,6 +983,23 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
     }
     sp.open = 0;
     sp.newest = sp.oldest = NULL;
+    if (xlsx) { /* each spool becomes its workbook, one at a time */
+        for (size_t i = 0; rc == CS_OK && i < sp.n; i++)
+            rc = spool_to_workbook(&s, sp.v[i], column, err, errlen);
+        for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
+            if (rename(sp.v[i]->done, sp.v[i]->path) != 0) {
+                cs_io_error(err, errlen, sp.v[i]->path, "rename failed", errno);
+                rc = CS_EIO;
+            }
+        }
+        if (rc == CS_OK && cs_fsync_dir(outdir) != CS_OK) {
+            cs_io_error(err, errlen, outdir, "sync failed", errno);
+            rc = CS_EIO;
+        }
+        if (rc == CS_OK && files)
+            *files = sp.n;
+        goto done;
+    }
     if (rc == CS_OK) {
         int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || syncfs(dfd) != 0) {

@@ -68,12 +68,14 @@ cs_err cs_export_xlsx(const char *dir, const cs_export_opts *o, const char *path
 
 /*
  * Writes one file per value of column (of the exported table) into directory outdir (created if
- * missing): VALUE.csv or VALUE.jsonl, each with the header. A list cell (';'-joined: problems,
+ * missing): VALUE.csv or VALUE.jsonl, each with the header, or VALUE.xlsx (the rows are spooled
+ * per value, then each workbook is written in turn: a sheet laid out as cs_export_xlsx()'s and a
+ * summary sheet). A list cell (';'-joined: problems,
  * caa, nameservers, sources and the kept input columns) puts the row into the file of each of its
  * items; an empty cell into "(empty)". File names are made safe (cs_export_safe_name()), and two
  * values that would get the same name (in any case) get "~2", "~3", ... Each file is written as
- * NAME.tmp and renamed when all are complete. *files and *rows (may be NULL) get the counts.
- * Returns like cs_export_run(); CS_EINVAL for an unknown column or the xlsx format.
+ * NAME.tmp (workbooks NAME.done.tmp) and renamed when all are complete. *files and *rows (may be
+ * NULL) get the counts. Returns like cs_export_run(); CS_EINVAL for an unknown column.
  */
 cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *column,
                        const char *outdir, uint64_t *files, uint64_t *rows, char *err,

@@ -36,8 +36,6 @@ usage_error "caascan: export: --status selects result rows: it does not go with 
     export "$tmp/run" --table servers --status FAIL
 usage_error "caascan: export: --split-by needs -o DIR, the directory for the files" \
     export "$tmp/run" --split-by status
-usage_error "caascan: export: --split-by writes csv or jsonl files, not xlsx" \
-    export "$tmp/run" --split-by status --format xlsx -o "$tmp/d"
 usage_error "caascan: export: --format: \"pdf\" is not csv, jsonl or xlsx" export "$tmp/run" --format pdf
 usage_error "caascan: export: --table: \"names\" is not results or servers" export "$tmp/run" --table names
 usage_error "caascan: export: --split-by: $tmp/run has no column \"customer\"" \
@@ -84,6 +82,28 @@ done
 if $PY -c 'import openpyxl' 2>/dev/null; then
     "$caascan" export "$tmp/run" --format xlsx -o "$tmp/run.xlsx" && ok || bad "export xlsx"
     "$caascan" export "$tmp/run" --format xlsx --status FAIL -o "$tmp/fail.xlsx" && ok || bad "export xlsx FAIL"
+    # One workbook per status: each holds exactly that status's names, none is left over.
+    "$caascan" export "$tmp/run" --split-by status --format xlsx -o "$tmp/wbs" && ok || bad "split xlsx"
+    split=$($PY - "$tmp/wbs" "$tmp/run/manifest.json" <<'PY'
+import glob, json, os, sys, openpyxl
+m = json.load(open(sys.argv[2]))
+got = {}
+for f in sorted(glob.glob(sys.argv[1] + "/*")):
+    if not f.endswith(".xlsx"):
+        print("stray", os.path.basename(f))
+        continue
+    wb = openpyxl.load_workbook(f)
+    ws = wb["results"]
+    st = [c.value for c in ws[1]].index("status")
+    statuses = {r[st].value for r in ws.iter_rows(min_row=2)}
+    name = os.path.basename(f)[:-5]
+    if statuses != {name} or ws.freeze_panes != "A2":
+        print("bad", name, statuses, ws.freeze_panes)
+    got[name] = ws.max_row - 1
+print(got == {k: v for k, v in m["status_counts"].items() if v})
+PY
+)
+    [ "$split" = True ] && ok || bad "split xlsx: $split"
     out=$($PY - "$tmp/run.xlsx" "$tmp/fail.xlsx" "$tmp/run/manifest.json" <<'PY'
 import json, sys, openpyxl
 m = json.load(open(sys.argv[3]))

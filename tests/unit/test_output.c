@@ -378,6 +378,39 @@ static void test_split_by_status_jsonl(void **state)
     free(out);
 }
 
+/* One workbook per customer, nothing else left in the directory. */
+static void test_split_by_xlsx(void **state)
+{
+    (void)state;
+    char *out = fx_path(run_dir, "wbsplit");
+    cs_export_opts o = all_rows(CS_EXPORT_XLSX);
+    char err[8192];
+    uint64_t files, rows;
+    assert_int_equal(cs_export_split(run_dir, &o, "customer", out, &files, &rows, err, sizeof(err)),
+                     CS_OK);
+    assert_int_equal(files, 6);
+    assert_int_equal(rows, 6);
+    static const char *const want[] = {"C-1.xlsx",   "C-2.xlsx",    "C_2.xlsx",
+                                       "c_2~2.xlsx", "_._etc.xlsx", "(empty).xlsx"};
+    for (size_t i = 0; i < 6; i++) {
+        char *p = fx_path(out, want[i]);
+        char *z = fx_slurp(p, NULL);
+        assert_memory_equal(z, "PK\x03\x04", 4);
+        free(z);
+        free(p);
+    }
+    DIR *d = opendir(out);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    assert_int_equal(n, 6); /* no spool, no temporary */
+    free(out);
+}
+
 static void test_parse_utc(void **state)
 {
     (void)state;
@@ -612,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_safe_names),
         cmocka_unit_test(test_split_by),
         cmocka_unit_test(test_split_by_status_jsonl),
+        cmocka_unit_test(test_split_by_xlsx),
         cmocka_unit_test(test_parse_utc),
         cmocka_unit_test(test_xlsx_needs_a_file),
         cmocka_unit_test(test_diff_kept_columns),
