@@ -405,6 +405,7 @@ int cmd_scan(int argc, char **argv)
                     fprintf(stderr, " %s %llu", cs_status_name((cs_status)s),
                             (unsigned long long)sum.status[s]);
             fprintf(stderr, "; written to %s\n", o.run_dir);
+            fprintf(stderr, "caascan: scan: %s\n", sum.held_back);
             if (!o.no_auth)
                 fprintf(stderr,
                         "caascan: scan: %llu zones and %llu nameserver addresses checked; at most "

@@ -103,6 +103,7 @@ struct dest {
     bool on_ring;
     bool sleeping;
     struct cs_q *fifo_head, *fifo_tail;
+    unsigned queued;   /* in the FIFO: waiting for this destination's limits or the global ones */
     unsigned inflight; /* sent and unanswered */
     unsigned inflight_cap;
     bool full; /* off the ring until one of its queries ends */
@@ -348,6 +349,7 @@ static void dest_enqueue(struct dest *d, struct cs_q *q)
     else
         d->fifo_head = q;
     d->fifo_tail = q;
+    d->queued++;
     if (d->resolver >= 0)
         d->e->pool->v[d->resolver].load++;
     ring_add(d->e, d);
@@ -362,6 +364,7 @@ static void dest_push_front(struct dest *d, struct cs_q *q)
     d->fifo_head = q;
     if (!d->fifo_tail)
         d->fifo_tail = q;
+    d->queued++;
     ring_add(d->e, d);
 }
 
@@ -374,6 +377,7 @@ static struct cs_q *dest_dequeue(struct dest *d)
     if (!d->fifo_head)
         d->fifo_tail = NULL;
     q->fifo_next = NULL;
+    d->queued--;
     return q;
 }
 
@@ -1282,10 +1286,47 @@ static void dest_unlink(struct dest *d, struct cs_q *q)
         if (d->fifo_tail == q)
             d->fifo_tail = prev;
         q->fifo_next = NULL;
+        d->queued--;
         break;
     }
     if (!d->fifo_head)
         ring_remove(d->e, d);
+}
+
+/* Adds what waits at d to the limit that holds it back. */
+static void limits_add(const struct cs_engine *e, const struct dest *d, bool global_waits,
+                       struct cs_engine_limits *out)
+{
+    if (d->queued == 0)
+        return;
+    out->queued += d->queued;
+    cs_limit_kind k = d->full || d->inflight >= d->inflight_cap ? CS_LIMIT_DEST_INFLIGHT
+                      : d->sleeping                             ? CS_LIMIT_DEST_QPS
+                      : e->inflight >= e->cfg.max_inflight      ? CS_LIMIT_INFLIGHT
+                      : global_waits                            ? CS_LIMIT_QPS
+                                                                : CS_LIMIT_NONE;
+    struct cs_engine_limit *l = &out->by_kind[k];
+    l->kind = k;
+    l->waiting += d->queued;
+    l->places++;
+    if (d->queued > l->top_waiting) {
+        l->top_waiting = d->queued;
+        l->resolver = d->resolver;
+        cs_addr_format(&d->addr, l->where, sizeof(l->where));
+    }
+}
+
+void cs_engine_get_limits(const struct cs_engine *e, struct cs_engine_limits *out)
+{
+    memset(out, 0, sizeof(*out));
+    bool global_waits = evtimer_pending(&e->dispatch_timer, NULL);
+    if (e->resolver_dests)
+        for (size_t i = 0; i < e->pool->n; i++)
+            if (e->resolver_dests[i])
+                limits_add(e, e->resolver_dests[i], global_waits, out);
+    for (size_t i = 0; i < e->dtab_size; i++)
+        for (const struct dest *d = e->dtab[i]; d; d = d->hnext)
+            limits_add(e, d, global_waits, out);
 }
 
 void cs_engine_cancel(struct cs_engine *e)

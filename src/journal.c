@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +25,74 @@ struct jbuf {
     uint32_t ncols;
 };
 
+/* A checkpoint's frames waiting for the writer thread. */
+struct pending {
+    struct pending *next;
+    size_t len;
+    char data[];
+};
+
+/*
+ * Checkpoints are written and fdatasync()ed by a thread of their own: an fsync can take seconds
+ * on a busy disk (it waits for the file system's journal), and the event loop must not wait.
+ */
 struct cs_journal {
     char *path;
     char *dir;
     int fd;
     uint32_t session;
-    uint64_t size; /* bytes of complete frames in the file */
+    uint64_t size; /* bytes of complete frames in the file (writer thread) */
     struct jbuf r, s;
     ZSTD_CCtx *cctx;
     char *zbuf;
     size_t zcap;
-    char err[4600];
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pending *head, *tail; /* queued checkpoints */
+    bool busy;                   /* the thread is writing one */
+    bool quit;
+    atomic_bool failed; /* a write failed: nothing more is written */
+    char err[4600];     /* set once, before failed */
 };
+
+static void *writer(void *arg)
+{
+    cs_journal *j = arg;
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        while (!j->head && !j->quit)
+            pthread_cond_wait(&j->cv, &j->mu);
+        if (!j->head)
+            break;
+        struct pending *p = j->head;
+        j->head = p->next;
+        if (!j->head)
+            j->tail = NULL;
+        j->busy = true;
+        bool failed = atomic_load(&j->failed);
+        pthread_mutex_unlock(&j->mu);
+        if (!failed) {
+            if (cs_write_all(j->fd, p->data, p->len) != CS_OK || fdatasync(j->fd) != 0) {
+                int e = errno;
+                cs_run_io_error(j->err, sizeof(j->err), j->path, "write failed", e);
+                /* Best effort: the reader drops a torn frame anyway. */
+                if (ftruncate(j->fd, (off_t)j->size) == 0)
+                    lseek(j->fd, 0, SEEK_END);
+                atomic_store(&j->failed, true);
+            } else {
+                j->size += p->len;
+            }
+        }
+        free(p);
+        pthread_mutex_lock(&j->mu);
+        j->busy = false;
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
 
 static void put_u32(char *p, uint32_t v)
 {
@@ -89,6 +147,15 @@ cs_err cs_journal_open(cs_journal **out, const char *dir, uint32_t session, uint
     }
     j->size = keep_bytes;
     j->session = session;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    if (pthread_create(&j->thread, NULL, writer, j) != 0) {
+        snprintf(err, errlen, "%s: cannot start the journal's writer: %s", j->path,
+                 strerror(errno));
+        cs_journal_free(j);
+        return CS_ENOMEM;
+    }
+    j->thread_started = true;
     *out = j;
     return CS_OK;
 }
@@ -177,28 +244,55 @@ static cs_err frame(cs_journal *j, struct jbuf *b, char kind, size_t *zlen)
 
 cs_err cs_journal_flush(cs_journal *j)
 {
+    if (atomic_load(&j->failed))
+        return CS_EIO;
     if (j->r.nrows == 0 && j->s.nrows == 0)
         return CS_OK;
     size_t zlen = 0;
     cs_err rc = frame(j, &j->r, CS_JOURNAL_RESULT, &zlen);
     if (rc == CS_OK)
         rc = frame(j, &j->s, CS_JOURNAL_SERVER, &zlen);
-    if (rc == CS_ENOMEM)
-        snprintf(j->err, sizeof(j->err), "%s: out of memory", j->path);
-    if (rc != CS_OK)
+    struct pending *p = rc == CS_OK ? malloc(sizeof(*p) + zlen) : NULL;
+    if (rc == CS_OK && !p)
+        rc = CS_ENOMEM;
+    if (rc != CS_OK) {
+        if (rc == CS_ENOMEM) {
+            pthread_mutex_lock(&j->mu);
+            if (!atomic_load(&j->failed))
+                snprintf(j->err, sizeof(j->err), "%s: out of memory", j->path);
+            pthread_mutex_unlock(&j->mu);
+        }
         return rc;
-    if (cs_write_all(j->fd, j->zbuf, zlen) != CS_OK || fdatasync(j->fd) != 0) {
-        int e = errno;
-        cs_run_io_error(j->err, sizeof(j->err), j->path, "write failed", e);
-        /* Best effort: the reader drops a torn frame anyway. */
-        if (ftruncate(j->fd, (off_t)j->size) == 0)
-            lseek(j->fd, 0, SEEK_END);
-        return CS_EIO;
     }
-    j->size += zlen;
+    p->next = NULL;
+    p->len = zlen;
+    memcpy(p->data, j->zbuf, zlen);
+    pthread_mutex_lock(&j->mu);
+    if (j->tail)
+        j->tail->next = p;
+    else
+        j->head = p;
+    j->tail = p;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
     j->r.nrows = j->s.nrows = 0;
     j->r.len = j->s.len = 0;
     return CS_OK;
+}
+
+cs_err cs_journal_sync(cs_journal *j)
+{
+    cs_err rc = cs_journal_flush(j);
+    pthread_mutex_lock(&j->mu);
+    while (j->head || j->busy)
+        pthread_cond_wait(&j->cv, &j->mu);
+    pthread_mutex_unlock(&j->mu);
+    return rc == CS_OK && atomic_load(&j->failed) ? CS_EIO : rc;
+}
+
+bool cs_journal_failed(const cs_journal *j)
+{
+    return atomic_load(&((cs_journal *)j)->failed);
 }
 
 const char *cs_journal_error(const cs_journal *j)
@@ -210,6 +304,16 @@ void cs_journal_free(cs_journal *j)
 {
     if (!j)
         return;
+    if (j->thread_started) {
+        /* What is queued is still written: a checkpoint handed over is not dropped. */
+        pthread_mutex_lock(&j->mu);
+        j->quit = true;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        pthread_join(j->thread, NULL);
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->cv);
+    }
     if (j->fd >= 0)
         close(j->fd);
     free(j->r.data);

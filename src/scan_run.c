@@ -2,6 +2,7 @@
 #include "caascan/scan_run.h"
 #include "caascan/journal.h"
 #include "caascan/manifest.h"
+#include "caascan/progress.h"
 #include "caascan/result.h"
 #include "caascan/run_state.h"
 #include "caascan/scan.h"
@@ -46,8 +47,12 @@ static void signals_install(struct sigaction *saved)
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     stop_signal = 0;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 3; i++) {
         sigaction(stop_signals[i], &sa, &saved[i]);
+        /* Under nohup a hangup is meant to be ignored: it stays so. */
+        if (stop_signals[i] == SIGHUP && saved[i].sa_handler == SIG_IGN)
+            sigaction(SIGHUP, &saved[i], NULL);
+    }
 }
 
 static void signals_restore(const struct sigaction *saved)
@@ -118,8 +123,11 @@ struct scan_state {
     json_t *run_state; /* run-state.json as written for this session */
     char *cellbuf;     /* sources and kept cells */
     size_t cellcap;
-    struct cs_health *health;  /* the resolvers' health gate, NULL when off */
-    struct event *health_tick; /* judges it once a second */
+    struct cs_health *health;         /* the resolvers' health gate, NULL when off */
+    struct event *health_tick;        /* judges it once a second */
+    struct cs_progress_limits limits; /* what held the scan back, sampled once a second */
+    size_t total;                     /* rows the run will write (its partition's) */
+    bool total_known;
 };
 
 static void feed(struct scan_state *st);
@@ -283,10 +291,14 @@ static void stop_unhealthy(struct scan_state *st)
     cs_engine_cancel(st->engine);
 }
 
+/* Once a second: what holds the scan back is sampled, the health gate judged. */
 static void on_health_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct scan_state *st = arg;
-    if (!st->stop && cs_health_failing(st->health, cs_now_ns(), false))
+    struct cs_engine_limits lim;
+    cs_engine_get_limits(st->engine, &lim);
+    cs_progress_note(&st->limits, &lim, (double)(cs_now_ns() - st->start_ns) / 1e9);
+    if (st->health && !st->stop && cs_health_failing(st->health, cs_now_ns(), false))
         stop_unhealthy(st);
 }
 
@@ -433,27 +445,39 @@ static void feed(struct scan_state *st)
 
 static void print_progress(struct scan_state *st, bool final)
 {
-    uint64_t done = st->sum->rows;
-    double secs = (double)(cs_now_ns() - st->start_ns) / 1e9;
+    if (!st->total_known) {
+        for (size_t i = 0; i < st->count; i++) {
+            struct cs_inventory_entry e;
+            cs_inventory_get(st->inv, i, &e);
+            st->total += in_partition(st, &e);
+        }
+        st->total_known = true;
+    }
+    uint64_t done = st->sum->rows, ok = st->sum->status[CS_ST_OK];
     struct cs_engine_stats es;
     cs_engine_get_stats(st->engine, &es);
-    uint64_t q = es.sent_udp + es.sent_tcp;
-    uint64_t not_ok = done - st->sum->status[CS_ST_OK];
+    struct cs_progress_counts c = {
+        .elapsed_s = (double)(cs_now_ns() - st->start_ns) / 1e9,
+        .done = done,
+        .total = st->total,
+        .not_ok = done > ok ? done - ok : 0,
+        .queries = es.sent_udp + es.sent_tcp,
+    };
+    struct cs_engine_limits lim;
+    cs_engine_get_limits(st->engine, &lim);
+    char line[512];
+    cs_progress_format(&c, final ? NULL : &lim, &st->o->engine, line, sizeof(line));
     if (st->o->progress == CS_PROGRESS_BAR) {
-        int width = 30;
-        int filled = st->count ? (int)(width * done / st->count) : width;
+        int width = 20;
+        int filled =
+            st->total ? (int)(width * (done < st->total ? done : st->total) / st->total) : width;
         char bar[64];
         for (int i = 0; i < width; i++)
             bar[i] = i < filled ? '#' : '.';
         bar[width] = '\0';
-        fprintf(stderr, "\r[%s] %llu/%zu names, %.0f q/s, %llu not OK\033[K%s", bar,
-                (unsigned long long)done, st->count, secs > 0 ? (double)q / secs : 0.0,
-                (unsigned long long)not_ok, final ? "\n" : "");
+        fprintf(stderr, "\r[%s] %s\033[K%s", bar, line, final ? "\n" : "");
     } else {
-        fprintf(stderr,
-                "caascan: scan: %llu of %zu names done, %llu not OK, %llu queries, %.0f s\n",
-                (unsigned long long)done, st->count, (unsigned long long)not_ok,
-                (unsigned long long)q, secs);
+        fprintf(stderr, "caascan: scan: %s\n", line);
     }
 }
 
@@ -464,8 +488,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 static void on_sigpoll(evutil_socket_t fd, short what, void *arg)
 {
+    struct scan_state *st = arg;
     if (stop_signal)
-        stop_by_signal(arg);
+        stop_by_signal(st);
+    /* A checkpoint the journal's thread could not write (a full disk) stops the scan at once. */
+    else if (st->journal && cs_journal_failed(st->journal))
+        fail(st, CS_EIO, "%s", cs_journal_error(st->journal));
 }
 
 struct servers_ctx {
@@ -888,13 +916,13 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
             goto out;
         }
         cs_scanner_set_health(st.scanner, st.health);
-        st.health_tick = event_new(st.base, -1, EV_PERSIST, on_health_tick, &st);
-        struct timeval sec = {1, 0};
-        if (!st.health_tick || event_add(st.health_tick, &sec) != 0) {
-            rc = CS_ENOMEM;
-            snprintf(err, errlen, "cannot start the engine");
-            goto out;
-        }
+    }
+    st.health_tick = event_new(st.base, -1, EV_PERSIST, on_health_tick, &st);
+    struct timeval sec = {1, 0};
+    if (!st.health_tick || event_add(st.health_tick, &sec) != 0) {
+        rc = CS_ENOMEM;
+        snprintf(err, errlen, "cannot start the engine");
+        goto out;
     }
     st.window = o->engine.max_inflight ? o->engine.max_inflight : 2000;
     if (o->progress != CS_PROGRESS_NONE) {
@@ -941,6 +969,8 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     sum->engine = es;
     sum->levels = cs_scanner_levels(st.scanner);
     sum->seconds = (double)(cs_now_ns() - st.start_ns) / 1e9;
+    cs_progress_summary(&st.limits, sum->seconds, &o->engine, sum->held_back,
+                        sizeof(sum->held_back));
     if (o->progress != CS_PROGRESS_NONE && !sum->interrupted)
         print_progress(&st, true);
 
@@ -951,7 +981,7 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
         stop_by_signal(&st);
     if (sum->interrupted) {
         /* What finished before the signal is kept: the rows since the last checkpoint too. */
-        if (st.journal && cs_journal_flush(st.journal) != CS_OK)
+        if (st.journal && cs_journal_sync(st.journal) != CS_OK)
             fprintf(stderr, "caascan: scan: %s\n", cs_journal_error(st.journal));
         rc = interrupted(&st, err, errlen);
         goto out;
@@ -969,6 +999,8 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     }
     /* Everything is in the journal before the final write: a crash during it loses nothing. */
     checkpoint(&st);
+    if (st.journal && st.failure == CS_OK && cs_journal_sync(st.journal) != CS_OK)
+        fail(&st, CS_EIO, "%s", cs_journal_error(st.journal));
     if (st.failure != CS_OK) {
         rc = st.failure == CS_ENOMEM ? CS_ENOMEM : CS_EIO;
         snprintf(err, errlen, "%s; %s is incomplete (no manifest.json)", st.errmsg, o->run_dir);

@@ -159,6 +159,34 @@ size_t cs_engine_pending(const struct cs_engine *e);
 
 void cs_engine_get_stats(const struct cs_engine *e, struct cs_engine_stats *out);
 
+/* The limits that can hold queries back, from the widest to the narrowest. */
+typedef enum cs_limit_kind {
+    CS_LIMIT_NONE = 0,      /* queued, about to leave */
+    CS_LIMIT_QPS,           /* the global rate (--qps) */
+    CS_LIMIT_INFLIGHT,      /* queries in flight at most (--max-inflight) */
+    CS_LIMIT_DEST_QPS,      /* one address's rate (--auth-qps, --resolver-qps) */
+    CS_LIMIT_DEST_INFLIGHT, /* one address's in-flight cap (--auth-inflight, --resolver-inflight) */
+    CS_LIMIT_COUNT
+} cs_limit_kind;
+
+/* Queries waiting behind one kind of limit, now. */
+struct cs_engine_limit {
+    cs_limit_kind kind;
+    uint64_t waiting;     /* queued behind it, over every address */
+    uint64_t places;      /* addresses where it holds queries */
+    uint64_t top_waiting; /* at the address with the most */
+    int resolver;         /* that address: pool index, or -1 for an authoritative server */
+    char where[64];       /* that address, "192.0.2.53:53" */
+};
+
+struct cs_engine_limits {
+    uint64_t queued; /* every query queued, not yet sent */
+    struct cs_engine_limit by_kind[CS_LIMIT_COUNT];
+};
+
+/* What holds the queued queries back, now (a scan of the destinations: for a progress line). */
+void cs_engine_get_limits(const struct cs_engine *e, struct cs_engine_limits *out);
+
 /* Fills cfg with the defaults listed in struct cs_engine_config. */
 void cs_engine_config_default(struct cs_engine_config *cfg);
 

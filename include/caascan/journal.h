@@ -3,7 +3,8 @@
  * an interrupted run can be resumed (`caascan scan --resume`). Format: docs/run-format.md.
  *
  * DIR/journal.zst is a sequence of independent zstd frames (content size and checksum set), each
- * appended with one write() and made durable with fdatasync() at a checkpoint. A frame holds rows
+ * appended with one write() and made durable with fdatasync() at a checkpoint, by a thread of
+ * the journal's own. A frame holds rows
  * of one table:
  *
  *     "CSJ1"  kind (1 byte: 'R' result rows, 'S' per-server rows)
@@ -48,16 +49,26 @@ cs_err cs_journal_add(cs_journal *j, char kind, uint64_t entry, const char *cons
 size_t cs_journal_pending(const cs_journal *j);
 
 /*
- * Checkpoint: writes the buffered rows as one frame per kind and fdatasync()s the file. On a write
- * error the file is cut back to its last complete frame when possible. CS_OK, CS_ENOMEM or CS_EIO
- * (cs_journal_error() says why: "PATH: write failed: No space left on device (disk full ...)").
+ * Checkpoint: compresses the buffered rows into one frame per kind and hands them to the journal's
+ * writer thread, which appends them with one write() and fdatasync()s the file (so that a slow
+ * fsync never holds up the caller). On a write error the thread cuts the file back to its last
+ * complete frame when possible and writes nothing more. Returns CS_OK, CS_ENOMEM, or CS_EIO when
+ * an earlier checkpoint failed (cs_journal_error() says why: "PATH: write failed: No space left
+ * on device (disk full ...)").
  */
 cs_err cs_journal_flush(cs_journal *j);
 
-/* The last error message, "" when none. */
+/* cs_journal_flush(), then waits until every checkpoint is on disk. CS_OK, CS_ENOMEM or CS_EIO. */
+cs_err cs_journal_sync(cs_journal *j);
+
+/* Whether a checkpoint failed to be written (safe to ask at any time). */
+bool cs_journal_failed(const cs_journal *j);
+
+/* The last error message, "" when none (read it once cs_journal_failed() is true). */
 const char *cs_journal_error(const cs_journal *j);
 
-/* Closes and frees j without writing what is buffered. NULL is ignored. */
+/* Writes what was handed over, stops the writer thread, closes and frees j; rows still buffered
+ * (not flushed) are dropped. NULL is ignored. */
 void cs_journal_free(cs_journal *j);
 
 /* One row handed to a cs_journal_read() callback; fields valid during the call. */

@@ -90,6 +90,19 @@ expect "guard: message" "$(tail -1 "$TMP/guard.err")" \
 expect "guard: the change table is still written" "$(grep -c ',NEW_FAILURE,' "$TMP/bad.csv")" 11
 expect "guard off (--max-new-failures 100): new failures" "$rc100" 1
 
+# --- The progress line names the limit that holds the scan back, and the summary says it again.
+printf '%s\n' ok-le.test www.ok-le.test nocaa.test wild.test other-ca.test forbid.test \
+    >"$TMP/slow-auth.txt"
+"$CAASCAN" scan --progress --auth-qps 1 -r "$WORLD_RESOLVERS" -o "$TMP/slowauth" \
+    "$TMP/slow-auth.txt" 2>"$TMP/progress.err"
+tr '\r' '\n' <"$TMP/progress.err" >"$TMP/progress.lines"
+grep -q -E '^\[[#.]{20}\] [0-9]+ of 6 names \([0-9]+ %\), [0-9]+s, [0-9.]+ names/s \([0-9]+ q/s\), (about [0-9ms]+ left|time left unknown), [0-9]+ not OK; held back by --auth-qps 1 at [0-9.]+:53 \(an authoritative server(, and [0-9]+ more address(es)?)?\): [0-9,]+ queries waiting' \
+    "$TMP/progress.lines" && PASSED=$((PASSED + 1)) || fail "no progress line held back by --auth-qps: $(tail -3 "$TMP/progress.lines")"
+grep -q -E '^\[#{20}\] 6 of 6 names \(100 %\), .* none left, 2 not OK' "$TMP/progress.lines" &&
+    PASSED=$((PASSED + 1)) || fail "no final progress line: $(tail -3 "$TMP/progress.lines")"
+grep -q -E '^caascan: scan: held back by --auth-qps 1 for [0-9]+ % of the [0-9ms]+ run, most at [0-9.]+:53 \(up to [0-9,]+ queries waiting\)$' \
+    "$TMP/progress.lines" && PASSED=$((PASSED + 1)) || fail "no summary of the limit: $(grep held "$TMP/progress.lines" | tail -2)"
+
 # --- One of two resolvers dies in the middle of the run: the scan finishes on the other.
 grep -v '^name' "${CAASCAN_SOURCE_DIR}/tests/world/scenarios.tsv" | cut -f1,3 |
     grep -v -e '^switch' -e 'gone.switch' -e 'flaky' >"$TMP/scenarios.tsv"

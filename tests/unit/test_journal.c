@@ -259,15 +259,21 @@ static void test_full_disk_keeps_complete_frames(void **state)
     cs_journal *j;
     assert_int_equal(cs_journal_open(&j, dir, 1, 0, err, sizeof(err)), CS_OK);
     add3(j, 0, "a.test", "OK");
-    assert_int_equal(cs_journal_flush(j), CS_OK);
+    assert_int_equal(cs_journal_sync(j), CS_OK);
+    assert_false(cs_journal_failed(j));
     for (int i = 1; i < 40; i++) {
         char name[32];
         snprintf(name, sizeof(name), "n%d.test", i);
         add3(j, (uint64_t)i, name, "OK");
     }
     cs_fileio_inject_failure(10, ENOSPC);
-    assert_int_equal(cs_journal_flush(j), CS_EIO);
+    /* The writer thread finds the disk full; the next checkpoint and the sync say so. */
+    assert_int_equal(cs_journal_flush(j), CS_OK);
+    assert_int_equal(cs_journal_sync(j), CS_EIO);
     cs_fileio_inject_failure(-1, 0);
+    assert_true(cs_journal_failed(j));
+    add3(j, 50, "late.test", "OK");
+    assert_int_equal(cs_journal_flush(j), CS_EIO);
     assert_non_null(strstr(cs_journal_error(j), "No space left on device"));
     assert_non_null(strstr(cs_journal_error(j), "journal.zst"));
     cs_journal_free(j);
