@@ -789,6 +789,20 @@ static bool seen_before(const char *cell, const char *item, size_t len)
     return false;
 }
 
+/* syncfs() of the file system that holds dir. CS_OK or CS_EIO with err saying why. */
+static cs_err sync_dir_fs(const char *dir, char *err, size_t errlen)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || syncfs(dfd) != 0) {
+        cs_io_error(err, errlen, dir, "sync failed", errno);
+        if (dfd >= 0)
+            close(dfd);
+        return CS_EIO;
+    }
+    close(dfd);
+    return CS_OK;
+}
+
 /* Writes part p's workbook from its spool (rows of NUL-terminated fields), then removes the
  * spool: a sheet of the rows laid out as cs_export_xlsx() does, and a summary sheet. */
 static cs_err spool_to_workbook(const struct src *s, struct part *p, const char *column, char *err,
@@ -836,6 +850,8 @@ static cs_err spool_to_workbook(const struct src *s, struct part *p, const char 
         rc = CS_ENOMEM;
     } else {
         rc = cs_xlsx_open(&x, p->done, err, errlen);
+        if (rc == CS_OK)
+            cs_xlsx_defer_sync(x); /* one syncfs() for all the workbooks */
     }
     if (rc == CS_OK) {
         cs_xlsx_sheet *sh = cs_xlsx_add_table(
@@ -986,6 +1002,8 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
     if (xlsx) { /* each spool becomes its workbook, one at a time */
         for (size_t i = 0; rc == CS_OK && i < sp.n; i++)
             rc = spool_to_workbook(&s, sp.v[i], column, err, errlen);
+        if (rc == CS_OK && (rc = sync_dir_fs(outdir, err, errlen)) != CS_OK)
+            goto done;
         for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
             if (rename(sp.v[i]->done, sp.v[i]->path) != 0) {
                 cs_io_error(err, errlen, sp.v[i]->path, "rename failed", errno);
@@ -1000,15 +1018,8 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
             *files = sp.n;
         goto done;
     }
-    if (rc == CS_OK) {
-        int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || syncfs(dfd) != 0) {
-            cs_io_error(err, errlen, outdir, "sync failed", errno);
-            rc = CS_EIO;
-        }
-        if (dfd >= 0)
-            close(dfd);
-    }
+    if (rc == CS_OK)
+        rc = sync_dir_fs(outdir, err, errlen);
     for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
         if (rename(sp.v[i]->tmp, sp.v[i]->path) != 0) {
             cs_io_error(err, errlen, sp.v[i]->path, "rename failed", errno);

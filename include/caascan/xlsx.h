@@ -52,6 +52,10 @@ cs_xlsx_sheet *cs_xlsx_add_table(cs_xlsx *x, const char *name, const char *const
 /* Appends one row of the sheet's n cells (NULL counts as empty). CS_OK, CS_ENOMEM or CS_EIO. */
 cs_err cs_xlsx_add_row(cs_xlsx_sheet *s, const char *const *cells);
 
+/* The caller makes the file durable itself (one syncfs() for many workbooks): cs_xlsx_close()
+ * renames it into place without an fsync() of its own. */
+void cs_xlsx_defer_sync(cs_xlsx *x);
+
 /* Rows added to s (without the header). */
 size_t cs_xlsx_rows(const cs_xlsx_sheet *s);
 
