@@ -24,7 +24,10 @@ static const char usage_text[] =
     "  -r, --resolvers LIST|FILE  resolvers: IP[:port],... or a file of them, one a line\n"
     "                             (default: /etc/resolv.conf)\n"
     "      --ca DOMAIN            CA issuer domain to judge CAA for (default letsencrypt.org)\n"
-    "      --account-uri URI      ACME account URI, for RFC 8657 accounturi\n"
+    "      --account-uri URI      ACME account URI, for RFC 8657 accounturi (repeatable: one\n"
+    "                             account known under several URIs)\n"
+    "      --account-id N         ACME account id, matched with the CA's account URI prefixes\n"
+    "                             (Let's Encrypt: ACME v1 and v2, production and staging)\n"
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ... for validationmethods\n"
     "      --attempts N           lookups of every CAA level, each via another resolver (default "
     "3)\n"
@@ -109,6 +112,7 @@ int cmd_scan(int argc, char **argv)
     enum {
         O_CA = 256,
         O_ACCOUNT,
+        O_ACCOUNT_ID,
         O_METHOD,
         O_ATTEMPTS,
         O_QPS,
@@ -137,6 +141,7 @@ int cmd_scan(int argc, char **argv)
         {"resolvers", required_argument, 0, 'r'},
         {"ca", required_argument, 0, O_CA},
         {"account-uri", required_argument, 0, O_ACCOUNT},
+        {"account-id", required_argument, 0, O_ACCOUNT_ID},
         {"validation-method", required_argument, 0, O_METHOD},
         {"attempts", required_argument, 0, O_ATTEMPTS},
         {"qps", required_argument, 0, O_QPS},
@@ -188,6 +193,8 @@ int cmd_scan(int argc, char **argv)
     unsigned long max_invalid_pct = 50;
     int c;
     json_t *optjson = json_object();
+    const char *more_uris[16]; /* --account-uri after the first */
+    size_t n_more_uris = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:r:qh", longopts, NULL)) != -1) {
@@ -203,7 +210,20 @@ int cmd_scan(int argc, char **argv)
             o.policy.ca_domain = optarg;
             break;
         case O_ACCOUNT:
-            o.policy.account_uri = optarg;
+            if (!o.policy.account_uri) {
+                o.policy.account_uri = optarg;
+            } else if (n_more_uris < sizeof(more_uris) / sizeof(more_uris[0])) {
+                more_uris[n_more_uris++] = optarg;
+                o.policy.account_uris = more_uris;
+                o.policy.n_account_uris = n_more_uris;
+            } else {
+                fprintf(stderr, "caascan: scan: --account-uri: at most %zu account URIs\n",
+                        sizeof(more_uris) / sizeof(more_uris[0]) + 1);
+                ok = false;
+            }
+            break;
+        case O_ACCOUNT_ID:
+            o.policy.account_id = optarg;
             break;
         case O_METHOD:
             o.policy.validation_method = optarg;

@@ -271,6 +271,7 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
     t->resolver = ans->resolver >= 0 ? (unsigned)ans->resolver : t->resolver;
     t->rcode = ans->pkt ? (int)ans->rcode : -1;
     t->case_mismatch = ans->outcome == CS_OUT_CASE_MISMATCH;
+    t->truncated = ans->pkt != NULL && ldns_pkt_tc(ans->pkt);
     t->ede = -1;
     if (ans->pkt) {
         struct cs_ede ede[1];
@@ -284,6 +285,10 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         t->result = ans->outcome == CS_OUT_MALFORMED ? CS_TRY_ERROR : CS_TRY_TIMEOUT;
     } else if (ans->outcome == CS_OUT_CASE_MISMATCH) {
         t->result = CS_TRY_ERROR; /* a CA's resolver would drop it */
+    } else if (t->truncated) {
+        /* TC after the TCP retry (or over TCP at once): the records may be cut off. Boulder
+         * refuses a truncated CAA answer, so it is a failed lookup, never an empty set. */
+        t->result = CS_TRY_ERROR;
     } else if (ans->rcode == LDNS_RCODE_NXDOMAIN) {
         t->result = CS_TRY_NXDOMAIN;
         note_soa_owner(lv, ans->pkt);

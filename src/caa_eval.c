@@ -3,12 +3,13 @@
  *
  * The decision follows Boulder's validateCAA (va/caa.go) step by step:
  *   1. no records: any CA may issue;
- *   2. an unknown tag (not issue, issuewild, iodef, issuemail; ASCII case ignored) with flag bit
- *      128 or 1 anywhere in the set: no CA may issue;
+ *   2. an unknown tag (not issue, issuewild, iodef, issuemail, issuevmc; ASCII case ignored)
+ *      with flag bit 128 or 1 anywhere in the set: no CA may issue;
  *   3. the relevant properties: issuewild when the name is a wildcard and at least one issuewild
  *      exists, else issue; none at all: any CA may issue;
  *   4. a relevant property authorizes when Boulder's parser accepts its value, the issuer equals
- *      the CA's exactly, its accounturi (if any, given once) equals the configured account and its
+ *      the CA's exactly, its accounturi (if any, given once) is one of the configured account's
+ *      URIs (full URIs, or the CA's prefixes followed by the account id) and its
  *      validationmethods (if any, given once) admit the configured method; one is enough.
  * On top of the verdict every relevant property is judged on its own so that all findings can be
  * reported: malformed values (always), and, when the set does not authorize, the reasons why
@@ -128,11 +129,11 @@ static void judge_record(const struct cs_caa_record *rec, const struct cs_caa_po
         return;
     }
     if (iv->accounturi_count == 1) {
-        if (pol->account_uri == NULL) {
+        if (!cs_caa_policy_has_account(pol)) {
             j->outcome = REC_ACCOUNT_NONE;
             return;
         }
-        if (!bytes_equal(iv->accounturi.value, iv->accounturi.value_len, pol->account_uri)) {
+        if (!cs_caa_account_matches(pol, iv->accounturi.value, iv->accounturi.value_len)) {
             j->outcome = REC_ACCOUNT_DIFFERENT;
             return;
         }

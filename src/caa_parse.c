@@ -44,7 +44,7 @@ static bool ascii_case_equal(const char *a, size_t len, const char *b)
 
 enum cs_caa_tag cs_caa_tag_classify(const char *tag, size_t len)
 {
-    static const char *const names[] = {"issue", "issuewild", "iodef", "issuemail"};
+    static const char *const names[] = {"issue", "issuewild", "iodef", "issuemail", "issuevmc"};
     if (tag == NULL)
         return CS_CAA_TAG_UNKNOWN;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -138,6 +138,85 @@ static bool is_hex(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* An account URI as it can appear in a CAA value: scheme ":", printable ASCII without spaces or
+ * ";", valid %-escapes. */
+static bool account_uri_check(const char *u, char *why, size_t why_size)
+{
+    size_t i = 0;
+    if (!((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z'))) {
+        set_why(why, why_size, "the account URI must start with a scheme such as https:");
+        return false;
+    }
+    while (is_alnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.')
+        i++;
+    if (u[i] != ':' || u[i + 1] == '\0') {
+        set_why(why, why_size, "the account URI must start with a scheme such as https:");
+        return false;
+    }
+    for (; u[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)u[i];
+        if (c < 0x21 || c > 0x7e || c == ';') {
+            set_why(why, why_size,
+                    "the account URI may hold only printable ASCII without spaces or \";\"");
+            return false;
+        }
+        if (c == '%' && !(is_hex((unsigned char)u[i + 1]) && is_hex((unsigned char)u[i + 2]))) {
+            set_why(why, why_size, "the account URI has a \"%\" not followed by two hex digits");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Let's Encrypt's accountURIPrefixes (Boulder's VA configuration for production and staging):
+ * accounts made with ACME v1 keep their /acme/reg/ URI, ACME v2 ones have /acme/acct/. */
+static const char *const le_prefixes[] = {
+    "https://acme-v01.api.letsencrypt.org/acme/reg/",
+    "https://acme-v02.api.letsencrypt.org/acme/acct/",
+    "https://acme-staging.api.letsencrypt.org/acme/reg/",
+    "https://acme-staging-v02.api.letsencrypt.org/acme/acct/",
+};
+
+const char *const *cs_caa_account_prefixes(const char *ca_domain, size_t *n)
+{
+    if (ca_domain != NULL && strcmp(ca_domain, "letsencrypt.org") == 0) {
+        *n = sizeof(le_prefixes) / sizeof(le_prefixes[0]);
+        return le_prefixes;
+    }
+    *n = 0;
+    return NULL;
+}
+
+bool cs_caa_policy_has_account(const struct cs_caa_policy *pol)
+{
+    return pol->account_uri != NULL || pol->n_account_uris > 0 || pol->account_id != NULL;
+}
+
+static bool equal_text(const char *v, size_t len, const char *s)
+{
+    return strlen(s) == len && (len == 0 || memcmp(v, s, len) == 0);
+}
+
+bool cs_caa_account_matches(const struct cs_caa_policy *pol, const char *v, size_t len)
+{
+    if (pol->account_uri != NULL && equal_text(v, len, pol->account_uri))
+        return true;
+    for (size_t k = 0; k < pol->n_account_uris; k++)
+        if (pol->account_uris[k] != NULL && equal_text(v, len, pol->account_uris[k]))
+            return true;
+    if (pol->account_id == NULL)
+        return false;
+    size_t np, idlen = strlen(pol->account_id);
+    const char *const *pre = cs_caa_account_prefixes(pol->ca_domain, &np);
+    for (size_t k = 0; k < np; k++) {
+        size_t pl = strlen(pre[k]);
+        if (len == pl + idlen && memcmp(v, pre[k], pl) == 0 &&
+            memcmp(v + pl, pol->account_id, idlen) == 0)
+            return true;
+    }
+    return false;
+}
+
 cs_err cs_caa_policy_check(const struct cs_caa_policy *pol, char *why, size_t why_size)
 {
     if (pol == NULL || pol->ca_domain == NULL || pol->ca_domain[0] == '\0') {
@@ -151,31 +230,33 @@ cs_err cs_caa_policy_check(const struct cs_caa_policy *pol, char *why, size_t wh
                 "separated by dots, without a trailing dot (RFC 8659 4.2)");
         return CS_EINVAL;
     }
-    if (pol->account_uri != NULL) {
-        const char *u = pol->account_uri;
-        size_t i = 0;
-        if (!((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z'))) {
-            set_why(why, why_size, "the account URI must start with a scheme such as https:");
+    if (pol->account_uri != NULL && !account_uri_check(pol->account_uri, why, why_size))
+        return CS_EINVAL;
+    if (pol->n_account_uris > 0 && pol->account_uris == NULL) {
+        set_why(why, why_size, "the list of account URIs is missing");
+        return CS_EINVAL;
+    }
+    for (size_t k = 0; k < pol->n_account_uris; k++)
+        if (pol->account_uris[k] == NULL || !account_uri_check(pol->account_uris[k], why, why_size))
+            return CS_EINVAL;
+    if (pol->account_id != NULL) {
+        const char *d = pol->account_id;
+        size_t n = strlen(d);
+        bool digits = n >= 1 && n <= 19 && d[0] != '0';
+        for (size_t i = 0; digits && i < n; i++)
+            digits = d[i] >= '0' && d[i] <= '9';
+        if (!digits) {
+            set_why(why, why_size,
+                    "--account-id: the account id must be a decimal number from 1 (the last part "
+                    "of the account URI, e.g. 123456789 of .../acme/acct/123456789)");
             return CS_EINVAL;
         }
-        while (is_alnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.')
-            i++;
-        if (u[i] != ':' || u[i + 1] == '\0') {
-            set_why(why, why_size, "the account URI must start with a scheme such as https:");
+        size_t np;
+        if (cs_caa_account_prefixes(pol->ca_domain, &np) == NULL) {
+            set_why(why, why_size,
+                    "--account-id: the account URI prefixes of this CA are not known (they are "
+                    "for letsencrypt.org): give the full URI with --account-uri");
             return CS_EINVAL;
-        }
-        for (; u[i] != '\0'; i++) {
-            unsigned char c = (unsigned char)u[i];
-            if (c < 0x21 || c > 0x7e || c == ';') {
-                set_why(why, why_size,
-                        "the account URI may hold only printable ASCII without spaces or \";\"");
-                return CS_EINVAL;
-            }
-            if (c == '%' && !(is_hex((unsigned char)u[i + 1]) && is_hex((unsigned char)u[i + 2]))) {
-                set_why(why, why_size,
-                        "the account URI has a \"%\" not followed by two hex digits");
-                return CS_EINVAL;
-            }
         }
     }
     if (pol->validation_method != NULL &&

@@ -15,6 +15,7 @@ static const struct {
 } verdict_options[] = {
     {"ca", "letsencrypt.org", true},
     {"account-uri", "none", false},
+    {"account-id", "none", false},
     {"validation-method", "none", false},
     {"partition", "none", false},
     {"no-auth", "no", false},

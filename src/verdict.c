@@ -45,6 +45,8 @@ static const char *try_word(const struct cs_ca_try *t, char *buf, size_t size)
         return "TIMEOUT";
     if (t->case_mismatch)
         return "CASE_MISMATCH";
+    if (t->truncated)
+        return "TRUNCATED";
     if (t->rcode < 0)
         return "MALFORMED";
     return cs_rcode_name((unsigned)t->rcode, buf, size);

@@ -29,7 +29,8 @@ typedef enum cs_try_result {
     CS_TRY_DATA = 0, /* NOERROR with CAA records (possibly at the end of an alias chain) */
     CS_TRY_EMPTY,    /* NOERROR without CAA records */
     CS_TRY_NXDOMAIN, /* NXDOMAIN */
-    CS_TRY_ERROR,    /* an answer with another RCODE (SERVFAIL, REFUSED, ...) or malformed */
+    CS_TRY_ERROR,    /* an answer with another RCODE (SERVFAIL, REFUSED, ...), malformed, or still
+                      * truncated over TCP (a CA refuses a truncated CAA answer) */
     CS_TRY_TIMEOUT,  /* no answer (timeout, network or TCP failure) */
 } cs_try_result;
 
@@ -38,6 +39,7 @@ struct cs_ca_try {
     cs_try_result result;
     int rcode;          /* -1 without an answer */
     bool case_mismatch; /* the resolver did not echo the 0x20 name */
+    bool truncated;     /* the answer had TC set even over TCP: a failed lookup, not an empty set */
     bool dnssec;        /* the failure is a DNSSEC validation failure (EDE or CD=1 answer) */
     bool cd_checked;    /* a CD=1 query was made */
     int cd_rcode;       /* its RCODE, -1 without an answer */

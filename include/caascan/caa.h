@@ -35,6 +35,8 @@ enum cs_caa_tag {
     CS_CAA_TAG_ISSUEWILD,
     CS_CAA_TAG_IODEF,
     CS_CAA_TAG_ISSUEMAIL,
+    CS_CAA_TAG_ISSUEVMC, /* BIMI (verified mark certificates): known, so a critical one does not
+                          * block issuance, as in Boulder */
     CS_CAA_TAG_UNKNOWN,
 };
 
@@ -65,19 +67,45 @@ enum cs_caa_method cs_caa_method_parse(const char *name);
  */
 size_t cs_caa_methods_format(unsigned mask, char *buf, size_t size);
 
-/* Who wants to issue: the CA and, optionally, the ACME account and validation method. */
+/*
+ * Who wants to issue: the CA and, optionally, the ACME account and validation method.
+ *
+ * One ACME account is known under several URIs (RFC 8657 accounturi): Boulder accepts an
+ * accounturi that equals any of its account URI prefixes followed by the account id (ACME v1
+ * ".../acme/reg/ID" and v2 ".../acme/acct/ID"). The account is given as full URIs (account_uri
+ * and account_uris[]), as an id the CA's prefixes are put in front of (account_id, with
+ * cs_caa_account_prefixes()), or both; an accounturi that equals any of them matches.
+ */
 struct cs_caa_policy {
-    const char *ca_domain;         /* issuer domain name, e.g. "letsencrypt.org"; required */
-    const char *account_uri;       /* full ACME account URI, or NULL when unknown */
-    const char *validation_method; /* "http-01", "dns-01", ..., or NULL when unknown */
+    const char *ca_domain;           /* issuer domain name, e.g. "letsencrypt.org"; required */
+    const char *account_uri;         /* full ACME account URI, or NULL when unknown */
+    const char *validation_method;   /* "http-01", "dns-01", ..., or NULL when unknown */
+    const char *const *account_uris; /* more full account URIs (n_account_uris of them) */
+    size_t n_account_uris;
+    const char *account_id; /* decimal ACME account id, or NULL; needs prefixes for ca_domain */
 };
+
+/*
+ * The account URI prefixes a CA's ACME server gives its accounts, as Boulder's
+ * accountURIPrefixes: for letsencrypt.org production and staging, ACME v1 and v2. Sets *n and
+ * returns the list (static), or NULL with *n = 0 for a CA whose prefixes are not known.
+ */
+const char *const *cs_caa_account_prefixes(const char *ca_domain, size_t *n);
+
+/* True when the policy names an account (account_uri, account_uris or account_id). */
+bool cs_caa_policy_has_account(const struct cs_caa_policy *pol);
+
+/* True when the accounturi value v (len octets) is one of the policy's account's URIs. */
+bool cs_caa_account_matches(const struct cs_caa_policy *pol, const char *v, size_t len);
 
 /*
  * Checks a policy before use: ca_domain must be a non-empty issuer-domain-name (RFC 8659 4.2
  * grammar: letter/digit labels with inner hyphens, no trailing dot); account_uri, when given, must
  * look like a URI that can appear in a CAA value (scheme ":", printable ASCII without ";" or
- * spaces, valid %-escapes); validation_method, when given, one of cs_caa_method_name(). Returns
- * CS_OK, or CS_EINVAL with a phrase for "caascan: --ca: why" in why (may be NULL).
+ * spaces, valid %-escapes), and so must every account_uris[i]; account_id, when given, 1 to 19
+ * decimal digits without leading zero, for a CA whose prefixes are known; validation_method, when
+ * given, one of cs_caa_method_name(). Returns CS_OK, or CS_EINVAL with a phrase for "caascan: --ca:
+ * why" in why (may be NULL).
  */
 cs_err cs_caa_policy_check(const struct cs_caa_policy *pol, char *why, size_t why_size);
 

@@ -23,11 +23,11 @@
 #define ACCT_OTHR "https://letsencrypt.org/acct/reg/321"
 
 /* Boulder's caa_test.go runs with account 123 and http-01. */
-static const struct cs_caa_policy le_boulder = {"letsencrypt.org", ACCT, "http-01"};
+static const struct cs_caa_policy le_boulder = {"letsencrypt.org", ACCT, "http-01", NULL, 0, NULL};
 /* A scan without --account-uri and --validation-method. */
-static const struct cs_caa_policy le_plain = {"letsencrypt.org", NULL, NULL};
-static const struct cs_caa_policy le_http = {"letsencrypt.org", NULL, "http-01"};
-static const struct cs_caa_policy ca1 = {"ca1.example", NULL, NULL};
+static const struct cs_caa_policy le_plain = {"letsencrypt.org", NULL, NULL, NULL, 0, NULL};
+static const struct cs_caa_policy le_http = {"letsencrypt.org", NULL, "http-01", NULL, 0, NULL};
+static const struct cs_caa_policy ca1 = {"ca1.example", NULL, NULL, NULL, 0, NULL};
 
 struct eval_case {
     const char *name;
@@ -104,10 +104,10 @@ static void test_rfc8659_examples(void **state)
 /* RFC 8657 sections 3-5: accounturi and validationmethods. */
 static void test_rfc8657_parameters(void **state)
 {
-    static const struct cs_caa_policy acct_http = {"example.net",
-                                                   "https://example.net/account/1234", "http-01"};
-    static const struct cs_caa_policy acct_dns = {"example.net", "https://example.net/account/2345",
-                                                  "dns-01"};
+    static const struct cs_caa_policy acct_http = {
+        "example.net", "https://example.net/account/1234", "http-01", NULL, 0, NULL};
+    static const struct cs_caa_policy acct_dns = {
+        "example.net", "https://example.net/account/2345", "dns-01", NULL, 0, NULL};
     /* clang-format off */
     static const struct eval_case cases[] = {
         {"3: accounturi matches",
@@ -372,7 +372,7 @@ static void test_malformed_values(void **state)
 /* accounturi and validationmethods, including what Boulder does with duplicates and odd lists. */
 static void test_parameters(void **state)
 {
-    static const struct cs_caa_policy acct = {"letsencrypt.org", ACCT, NULL};
+    static const struct cs_caa_policy acct = {"letsencrypt.org", ACCT, NULL, NULL, 0, NULL};
     static const char *pm = "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH";
     /* clang-format off */
     const struct eval_case cases[] = {
@@ -424,7 +424,7 @@ static void test_parameters(void **state)
          &le_http, false, pm, 0, 0, NULL},
         {"tls-alpn-01 not in http-01,dns-01",
          {R(0, "issue", "letsencrypt.org; validationmethods=http-01,dns-01")}, 1, false,
-         &(const struct cs_caa_policy){"letsencrypt.org", NULL, "tls-alpn-01"}, false, pm, 0, 0,
+         &(const struct cs_caa_policy){"letsencrypt.org", NULL, "tls-alpn-01", NULL, 0, NULL}, false, pm, 0, 0,
          NULL},
         {"no method configured: the methods it allows are reported",
          {R(0, "issue", "letsencrypt.org; validationmethods=dns-01,tls-alpn-01")}, 1, false,
@@ -451,6 +451,115 @@ static void test_parameters(void **state)
     check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Boulder's known tags today and RFC 8657 accounturi with the CA's account URI prefixes. */
+#define LE_V1  "https://acme-v01.api.letsencrypt.org/acme/reg/"
+#define LE_V2  "https://acme-v02.api.letsencrypt.org/acme/acct/"
+#define LE_ST1 "https://acme-staging.api.letsencrypt.org/acme/reg/"
+#define LE_ST2 "https://acme-staging-v02.api.letsencrypt.org/acme/acct/"
+
+static void test_boulder_parity(void **state)
+{
+    static const struct cs_caa_policy id_http = {"letsencrypt.org", NULL, "http-01", NULL, 0,
+                                                 "123456789"};
+    static const char *const two[] = {"https://acme.other.test/acct/7",
+                                      "https://acme.other.test/acct/8"};
+    static const struct cs_caa_policy uris = {"letsencrypt.org", NULL, NULL, two, 2, NULL};
+    static const struct cs_caa_policy uri_and_id = {
+        "letsencrypt.org", LE_V2 "1", NULL, NULL, 0, "55"};
+    const struct cs_caa_policy *p = &le_plain;
+    /* clang-format off */
+    const struct eval_case cases[] = {
+        {"critical issuevmc does not block", {R(128, "issuevmc", "vmc.test"),
+         R(0, "issue", "letsencrypt.org")}, 2, false, p, true, "", 1, ALL, NULL},
+        {"critical issuevmc alone: no relevant property", {R(129, "IssueVmc", "vmc.test")}, 1, true,
+         p, true, "", -1, ALL, "no issue or issuewild property in the CAA set: any CA may issue"},
+        {"critical issuemail does not block", {R(128, "issuemail", "mail.test"),
+         R(0, "issue", "letsencrypt.org")}, 2, false, p, true, "", 1, ALL, NULL},
+        {"critical issuevmcx is unknown", {R(128, "issuevmcx", "vmc.test"),
+         R(0, "issue", "letsencrypt.org")}, 2, false, p, false,
+         "CAA_NOT_AUTHORIZED;CAA_CRITICAL_UNKNOWN", 0, 0, NULL},
+        {"id: ACME v2 URI", {R(0, "issue", "letsencrypt.org; accounturi=" LE_V2 "123456789")}, 1,
+         false, &id_http, true, "", 0, M(HTTP01), NULL},
+        {"id: ACME v1 URI of the same account", {R(0, "issue",
+         "letsencrypt.org; accounturi=" LE_V1 "123456789")}, 1, false, &id_http, true, "", 0,
+         M(HTTP01), NULL},
+        {"id: staging v2", {R(0, "issue", "letsencrypt.org; accounturi=" LE_ST2 "123456789")}, 1,
+         false, &id_http, true, "", 0, M(HTTP01), NULL},
+        {"id: staging v1", {R(0, "issue", "letsencrypt.org; accounturi=" LE_ST1 "123456789")}, 1,
+         false, &id_http, true, "", 0, M(HTTP01), NULL},
+        {"id: another account id", {R(0, "issue", "letsencrypt.org; accounturi=" LE_V2 "12345678")},
+         1, false, &id_http, false, "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH", 0, 0,
+         "CAA 0 issue \"letsencrypt.org; accounturi=" LE_V2 "12345678\" allows only the account "
+         LE_V2 "12345678, not the configured one"},
+        {"id: a longer id is not a prefix match", {R(0, "issue",
+         "letsencrypt.org; accounturi=" LE_V2 "1234567890")}, 1, false, &id_http, false,
+         "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH", 0, 0, NULL},
+        {"id: the v2 path on the v1 host is no prefix", {R(0, "issue",
+         "letsencrypt.org; accounturi=https://acme-v01.api.letsencrypt.org/acme/acct/123456789")},
+         1, false, &id_http, false, "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH", 0, 0, NULL},
+        {"id: the prefix compared byte for byte (http:)", {R(0, "issue",
+         "letsencrypt.org; accounturi=http://acme-v02.api.letsencrypt.org/acme/acct/123456789")},
+         1, false, &id_http, false, "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH", 0, 0, NULL},
+        {"several URIs: the second", {R(0, "issue",
+         "letsencrypt.org; accounturi=https://acme.other.test/acct/8")}, 1, false, &uris, true, "",
+         0, ALL, NULL},
+        {"several URIs: none", {R(0, "issue",
+         "letsencrypt.org; accounturi=https://acme.other.test/acct/9")}, 1, false, &uris, false,
+         "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH", 0, 0, NULL},
+        {"URI and id: the URI", {R(0, "issue", "letsencrypt.org; accounturi=" LE_V2 "1")}, 1, false,
+         &uri_and_id, true, "", 0, ALL, NULL},
+        {"URI and id: the id with a prefix", {R(0, "issue",
+         "letsencrypt.org; accounturi=" LE_V1 "55")}, 1, false, &uri_and_id, true, "", 0, ALL,
+         NULL},
+        {"id: two records, one per account form", {R(0, "issue",
+         "letsencrypt.org; accounturi=" LE_V2 "999"), R(0, "issue",
+         "letsencrypt.org; accounturi=" LE_V1 "123456789")}, 2, false, &id_http, true, "", 1,
+         M(HTTP01), NULL},
+    };
+    /* clang-format on */
+    check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+
+    size_t n = 0;
+    const char *const *pre = cs_caa_account_prefixes("letsencrypt.org", &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(pre[0], LE_V1);
+    assert_string_equal(pre[1], LE_V2);
+    assert_string_equal(pre[2], LE_ST1);
+    assert_string_equal(pre[3], LE_ST2);
+    assert_null(cs_caa_account_prefixes("sectigo.com", &n));
+    assert_int_equal(n, 0);
+    assert_false(cs_caa_policy_has_account(&le_plain));
+    assert_true(cs_caa_policy_has_account(&id_http));
+    assert_true(cs_caa_policy_has_account(&uris));
+
+    /* The account id: digits, no leading zero, for a CA whose prefixes are known. */
+    static const char *const no_scheme[] = {"no scheme"};
+    static const struct cs_caa_policy bad[] = {
+        {"letsencrypt.org", NULL, NULL, NULL, 0, ""},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "0123"},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "12a"},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "-5"},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "12345678901234567890"},
+        {"sectigo.com", NULL, NULL, NULL, 0, "123"},
+        {"letsencrypt.org", NULL, NULL, NULL, 1, NULL},
+        {"letsencrypt.org", NULL, NULL, no_scheme, 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char why[256] = "";
+        print_message("bad policy %zu\n", i);
+        assert_int_equal(cs_caa_policy_check(&bad[i], why, sizeof(why)), CS_EINVAL);
+        assert_true(strlen(why) > 0);
+    }
+    char why[256];
+    assert_int_equal(cs_caa_policy_check(&bad[5], why, sizeof(why)), CS_EINVAL);
+    assert_string_equal(why,
+                        "--account-id: the account URI prefixes of this CA are not known "
+                        "(they are for letsencrypt.org): give the full URI with --account-uri");
+    const struct cs_caa_policy good = {"letsencrypt.org",    NULL, NULL, two, 2,
+                                       "1234567890123456789"};
+    assert_int_equal(cs_caa_policy_check(&good, NULL, 0), CS_OK);
+}
+
 static void test_bad_arguments(void **state)
 {
     struct cs_caa_verdict v;
@@ -465,22 +574,22 @@ static void test_bad_arguments(void **state)
         struct cs_caa_policy pol;
         const char *why;
     } bad[] = {
-        {{NULL, NULL, NULL}, "the CA's issuer domain name is empty"},
-        {{"", NULL, NULL}, "the CA's issuer domain name is empty"},
-        {{"letsencrypt.org.", NULL, NULL}, NULL},
-        {{"lets_encrypt.org", NULL, NULL}, NULL},
-        {{"-le.org", NULL, NULL}, NULL},
-        {{"le-.org", NULL, NULL}, NULL},
-        {{"a..b", NULL, NULL}, NULL},
-        {{"letsencrypt.org", "no scheme", NULL}, NULL},
-        {{"letsencrypt.org", "https://a.test/acct 1", NULL},
+        {{NULL, NULL, NULL, NULL, 0, NULL}, "the CA's issuer domain name is empty"},
+        {{"", NULL, NULL, NULL, 0, NULL}, "the CA's issuer domain name is empty"},
+        {{"letsencrypt.org.", NULL, NULL, NULL, 0, NULL}, NULL},
+        {{"lets_encrypt.org", NULL, NULL, NULL, 0, NULL}, NULL},
+        {{"-le.org", NULL, NULL, NULL, 0, NULL}, NULL},
+        {{"le-.org", NULL, NULL, NULL, 0, NULL}, NULL},
+        {{"a..b", NULL, NULL, NULL, 0, NULL}, NULL},
+        {{"letsencrypt.org", "no scheme", NULL, NULL, 0, NULL}, NULL},
+        {{"letsencrypt.org", "https://a.test/acct 1", NULL, NULL, 0, NULL},
          "the account URI may hold only printable ASCII without spaces or \";\""},
-        {{"letsencrypt.org", "https://a.test/a;b", NULL}, NULL},
-        {{"letsencrypt.org", "https://a.test/%zz", NULL},
+        {{"letsencrypt.org", "https://a.test/a;b", NULL, NULL, 0, NULL}, NULL},
+        {{"letsencrypt.org", "https://a.test/%zz", NULL, NULL, 0, NULL},
          "the account URI has a \"%\" not followed by two hex digits"},
-        {{"letsencrypt.org", "https:", NULL}, NULL},
-        {{"letsencrypt.org", NULL, "tls-sni-01"}, NULL},
-        {{"letsencrypt.org", NULL, "HTTP-01"}, NULL},
+        {{"letsencrypt.org", "https:", NULL, NULL, 0, NULL}, NULL},
+        {{"letsencrypt.org", NULL, "tls-sni-01", NULL, 0, NULL}, NULL},
+        {{"letsencrypt.org", NULL, "HTTP-01", NULL, 0, NULL}, NULL},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char why[160] = "";
@@ -490,7 +599,8 @@ static void test_bad_arguments(void **state)
             assert_string_equal(why, bad[i].why);
         assert_int_equal(cs_caa_evaluate(&r, 1, false, &bad[i].pol, &v), CS_EINVAL);
     }
-    const struct cs_caa_policy good = {"x-1.y2.test", "https://a.test/acct/%2F1", "dns-persist-01"};
+    const struct cs_caa_policy good = {
+        "x-1.y2.test", "https://a.test/acct/%2F1", "dns-persist-01", NULL, 0, NULL};
     assert_int_equal(cs_caa_policy_check(&good, NULL, 0), CS_OK);
 }
 
@@ -622,7 +732,10 @@ static void test_names(void **state)
     assert_int_equal(cs_caa_tag_classify("iodef", 5), CS_CAA_TAG_IODEF);
     assert_int_equal(cs_caa_tag_classify("issuemail", 9), CS_CAA_TAG_ISSUEMAIL);
     assert_int_equal(cs_caa_tag_classify("issuewild", 5), CS_CAA_TAG_ISSUE);
-    assert_int_equal(cs_caa_tag_classify("issuevmc", 8), CS_CAA_TAG_UNKNOWN);
+    assert_int_equal(cs_caa_tag_classify("issuevmc", 8), CS_CAA_TAG_ISSUEVMC);
+    assert_int_equal(cs_caa_tag_classify("IssueVMC", 8), CS_CAA_TAG_ISSUEVMC);
+    assert_int_equal(cs_caa_tag_classify("issuevm", 7), CS_CAA_TAG_UNKNOWN);
+    assert_int_equal(cs_caa_tag_classify("contactemail", 12), CS_CAA_TAG_UNKNOWN);
     assert_int_equal(cs_caa_tag_classify(NULL, 0), CS_CAA_TAG_UNKNOWN);
     assert_true(cs_caa_flags_critical(128));
     assert_true(cs_caa_flags_critical(1));
@@ -818,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_parameters),           cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_parse_issue_value),    cmocka_unit_test(test_names),
         cmocka_unit_test(test_record_from_rr),       cmocka_unit_test(test_format),
+        cmocka_unit_test(test_boulder_parity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
