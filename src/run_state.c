@@ -22,6 +22,26 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* --account-uri: the URI, or all of them joined by spaces when several were given (a URI holds no
+ * space), so that runs for other accounts compare as different; null when none. */
+static json_t *account_uris(const struct cs_caa_policy *p)
+{
+    if (!p->account_uri || p->n_account_uris == 0)
+        return str_or_null(p->account_uri);
+    size_t len = strlen(p->account_uri) + 1;
+    for (size_t i = 0; i < p->n_account_uris; i++)
+        len += strlen(p->account_uris[i]) + 1;
+    char *t = malloc(len);
+    if (!t)
+        return NULL;
+    size_t at = (size_t)snprintf(t, len, "%s", p->account_uri);
+    for (size_t i = 0; i < p->n_account_uris; i++)
+        at += (size_t)snprintf(t + at, len - at, " %s", p->account_uris[i]);
+    json_t *v = json_string(t);
+    free(t);
+    return v;
+}
+
 json_t *cs_scan_options_json(const struct cs_scan_run_options *o, const struct cs_inventory *inv,
                              bool result_only)
 {
@@ -45,7 +65,8 @@ json_t *cs_scan_options_json(const struct cs_scan_run_options *o, const struct c
     bad |= json_object_set_new(j, "resolvers", res);
     res = NULL;
     bad |= json_object_set_new(j, "ca", str_or_null(o->policy.ca_domain));
-    bad |= json_object_set_new(j, "account-uri", str_or_null(o->policy.account_uri));
+    bad |= json_object_set_new(j, "account-uri", account_uris(&o->policy));
+    bad |= json_object_set_new(j, "account-id", str_or_null(o->policy.account_id));
     bad |= json_object_set_new(j, "validation-method", str_or_null(o->policy.validation_method));
     bad |= json_object_set_new(j, "attempts", json_integer(o->tries));
     bad |= json_object_set_new(j, "timeout", json_integer(o->engine.timeout_ms));
