@@ -185,8 +185,8 @@ static void print_markdown(const char *ca)
         "A template's placeholders are filled from the finding: `{operator}` is \"the operator\n"
         "of NS (ADDRESS)\" for one server, else \"the DNS provider of ZONE (SERVERS)\";\n"
         "`{server}`, `{address}`, `{name}` (the record or level name), `{zone}`, `{answer}` (what\n"
-        "was answered), `{qtype}` (CAA or SOA), `{ca}` (the CA's display name) and `{ca_domain}`\n"
-        "(its issuer domain).\n"
+        "was answered), `{qtype}` (CAA or SOA), `{ca}` (the CA's display name), `{ca_domain}`\n"
+        "(its issuer domain) and `{tag}` (`issuewild` for a wildcard name, else `issue`).\n"
         "\n"
         "| code | who must act | meaning |\n"
         "|---|---|---|\n");

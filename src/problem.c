@@ -99,7 +99,7 @@ const char *cs_party_title(cs_party p)
 static const struct cs_problem_info problem_table[CS_PB_COUNT] = {
     [CS_PB_CAA_NOT_AUTHORIZED] =
         {CS_PARTY_CUSTOMER, "The relevant CAA record set does not authorize the CA.",
-         "Ask the owner of {name} to add the CAA record 0 issue \"{ca_domain}\" at {name}: the "
+         "Ask the owner of {name} to add the CAA record 0 {tag} \"{ca_domain}\" at {name}: the "
          "records there ({answer}) do not authorize {ca}"},
     [CS_PB_CAA_EMPTY_ISSUER] =
         {CS_PARTY_CUSTOMER,
@@ -323,6 +323,8 @@ size_t cs_fix_format(const struct cs_finding *f, const char *ca_domain, char *bu
             puts_(buf, size, &len, f->qtype[0] ? f->qtype : "CAA");
         } else if (IS("ca")) {
             puts_(buf, size, &len, cs_ca_display_name(ca_domain));
+        } else if (IS("tag")) {
+            puts_(buf, size, &len, f->wildcard ? "issuewild" : "issue");
         } else if (IS("ca_domain")) {
             puts_(buf, size, &len, ca_domain ? ca_domain : "");
         } else {

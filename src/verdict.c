@@ -45,8 +45,6 @@ static const char *try_word(const struct cs_ca_try *t, char *buf, size_t size)
         return "TIMEOUT";
     if (t->case_mismatch)
         return "CASE_MISMATCH";
-    if (t->truncated)
-        return "TRUNCATED";
     if (t->rcode < 0)
         return "MALFORMED";
     return cs_rcode_name((unsigned)t->rcode, buf, size);
@@ -399,8 +397,8 @@ static const cs_problems caa_codes =
  * levels) and writes the fix sentences joined by "; ". Every code of v->problems gets at least
  * one sentence; a server's code gets one sentence per server.
  */
-static cs_err build_fix(struct cs_verdict *v, struct cs_ca_level *const *levels, size_t nlevels,
-                        const struct cs_auth_result *ar)
+static cs_err build_fix(struct cs_verdict *v, bool wildcard, struct cs_ca_level *const *levels,
+                        size_t nlevels, const struct cs_auth_result *ar)
 {
     free(v->fix);
     v->fix = NULL;
@@ -487,6 +485,8 @@ static cs_err build_fix(struct cs_verdict *v, struct cs_ca_level *const *levels,
     }
     if (err != CS_OK)
         return err;
+    for (size_t i = 0; i < v->nfindings; i++)
+        v->findings[i].wildcard = wildcard;
     /* The sentences. */
     size_t total = 1;
     for (size_t i = 0; i < v->nfindings; i++)
@@ -561,7 +561,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         out->status = status;
         out->issuable = cs_status_issuable(status);
         out->caa = strdup("");
-        return out->caa ? build_fix(out, levels, nlevels, NULL) : CS_ENOMEM;
+        return out->caa ? build_fix(out, wildcard, levels, nlevels, NULL) : CS_ENOMEM;
     }
 
     /* The check can be made: judge the relevant set (none means any CA may issue). The rcodes
@@ -646,7 +646,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
     fill_ede(levels[deciding], out);
     out->status = status;
     out->issuable = cs_status_issuable(status);
-    return build_fix(out, levels, nlevels, NULL);
+    return build_fix(out, wildcard, levels, nlevels, NULL);
 }
 
 void cs_verdict_clear(struct cs_verdict *v)
@@ -781,5 +781,5 @@ judged:
     if (v->status == CS_ST_OK && (found & auth_codes))
         v->status = CS_ST_AT_RISK;
     v->issuable = cs_status_issuable(v->status);
-    return build_fix(v, levels, nlevels, ar);
+    return build_fix(v, wildcard, levels, nlevels, ar);
 }

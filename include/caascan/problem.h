@@ -9,6 +9,7 @@
 #ifndef CAASCAN_PROBLEM_H
 #define CAASCAN_PROBLEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,7 @@ const char *cs_party_title(cs_party p);
  *               (SERVERS)" -- the finding's zone and its nameservers
  *   {server} {address} {name} {zone} {answer} {qtype}  the finding's fields
  *   {ca}        the CA's display name ("Let's Encrypt"), {ca_domain} its issuer domain
+ *   {tag}       the CAA property that authorizes the name: issuewild for a wildcard, else issue
  * A filled sentence has no final period and no ';' outside double quotes: a cell joins several
  * with "; ".
  */
@@ -121,6 +123,7 @@ struct cs_finding {
     char zone[256];   /* the zone holding it */
     char answer[256]; /* what was answered: "NOTIMP", "no reply", "CAA 0 issue ..." */
     char qtype[8];    /* the question: "CAA", "SOA" */
+    bool wildcard;    /* the row's name is a wildcard: its CAA property is issuewild */
 };
 
 /* The CA's name for people: "Let's Encrypt" for letsencrypt.org, ...; the domain itself when

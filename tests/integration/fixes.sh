@@ -117,6 +117,8 @@ expect "serialmismatch.test answers" "$(j serialmismatch.test '[.fixes[] | [.ser
     '[["ns1.dnsprov.test","serial 2026010101"],["ns3.dnsprov.test","serial 2026010102"]]'
 expect "forbid.test fix" "$(j forbid.test '.fixes[] | select(.code == "CAA_EMPTY_ISSUER") | [.party, .name, .text]')" \
     '["customer","forbid.test","Ask the owner of forbid.test to replace the CAA record 0 issue \";\" at forbid.test with 0 issue \"letsencrypt.org\": an empty issuer forbids every CA, Let'"'"'s Encrypt included"]'
+expect "*.wild.test fix: issuewild for a wildcard" "$(j '*.wild.test' '.fixes[0].text')" \
+    '"Ask the owner of wild.test to add the CAA record 0 issuewild \"letsencrypt.org\" at wild.test: the records there (0 issue \"letsencrypt.org\", 0 issuewild \"other-ca.test\") do not authorize Let'"'"'s Encrypt"'
 expect "foo.nosuchtld fix" "$(j foo.nosuchtld '.fixes[0] | [.party, .name, .zone, .answer]')" \
     '["scanner-operator","foo.nosuchtld","nosuchtld","NXDOMAIN"]'
 expect "expired.test levels" "$(j expired.test '[.levels[0] | .name, .deciding, (.tries | length), (.tries[0].ede)]')" '["expired.test",true,3,7]'

@@ -187,6 +187,15 @@ static void test_fix_sentences(void **state)
     assert_string_equal(text, "Ask the owner of shop.example to replace the CAA record 0 issue "
                               "\";\" at shop.example with 0 issue \"ca.example\": an empty issuer "
                               "forbids every CA, ca.example included");
+    /* A wildcard name is authorized by issuewild. */
+    finding(&f, CS_PB_CAA_NOT_AUTHORIZED);
+    strcpy(f.name, "shop.example");
+    strcpy(f.answer, "0 issuewild \"other.example\"");
+    f.wildcard = true;
+    cs_fix_format(&f, "letsencrypt.org", text, sizeof(text));
+    assert_string_equal(text, "Ask the owner of shop.example to add the CAA record 0 issuewild "
+                              "\"letsencrypt.org\" at shop.example: the records there (0 issuewild "
+                              "\"other.example\") do not authorize Let's Encrypt");
     assert_string_equal(cs_ca_display_name("letsencrypt.org"), "Let's Encrypt");
     assert_string_equal(cs_ca_display_name("ca.example"), "ca.example");
     /* An INVALID input, for the scanner's operator. */
