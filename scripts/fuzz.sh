@@ -8,6 +8,7 @@
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]      e.g. scripts/fuzz.sh 60 fuzz_reply fuzz_auth_reply
 #   scripts/fuzz.sh --ci                        the test command's step: every harness, 10 s each
 #                                               (CAASCAN_FUZZ_SECONDS), a fresh work directory
+# FUZZ_BUILD names another build directory (default build-fuzz), FUZZ_WORK another work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci=0
@@ -23,9 +24,10 @@ fi
     echo "fuzz.sh: SECONDS must be a positive number, not '$secs'" >&2
     exit 2
 }
-work=${FUZZ_WORK:-build-fuzz/work}
-[ "$ci" = 1 ] && work=${FUZZ_WORK:-build-fuzz/ci-work} && rm -rf "$work"
-mkdir -p build-fuzz "$work"
+fb=${FUZZ_BUILD:-build-fuzz}
+work=${FUZZ_WORK:-$fb/work}
+[ "$ci" = 1 ] && work=${FUZZ_WORK:-$fb/ci-work} && rm -rf "$work"
+mkdir -p "$fb" "$work"
 
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] ||
@@ -33,16 +35,16 @@ harnesses=("$@")
 
 # A harness that no longer builds must not leave last build's binary to run in its place; the
 # build goes on past a failing harness (-k) so that the others still run.
-for h in "${harnesses[@]}"; do rm -f "build-fuzz/tests/$h"; done
+for h in "${harnesses[@]}"; do rm -f "$fb/tests/$h"; done
 built=1
 {
-    cmake -S . -B build-fuzz -DCAASCAN_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCAASCAN_TESTS=OFF \
+    cmake -S . -B "$fb" -DCAASCAN_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCAASCAN_TESTS=OFF \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-        cmake --build build-fuzz -j"$(nproc)" -- -k
-} >build-fuzz/build.log 2>&1 || built=0
+        cmake --build "$fb" -j"$(nproc)" -- -k
+} >"$fb/build.log" 2>&1 || built=0
 [ "$built" = 1 ] || {
-    echo "fuzz.sh: the fuzz build failed; the errors (build-fuzz/build.log):"
-    grep -E 'error:|Error [0-9]' build-fuzz/build.log | head -20
+    echo "fuzz.sh: the fuzz build failed; the errors ($fb/build.log):"
+    grep -E 'error:|Error [0-9]' "$fb/build.log" | head -20
 }
 
 # UBSan in the fuzz build reports and goes on unless told to stop: a report is a failure.
@@ -61,8 +63,8 @@ seed_dirs() { # harness: its seed and corpus directories
 run() {
     local h=$1 seeds
     mapfile -t seeds < <(seed_dirs "$h")
-    if [ ! -x "build-fuzz/tests/$h" ]; then
-        echo "$h: FAILED: does not build (build-fuzz/build.log)"
+    if [ ! -x "$fb/tests/$h" ]; then
+        echo "$h: FAILED: does not build ($fb/build.log)"
         return 1
     fi
     if [ ${#seeds[@]} -eq 0 ]; then
@@ -70,7 +72,7 @@ run() {
         return 1
     fi
     mkdir -p "$work/$h"
-    if nice -n 10 "build-fuzz/tests/$h" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
+    if nice -n 10 "$fb/tests/$h" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$work/$h-" "$work/$h" "${seeds[@]}" >"$work/$h.log" 2>&1 &&
         ! grep -q 'runtime error:\|ERROR: \(Address\|Leak\|UndefinedBehavior\)Sanitizer' \
             "$work/$h.log"; then
@@ -100,7 +102,7 @@ for ((i = 0; i < ${#harnesses[@]}; i += 2)); do
 done
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)"
 if [ "$built" = 0 ]; then
-    echo "the fuzz build: FAILED (build-fuzz/build.log)"
+    echo "the fuzz build: FAILED ($fb/build.log)"
     failed=$((failed + 1))
 fi
 echo "fuzz: $passed passed, $failed failed"

@@ -22,8 +22,10 @@ link types Ethernet (tcpdump -i lo), Linux cooked (v1, v2), raw IP and BSD loopb
                                    ID and server): one line "ADDRESS PEAK QUERIES ANSWERED"
 
 A window is closed, [t, t + 1 s], as in the token bucket's promise (at most burst + rate * T
-queries in any T seconds); with --open it is half open, [t, t + 1 s), which leaves one query of
-room for the capture's timing against the scanner's clock (for rates where 1/rate is a few ms). A message over TCP is counted when its last octet is captured
+queries in any T seconds); with --open it is half open, [t, t + 1 s). A query over TCP counts from
+the SYN of its connection: that is when the server sees it begin (and when the scanner spent its
+token); its octets follow a round trip later, or later still when the scanner's loop is busy. The
+tsv command prints that time too. A message over TCP is counted when its last octet is captured
 (streams are put together per connection from the sequence numbers).
 """
 import os
@@ -225,7 +227,7 @@ def qname_qtype(msg):
 def messages(path):
     """Every DNS message to or from port 53, in capture order:
     (time, src, sport, dst, dport, 'udp'|'tcp', is_response, id, qname, qtype)."""
-    streams = {}  # (src, sport, dst, dport) -> [next seq or None, bytes]
+    streams = {}  # (src, sport, dst, dport) -> [next seq, bytes, time of the SYN or None]
     for ts, lt, frame in read_pcap(path):
         r = ip_payload(lt, frame)
         if not r:
@@ -254,7 +256,7 @@ def messages(path):
             data = l4[(l4[12] >> 4) * 4:]
             key = (src, sport, dst, dport)
             if flags & 0x02:  # SYN: a new stream, data starts at seq + 1
-                streams[key] = [(seq + 1) & 0xFFFFFFFF, b""]
+                streams[key] = [(seq + 1) & 0xFFFFFFFF, b"", ts if not flags & 0x10 else None]
                 continue
             st = streams.get(key)
             if st is None or not data:
@@ -274,9 +276,12 @@ def messages(path):
                 if len(buf) < 2 + n:
                     break
                 msg, buf = buf[2:2 + n], buf[2 + n:]
+                # The first message a client sends on a connection counts from the SYN.
+                mts = st[2] if st[2] is not None else ts
+                st[2] = None
                 if len(msg) >= 12:
                     qn, qt = qname_qtype(msg)
-                    yield (ts, src, sport, dst, dport, "tcp", bool(msg[2] & 0x80),
+                    yield (mts, src, sport, dst, dport, "tcp", bool(msg[2] & 0x80),
                            struct.unpack(">H", msg[:2])[0], qn, qt)
             st[1] = buf
 

@@ -100,14 +100,15 @@ tcp=$(python3 "$METER" tsv "$TMP/qps5.pcap" |
     fail "qps5: only $tcp TCP queries to 127.0.20.9 (want >= 14: two per name of tc.test)"
 expect "qps5: tc.test status" "$("$CAASCAN" export "$TMP/run5" | grep '^tc.test,' | cut -d, -f2)" OK
 
-# 3. --qps 200 (burst 2): <= 202 queries in every second over all destinations; the slow resolver
-# could take over 1,000 a second.
+# 3. --qps 200 (burst 2): <= 202 queries in every second over all destinations. The slow resolver
+# takes over 1,000 a second with 1,000 in flight (at 128 in flight a loaded machine, where its
+# answers come late, could keep the rate under 200 and the limit untested).
 for ((i = 1; i <= 300; i++)); do printf 's%03d.slow.test\n' "$i"; done >"$TMP/slow300.txt"
-metered qps200 scan -r "$WORLD_SLOW_RESOLVER" --no-auth --qps 200 --no-progress -o "$TMP/runq" \
-    "$TMP/slow300.txt"
+metered qps200 scan -r "$WORLD_SLOW_RESOLVER" --no-auth --qps 200 --resolver-inflight 1000 \
+    --no-progress -o "$TMP/runq" "$TMP/slow300.txt"
 all=$(awk '$1 == "ALL" { print $2 }' "$TMP/qps200.rates")
-[ -n "$all" ] && [ "$all" -le 202 ] && [ "$all" -ge 190 ] &&
-    expect "qps200: busiest second 190..202 queries" ok ok || fail "qps200: busiest second: '$all'"
+[ -n "$all" ] && [ "$all" -le 202 ] && [ "$all" -ge 180 ] &&
+    expect "qps200: busiest second 180..202 queries" ok ok || fail "qps200: busiest second: '$all'"
 
 # 4. --resolver-inflight: the slow resolver answers every query 100 ms late, so without the cap
 # hundreds would be outstanding.
