@@ -86,6 +86,19 @@ OPTS=(-r "$RELAY_ADDR" --no-progress --max-inflight 6 --qps 300 --auth-qps 1000 
     --checkpoint-interval 0.2)
 
 rows() { zstdcat "$1"/results-*.csv.zst | tr -d '\r' | grep -v '^name,'; }
+# Result rows in a run's journal so far (each has its status as a field of its own).
+journaled() {
+    zstdcat "$1/journal.zst" 2>/dev/null | tr '\0' '\n' |
+        grep -c -x -E 'OK|AT_RISK|CAA_FORBIDS|FLAKY|NXDOMAIN|TIMEOUT|SERVFAIL|DNSSEC_BOGUS|INVALID' || true
+}
+# wait_rows RUN N PID: until N rows are in the journal (or the scan ended).
+wait_rows() {
+    for _ in $(seq 600); do
+        kill -0 "$3" 2>/dev/null || return 0
+        [ "$(journaled "$1")" -ge "$2" ] && return 0
+        sleep 0.05
+    done
+}
 # The table without checked_at (the last column), sorted.
 table() { "$CAASCAN" export "$1" | tr -d '\r' | awk -F, 'NR > 1 { NF--; print }' OFS=, | sort; }
 # Names nNNN.ok-le.test whose own CAA level was asked in log $1.
@@ -107,7 +120,7 @@ kill_and_resume() {
     else
         "$CAASCAN" scan "${OPTS[@]}" -o "$run" "$TMP/inv.txt" 2>"$TMP/$tag-1.err" &
         local pid=$!
-        sleep "$how"
+        if [[ $how == rows:* ]]; then wait_rows "$run" "${how#rows:}" $pid; else sleep "$how"; fi
         kill -9 $pid
         wait $pid || rc=$?
         expect "$tag: killed" "$rc" 137
@@ -136,19 +149,19 @@ kill_and_resume() {
     [ "$only1" -le "$s1" ] && [ "$s1" -le $((only1 + 15)) ] && PASSED=$((PASSED + 1)) ||
         fail "$tag: the manifest says $s1 names came from the first session, $only1 were asked only then"
     # Asked again: only what was in flight or finished after the last checkpoint (6 in flight,
-    # 0.2 s of names).
-    [ "$both" -le 14 ] && PASSED=$((PASSED + 1)) || fail "$tag: $both names asked in both sessions"
+    # 0.2 s of names, more on a busy machine).
+    [ "$both" -le 24 ] && PASSED=$((PASSED + 1)) || fail "$tag: $both names asked in both sessions"
     echo "$tag: first session kept $s1 names; $only1 own levels asked only before the kill, $both in both"
 }
 
 kill_and_resume early 0.4
-kill_and_resume middle 2
+kill_and_resume middle rows:60
 kill_and_resume shard point:shard
 kill_and_resume manifest point:manifest
 # Killed during the final write: everything was finished and journaled, nothing is asked again.
 expect "killed at the first shard: nothing asked again" "$(asked shard-2 | wc -l)" 0
 expect "killed before the manifest: nothing asked again" "$(asked manifest-2 | wc -l)" 0
-expect "killed in the middle: some names kept" "$([ "$(asked middle-1 | comm -23 - "$TMP/middle-2.names" | wc -l)" -gt 10 ] && echo yes)" yes
+expect "killed in the middle: some names kept" "$([ "$(asked middle-1 | comm -23 - "$TMP/middle-2.names" | wc -l)" -gt 20 ] && echo yes)" yes
 
 # Signals: the exit status is 128 + the signal, the run is left resumable, --resume completes it.
 # pause_scan TAG POINT [OPTS...]: a scan that pauses at POINT; prints its pid when it got there.
@@ -158,7 +171,7 @@ signal_case() {
     if [ "$point" = none ]; then
         "$CAASCAN" scan "${OPTS[@]}" -o "$run" "$TMP/inv.txt" 2>"$TMP/$tag.err" &
         local pid=$!
-        sleep 1
+        wait_rows "$run" 30 $pid
     else
         CAASCAN_TEST_POINT="$point:pause" "$CAASCAN" scan "${OPTS[@]}" -o "$run" "$TMP/$5" 2>"$TMP/$tag.err" &
         local pid=$!
