@@ -4,9 +4,11 @@
  *   cannedns -c CONFIG [-p PORT] [-v]
  *
  * Listens on UDP and TCP (unless the address has no-tcp) on every address of the configuration
- * file and answers with canned_answer(). SIGHUP re-reads the configuration and the zone files
- * (addresses that were not listened on at start are ignored with a warning; a configuration that
- * does not load leaves the old one in place); SIGTERM and SIGINT stop the server cleanly.
+ * file and answers with canned_answer(); an address with delay=MS sends its UDP answers MS
+ * milliseconds later from a timer, without holding up other queries. SIGHUP re-reads the
+ * configuration and the zone files (addresses that were not listened on at start are ignored
+ * with a warning; a configuration that does not load leaves the old one in place); SIGTERM and
+ * SIGINT stop the server cleanly.
  * Every query is logged to stderr with -v. The answer logic is in canned_answer.c.
  */
 #include "canned_answer.h"
