@@ -239,6 +239,70 @@ static void test_incomplete_and_busy_runs(void **state)
     free(dir);
 }
 
+/* An interrupted run (run-state.json, journal, no manifest): refused without --resume or
+ * --force, kept by a resume, removed by --force and once the run completes. */
+static void test_interrupted_run_life(void **state)
+{
+    char err[8192], want[8192];
+    char *dir = fx_tmpdir();
+    char *sub = fx_path(dir, "run");
+    char *rs = fx_path(sub, "run-state.json");
+    char *jn = fx_path(sub, "journal.zst");
+    cs_run *run;
+    assert_int_equal(cs_run_create(&run, sub, CS_RUN_RESUME, err, sizeof(err)), CS_EINVAL);
+    assert_non_null(strstr(err, "no run to resume"));
+    assert_int_equal(cs_run_create(&run, sub, 0, err, sizeof(err)), CS_OK);
+    FILE *f = fopen(rs, "w");
+    fputs("{}", f);
+    fclose(f);
+    f = fopen(jn, "w");
+    fputs("x", f);
+    fclose(f);
+    cs_run_abort(run); /* a signal: the journal and run state stay */
+    assert_int_equal(access(rs, F_OK), 0);
+    assert_int_equal(access(jn, F_OK), 0);
+    assert_int_equal(cs_run_create(&run, sub, 0, err, sizeof(err)), CS_EINVAL);
+    snprintf(want, sizeof(want),
+             "%s: an interrupted run is there: continue it with --resume, or start again with "
+             "--force",
+             sub);
+    assert_string_equal(err, want);
+    char *lock = fx_path(sub, "RUNNING");
+    assert_int_equal(access(lock, F_OK), -1); /* the refusal leaves no lock behind */
+    assert_int_equal(cs_run_create(&run, sub, CS_RUN_RESUME, err, sizeof(err)), CS_OK);
+    assert_int_equal(access(jn, F_OK), 0); /* kept for the resume */
+    cs_run *other;
+    assert_int_equal(cs_run_create(&other, sub, CS_RUN_RESUME, err, sizeof(err)), CS_EINVAL);
+    snprintf(want, sizeof(want), "%s: another scan is writing this run", sub);
+    assert_string_equal(err, want);
+    cs_manifest *m = cs_manifest_new();
+    assert_int_equal(cs_run_finish(run, m, err, sizeof(err)), CS_OK);
+    cs_manifest_free(m);
+    assert_int_equal(access(jn, F_OK), -1); /* complete: nothing kept for a resume */
+    assert_int_equal(access(rs, F_OK), -1);
+    assert_int_equal(cs_run_create(&run, sub, CS_RUN_RESUME, err, sizeof(err)), CS_EINVAL);
+    snprintf(want, sizeof(want),
+             "%s: the run is complete (manifest.json is there): nothing to resume", sub);
+    assert_string_equal(err, want);
+    /* --force over an interrupted run starts again: run state and journal are gone. */
+    assert_int_equal(cs_run_create(&run, sub, CS_RUN_OVERWRITE, err, sizeof(err)), CS_OK);
+    f = fopen(rs, "w");
+    fclose(f);
+    f = fopen(jn, "w");
+    fclose(f);
+    cs_run_abort(run);
+    assert_int_equal(cs_run_create(&run, sub, CS_RUN_OVERWRITE, err, sizeof(err)), CS_OK);
+    assert_int_equal(access(rs, F_OK), -1);
+    assert_int_equal(access(jn, F_OK), -1);
+    cs_run_abort(run);
+    free(lock);
+    free(rs);
+    free(jn);
+    free(sub);
+    fx_rm_rf(dir);
+    free(dir);
+}
+
 static void test_full_disk_leaves_no_manifest(void **state)
 {
     char err[8192];
@@ -282,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_builder_inputs_and_options),
         cmocka_unit_test(test_validation_errors),
         cmocka_unit_test(test_incomplete_and_busy_runs),
+        cmocka_unit_test(test_interrupted_run_life),
         cmocka_unit_test(test_full_disk_leaves_no_manifest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
