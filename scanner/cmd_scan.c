@@ -23,7 +23,9 @@ static const char usage_text[] =
     "  -o, --output RUN           run directory to write (required)\n"
     "  -r, --resolvers LIST|FILE  resolvers: IP[:port],... or a file of them, one a line\n"
     "                             (default: /etc/resolv.conf)\n"
-    "      --ca DOMAIN            CA issuer domain to judge CAA for (default letsencrypt.org)\n"
+    "      --ca DOMAIN[,DOMAIN]   CA issuer domain to judge CAA for (default letsencrypt.org);\n"
+    "                             more (comma-separated or repeated): fallback CAs, each\n"
+    "                             judged in the other_cas column\n"
     "      --account-uri URI      ACME account URI, for RFC 8657 accounturi (repeatable: one\n"
     "                             account known under several URIs)\n"
     "      --account-id N         ACME account id, matched with the CA's account URI prefixes\n"
@@ -195,6 +197,10 @@ int cmd_scan(int argc, char **argv)
     json_t *optjson = json_object();
     const char *more_uris[16]; /* --account-uri after the first */
     size_t n_more_uris = 0;
+    const char *cas[16]; /* --ca, in order: the first decides, the others are fallbacks */
+    size_t ncas = 0;
+    char ca_buf[2048]; /* copies of the --ca arguments, split in place */
+    size_t ca_used = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:r:qh", longopts, NULL)) != -1) {
@@ -206,9 +212,47 @@ int cmd_scan(int argc, char **argv)
         case 'r':
             resolvers = optarg;
             break;
-        case O_CA:
-            o.policy.ca_domain = optarg;
+        case O_CA: {
+            size_t alen = strlen(optarg) + 1;
+            char *copy = ca_used + alen <= sizeof(ca_buf) ? ca_buf + ca_used : NULL;
+            if (copy) {
+                memcpy(copy, optarg, alen);
+                ca_used += alen;
+            }
+            char *save = NULL;
+            for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; ok && t;
+                 t = strtok_r(NULL, ",", &save)) {
+                if (ncas == sizeof(cas) / sizeof(cas[0])) {
+                    fprintf(stderr, "caascan: scan: --ca: at most %zu CAs\n", ncas);
+                    ok = false;
+                    break;
+                }
+                struct cs_caa_policy one = {.ca_domain = t};
+                char why[256];
+                if (cs_caa_policy_check(&one, why, sizeof(why)) != CS_OK) {
+                    fprintf(stderr, "caascan: scan: --ca: '%s': %s\n", t, why);
+                    ok = false;
+                }
+                for (size_t i = 0; ok && i < ncas; i++)
+                    if (strcmp(cas[i], t) == 0) {
+                        fprintf(stderr, "caascan: scan: --ca: '%s' is given twice\n", t);
+                        ok = false;
+                    }
+                if (ok)
+                    cas[ncas++] = t;
+            }
+            if (ok && (!copy || ncas == 0)) {
+                fprintf(stderr, "caascan: scan: --ca: %s\n",
+                        copy ? "no CA given" : "the CA names are too long");
+                ok = false;
+            }
+            if (ok) {
+                o.policy.ca_domain = cas[0];
+                o.other_cas = cas + 1;
+                o.n_other_cas = ncas - 1;
+            }
             break;
+        }
         case O_ACCOUNT:
             if (!o.policy.account_uri) {
                 o.policy.account_uri = optarg;
@@ -382,7 +426,8 @@ int cmd_scan(int argc, char **argv)
         rc = CS_EXIT_RUNTIME;
     for (size_t k = 0; rc == CS_EXIT_OK && k < nkeep; k++)
         for (size_t f = 0; f < CS_RC_COUNT; f++)
-            if (strcmp(keep[k], cs_result_col_name((cs_result_col)f)) == 0) {
+            if (strcmp(keep[k], cs_result_col_name((cs_result_col)f)) == 0 ||
+                (f == 0 && o.n_other_cas > 0 && strcmp(keep[k], "other_cas") == 0)) {
                 fprintf(stderr, "caascan: scan: --keep-columns: '%s' is a result column already\n",
                         keep[k]);
                 rc = CS_EXIT_USAGE;

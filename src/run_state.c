@@ -67,6 +67,10 @@ json_t *cs_scan_options_json(const struct cs_scan_run_options *o, const struct c
     bad |= json_object_set_new(j, "ca", str_or_null(o->policy.ca_domain));
     bad |= json_object_set_new(j, "account-uri", account_uris(&o->policy));
     bad |= json_object_set_new(j, "account-id", str_or_null(o->policy.account_id));
+    json_t *others = o->n_other_cas ? json_array() : json_null();
+    for (size_t i = 0; others && i < o->n_other_cas; i++)
+        bad |= json_array_append_new(others, json_string(o->other_cas[i]));
+    bad |= json_object_set_new(j, "other-cas", others);
     bad |= json_object_set_new(j, "validation-method", str_or_null(o->policy.validation_method));
     bad |= json_object_set_new(j, "attempts", json_integer(o->tries));
     bad |= json_object_set_new(j, "timeout", json_integer(o->engine.timeout_ms));

@@ -11,6 +11,8 @@ struct cs_scanner {
     struct cs_auth *auth;
     const struct cs_resolver_pool *pool;
     const struct cs_caa_policy *policy;
+    const char *const *other_cas; /* fallback CAs judged besides the policy's */
+    size_t n_other_cas;
     size_t pending;
     /* How many announced names use each level name (cs_scanner_expect), as uintptr_t; keys point
      * into the announced names. */
@@ -138,6 +140,12 @@ uint64_t cs_scanner_queries(const struct cs_scanner *s)
     return cs_ca_lookup_queries(s->cl) + (s->auth ? cs_auth_queries(s->auth) : 0);
 }
 
+void cs_scanner_set_other_cas(struct cs_scanner *s, const char *const *cas, size_t n)
+{
+    s->other_cas = cas;
+    s->n_other_cas = n;
+}
+
 void cs_scanner_set_health(struct cs_scanner *s, struct cs_health *health)
 {
     cs_ca_lookup_set_health(s->cl, health);
@@ -161,6 +169,9 @@ static void task_report(struct name_task *t, const struct cs_verdict *v,
                         const struct cs_auth_result *auth, cs_err err)
 {
     struct cs_scanner *s = t->s;
+    if (err == CS_OK && v && s->n_other_cas > 0)
+        err = cs_verdict_other_cas(&t->v, t->name, t->wildcard, t->levels, t->nlevels, auth,
+                                   s->policy, s->other_cas, s->n_other_cas);
     struct cs_auth_zone *z = auth && auth->nlevels > 0 ? auth->zones[0] : NULL;
     struct cs_scan_result res = {
         .name = t->name,

@@ -198,8 +198,10 @@ static void on_checkpoint(evutil_socket_t fd, short what, void *arg)
     checkpoint(arg);
 }
 
-/* Writes one row; fixed holds the CS_RC_COUNT fixed cells except sources, checked_at. */
-static void write_row(struct scan_state *st, size_t entry, const char **fixed)
+/* Writes one row; fixed holds the CS_RC_COUNT fixed cells except sources, checked_at; other_cas
+ * the fallback CAs' cell (a run judged for several CAs has that column; NULL: empty). */
+static void write_row(struct scan_state *st, size_t entry, const char **fixed,
+                      const char *other_cas)
 {
     /* A name ended by a stop (a signal, a write error, the health gate) was not checked: its row
      * is not a result, and on resume the name is asked again. */
@@ -222,10 +224,13 @@ static void write_row(struct scan_state *st, size_t entry, const char **fixed)
     char *sources = inv_cell(st, entry, 0, false);
     fields[CS_RC_SOURCES] = sources ? sources : "";
     bool nomem = !sources;
-    for (size_t k = 0; k + CS_RC_COUNT < st->ncols; k++) {
+    size_t extra = st->o->n_other_cas > 0 ? 1 : 0;
+    if (extra)
+        fields[CS_RC_COUNT] = other_cas ? other_cas : "";
+    for (size_t k = 0; k + CS_RC_COUNT + extra < st->ncols; k++) {
         char *cell = inv_cell(st, entry, k, true);
         nomem |= !cell;
-        fields[CS_RC_COUNT + k] = cell ? cell : "";
+        fields[CS_RC_COUNT + extra + k] = cell ? cell : "";
         owned[nowned++] = cell;
     }
     if (nomem) {
@@ -338,7 +343,7 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
         free(ctx);
         return;
     }
-    write_row(st, ctx->entry, fixed);
+    write_row(st, ctx->entry, fixed, v ? v->other_cas : NULL);
     free(ctx);
     feed(st);
 }
@@ -362,7 +367,7 @@ static void write_invalid(struct scan_state *st, size_t entry, const struct cs_i
     fixed[CS_RC_FIX] =
         invalid_fix(st, fixed[CS_RC_NAME], detail + strlen("not scanned: "), fix, sizeof(fix));
     fixed[CS_RC_DETAIL] = detail;
-    write_row(st, entry, fixed);
+    write_row(st, entry, fixed, NULL);
 }
 
 /* Whether the name belongs to this run's partition (--partition K/N). */
@@ -873,16 +878,20 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     struct sigaction saved_sa[3];
     signals_install(saved_sa);
 
-    /* Header: the fixed columns, then the kept input columns. */
+    /* Header: the fixed columns, other_cas when fallback CAs are judged, then the kept input
+     * columns. */
     size_t nkeep = cs_inventory_keep_count(inv);
-    st.ncols = CS_RC_COUNT + nkeep;
+    size_t extra = o->n_other_cas > 0 ? 1 : 0;
+    st.ncols = CS_RC_COUNT + extra + nkeep;
     const char **header = calloc(st.ncols, sizeof(*header));
     cs_shard_writer *servers = NULL;
     rc = header ? CS_OK : CS_ENOMEM;
     if (rc == CS_OK) {
         memcpy(header, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT * sizeof(*header));
+        if (extra)
+            header[CS_RC_COUNT] = "other_cas";
         for (size_t k = 0; k < nkeep; k++)
-            header[CS_RC_COUNT + k] = cs_inventory_keep_name(inv, k);
+            header[CS_RC_COUNT + extra + k] = cs_inventory_keep_name(inv, k);
         rc = cs_shard_writer_open(&st.results, o->run_dir, cs_table_prefix(CS_TABLE_RESULTS),
                                   header, st.ncols, o->shards);
     }
@@ -908,6 +917,7 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
         snprintf(err, errlen, "cannot start the engine");
         goto out;
     }
+    cs_scanner_set_other_cas(st.scanner, o->other_cas, o->n_other_cas);
     if (o->health.min_answered_pct > 0) {
         st.health = cs_health_new(&o->health, st.pool.n);
         if (!st.health) {

@@ -45,6 +45,8 @@ static const char *try_word(const struct cs_ca_try *t, char *buf, size_t size)
         return "TIMEOUT";
     if (t->case_mismatch)
         return "CASE_MISMATCH";
+    if (t->truncated)
+        return "TRUNCATED";
     if (t->rcode < 0)
         return "MALFORMED";
     return cs_rcode_name((unsigned)t->rcode, buf, size);
@@ -649,10 +651,52 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
     return build_fix(out, wildcard, levels, nlevels, NULL);
 }
 
+cs_err cs_verdict_other_cas(struct cs_verdict *v, const char *name, bool wildcard,
+                            struct cs_ca_level *const *levels, size_t nlevels,
+                            const struct cs_auth_result *ar, const struct cs_caa_policy *pol,
+                            const char *const *cas, size_t n)
+{
+    free(v->other_cas);
+    v->other_cas = NULL;
+    if (n == 0)
+        return CS_OK;
+    size_t size = 1;
+    for (size_t i = 0; i < n; i++)
+        size += strlen(cas[i]) + sizeof(": unknown; ");
+    char *text = malloc(size);
+    if (!text)
+        return CS_ENOMEM;
+    size_t len = 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        struct cs_caa_policy other = {.ca_domain = cas[i],
+                                      .validation_method = pol ? pol->validation_method : NULL};
+        if (cs_caa_policy_check(&other, NULL, 0) != CS_OK) {
+            free(text);
+            return CS_EINVAL;
+        }
+        struct cs_verdict ov;
+        cs_err err = cs_verdict_compute(name, wildcard, levels, nlevels, &other, NULL, &ov);
+        if (err == CS_OK && ar)
+            err = cs_verdict_add_auth(&ov, wildcard, levels, nlevels, ar, &other);
+        if (err == CS_OK)
+            append(text, size, &len, "%s%s: %s", i ? "; " : "", cas[i], ov.issuable);
+        cs_verdict_clear(&ov);
+        if (err != CS_OK) {
+            free(text);
+            return err;
+        }
+    }
+    v->other_cas = text;
+    return CS_OK;
+}
+
 void cs_verdict_clear(struct cs_verdict *v)
 {
     free(v->caa);
     v->caa = NULL;
+    free(v->other_cas);
+    v->other_cas = NULL;
     free(v->fix);
     v->fix = NULL;
     free(v->findings);

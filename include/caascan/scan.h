@@ -75,6 +75,12 @@ uint64_t cs_scanner_queries(const struct cs_scanner *s);
 const struct cs_auth *cs_scanner_auth(const struct cs_scanner *s);
 size_t cs_scanner_levels(const struct cs_scanner *s);
 
+/*
+ * The fallback CAs (issuer domain names, n of them; the array must outlive the scanner): every
+ * verdict also judges the name for each of them (cs_verdict_other_cas), from the same lookups.
+ */
+void cs_scanner_set_other_cas(struct cs_scanner *s, const char *const *cas, size_t n);
+
 /* Tells health (health.h; NULL: nothing) of every CA-side try and level from now on. */
 void cs_scanner_set_health(struct cs_scanner *s, struct cs_health *health);
 

@@ -34,6 +34,8 @@ struct cs_scan_run_options {
     unsigned shards;
     bool overwrite; /* replace a complete run in run_dir */
     struct cs_caa_policy policy;
+    const char *const *other_cas; /* fallback CAs (--ca after the first): an other_cas column */
+    size_t n_other_cas;
     unsigned tries; /* CA-side lookups per level (--attempts) */
     bool no_auth;   /* skip the authoritative checks (--no-auth) */
     struct cs_auth_config auth;

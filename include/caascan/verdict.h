@@ -35,12 +35,15 @@ struct cs_verdict {
     char *fix; /* what to do and who must do it (problem.h cs_fix_format), "; "-joined (malloc) */
     struct cs_finding *findings; /* the facts of each finding the fix sentences tell (malloc) */
     size_t nfindings;
-    char ca_domain[256];    /* the CA judged for */
+    char ca_domain[256];     /* the CA judged for */
     char forbid_server[256]; /* the server whose CAA set forbids, "" when the resolvers' does */
     char forbid_ip[48];
     /* INTERMITTENT is there only because resolvers returned different CAA sets (no try failed):
      * when the servers' own answers show they disagree, that finding replaces it. */
     bool intermittent_from_sets;
+    /* The fallback CAs' verdicts (cs_verdict_other_cas), "sectigo.com: yes; pki.goog: no"
+     * (malloc); NULL when no fallback CA is judged. */
+    char *other_cas;
 };
 
 /*
@@ -68,6 +71,20 @@ cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_lev
 /* The levels (from levels[0]) whose zones matter to a verdict: up to the relevant level, or the
  * failing one, or every level when no CAA set was found. */
 size_t cs_verdict_levels_checked(const struct cs_verdict *v, size_t nlevels);
+
+/*
+ * Judges the same climb (and authoritative checks, ar may be NULL) for each further CA of cas
+ * (n issuer domain names; the account of pol belongs to the first CA, so they are judged without
+ * one, with pol's validation method), and writes each CA's issuable into v->other_cas as
+ * "CA: yes; CA: no; CA: unknown" in the order given. Nothing is looked up again.
+ * \retval CS_OK  (v->other_cas NULL when n is 0)
+ * \retval CS_EINVAL  a CA that fails cs_caa_policy_check
+ * \retval CS_ENOMEM
+ */
+cs_err cs_verdict_other_cas(struct cs_verdict *v, const char *name, bool wildcard,
+                            struct cs_ca_level *const *levels, size_t nlevels,
+                            const struct cs_auth_result *ar, const struct cs_caa_policy *pol,
+                            const char *const *cas, size_t n);
 
 /* Frees what cs_verdict_compute allocated. */
 void cs_verdict_clear(struct cs_verdict *v);

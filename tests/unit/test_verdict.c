@@ -255,6 +255,47 @@ static void test_rejects_unfinished(void **state)
     free_levels(lv, 1);
 }
 
+/* Fallback CAs: each judged on the same climb, in the order given, as "CA: issuable". */
+static void test_other_cas(void **state)
+{
+    static const char *const cas[] = {"sectigo.com", "pki.goog", "letsencrypt.org"};
+    struct cs_ca_level *lv[2] = {level("x.test", "DDD", "x.test. CAA 0 issue \"sectigo.com\"",
+                                       "x.test. CAA 0 issue \"letsencrypt.org\""),
+                                 level("test", "EEE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("x.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_null(v.other_cas);
+    assert_int_equal(cs_verdict_other_cas(&v, "x.test", false, lv, 2, NULL, &le, cas, 3), CS_OK);
+    assert_string_equal(v.other_cas, "sectigo.com: yes; pki.goog: no; letsencrypt.org: yes");
+    /* The first CA's verdict is untouched. */
+    assert_string_equal(cs_status_name(v.status), "OK");
+    assert_int_equal(cs_verdict_other_cas(&v, "x.test", false, lv, 2, NULL, &le, cas, 0), CS_OK);
+    assert_null(v.other_cas);
+    static const char *const bad[] = {"sectigo.com", "no_such ca"};
+    assert_int_equal(cs_verdict_other_cas(&v, "x.test", false, lv, 2, NULL, &le, bad, 2),
+                     CS_EINVAL);
+    assert_null(v.other_cas);
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+
+    /* A failed lookup fails for every CA; some failed tries make every CA unknown, unless the
+     * set forbids it. */
+    struct cs_ca_level *sf[2] = {level("sf.test", "SSS", 0, 0), level("test", "EEE", 0, 0)};
+    assert_int_equal(cs_verdict_compute("sf.test", false, sf, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(cs_verdict_other_cas(&v, "sf.test", false, sf, 2, NULL, &le, cas, 2), CS_OK);
+    assert_string_equal(v.other_cas, "sectigo.com: no; pki.goog: no");
+    cs_verdict_clear(&v);
+    free_levels(sf, 2);
+    struct cs_ca_level *fl[2] = {level("fl.test", "SDD", "fl.test. CAA 0 issue \"sectigo.com\"", 0),
+                                 level("test", "EEE", 0, 0)};
+    assert_int_equal(cs_verdict_compute("fl.test", false, fl, 2, &le, pool2(), &v), CS_OK);
+    assert_string_equal(cs_status_name(v.status), "CAA_FORBIDS");
+    assert_int_equal(cs_verdict_other_cas(&v, "fl.test", false, fl, 2, NULL, &le, cas, 2), CS_OK);
+    assert_string_equal(v.other_cas, "sectigo.com: unknown; pki.goog: no");
+    cs_verdict_clear(&v);
+    free_levels(fl, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_wildcard_uses_issuewild),
         cmocka_unit_test(test_worst_of_differing_sets_counts),
         cmocka_unit_test(test_rejects_unfinished),
+        cmocka_unit_test(test_other_cas),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cs_pool_free(pool2());
