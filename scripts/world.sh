@@ -177,6 +177,12 @@ EOF
     customer_zone ns-nxdomain.test unsigned ns1.dnsprov.test ns-gone.dnsprov.test <<EOF
 @ CAA $LE
 EOF
+    # A nameserver name inside its own zone without an address there; only the TLD's glue has one
+    # (127.0.99.2, dead): a CA's resolver uses the glue (tests/integration/glue.sh).
+    customer_zone glue-dead.test unsigned ns1.dnsprov.test ns.glue-dead.test <<EOF
+@ CAA $LE
+EOF
+    echo "ns.glue-dead.test. 300 IN A 127.0.99.2" >>"$W/tmp/tld-delegations"
     # Provider A and provider B (ns3) hold different copies of these two zones.
     customer_zone nsmismatch.test unsigned ns1.dnsprov.test ns3.dnsprov.test <<EOF
 @ CAA $LE

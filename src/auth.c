@@ -549,6 +549,11 @@ static void zone_add_servers(struct cs_auth_zone *z)
                     cs_strbuf_printf(&s->detail, "nameserver %s has no address (%s)", zp->ns[i],
                                      h->nxdomain ? "NXDOMAIN" : "no A or AAAA record");
             } else if (h->from_glue) {
+                /* A CA's resolver would use the parent's glue, so the address is probed; the
+                 * name itself still has no address of its own. */
+                s->findings |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
+                s->zone_probs |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
+                s->zone_described |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
                 cs_strbuf_printf(&s->detail,
                                  "nameserver %s does not resolve; its glue address is used",
                                  zp->ns[i]);
@@ -564,11 +569,69 @@ static void zone_add_servers(struct cs_auth_zone *z)
     zone_ns_round_done(z);
 }
 
+/* The new NS names that did not resolve to any address (their servers cannot be asked unless
+ * glue gives one). */
+static bool zone_hosts_without_address(const struct auth_zone_priv *zp)
+{
+    for (size_t i = zp->nserved; i < zp->nhosts; i++)
+        if (zp->hosts[i] && zp->hosts[i]->naddrs == 0)
+            return true;
+    return false;
+}
+
+/* Gives each new NS name without an address the zone's glue for it, as a CA's resolver would use
+ * it (the name keeps its NS_NO_ADDRESS finding; the address gets probed). */
+static void zone_apply_glue(struct auth_zone_priv *zp)
+{
+    for (size_t i = zp->nserved; i < zp->nhosts; i++) {
+        struct auth_host *h = zp->hosts[i];
+        if (!h || h->naddrs > 0)
+            continue;
+        for (size_t g = 0; g < zp->glue.n; g++) {
+            if (strcmp(zp->glue.name[g], zp->ns[i]) != 0)
+                continue;
+            struct cs_addr *v = realloc(h->addrs, (h->naddrs + 1) * sizeof(*v));
+            if (!v)
+                break;
+            h->addrs = v;
+            h->addrs[h->naddrs++] = zp->glue.addr[g];
+            h->from_glue = true;
+        }
+    }
+}
+
+/* The parent's referral for a zone whose NS names did not all resolve: its glue. */
+static void on_glue_referral(struct auth_referral *ref, void *arg)
+{
+    struct cs_auth_zone *z = arg;
+    struct auth_zone_priv *zp = z->priv;
+    if (ref->kind == AUTH_REF_CHILD && strcmp(ref->apex, z->apex) == 0)
+        for (size_t g = 0; g < ref->glue.n; g++) {
+            char *name = strdup(ref->glue.name[g]);
+            if (!name || cs_auth_glue_add(&zp->glue, name, &ref->glue.addr[g]) != CS_OK)
+                break;
+        }
+    zone_apply_glue(zp);
+    zone_add_servers(z);
+}
+
 static void on_zone_host(void *arg)
 {
     struct cs_auth_zone *z = arg;
-    if (--z->priv->hosts_pending == 0)
-        zone_add_servers(z);
+    struct auth_zone_priv *zp = z->priv;
+    if (--zp->hosts_pending > 0)
+        return;
+    if (zone_hosts_without_address(zp)) {
+        /* A CA's resolver that follows the delegation uses the parent's glue for a name that
+         * does not resolve: ask the parent once per zone (only zones with such a name pay). */
+        if (!zp->glue_asked) {
+            zp->glue_asked = true;
+            if (cs_auth_ask_parent(zp->a, z->apex, on_glue_referral, z) == CS_OK)
+                return;
+        }
+        zone_apply_glue(zp);
+    }
+    zone_add_servers(z);
 }
 
 /* Looks up the addresses of the NS names not looked up yet. */

@@ -576,6 +576,15 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
             cs_strbuf_printf(&z->detail, "%s", s->detail.data ? s->detail.data : s->ns);
             continue;
         }
+        if (s->zone_probs & CS_PB_BIT(CS_PB_NS_NO_ADDRESS)) {
+            /* The name has no address of its own; the parent's glue gave this one. */
+            z->problems |= CS_PB_BIT(CS_PB_NS_NO_ADDRESS);
+            if (z->detail.len)
+                cs_strbuf_puts(&z->detail, "; ");
+            cs_strbuf_printf(&z->detail,
+                             "nameserver %s does not resolve; its glue address %s is used", s->ns,
+                             s->ip);
+        }
         const struct cs_auth_reply *p = s->probes;
         cs_problems described = 0;
         cs_problems codes = judge_question(s, p, tries, "SOA", z->apex, &clause, &described);

@@ -76,6 +76,7 @@ struct auth_zone_priv {
     unsigned round_pending; /* NS queries of the current round not answered yet */
     unsigned rounds;
     struct auth_glue glue; /* from a referral */
+    bool glue_asked;       /* the parent was asked for glue of NS names without an address */
     unsigned outstanding;  /* zone probes and the apex name, not answered yet */
     struct cs_auth_qname *apex_q;
     struct auth_waiter *ready_waiters, *done_waiters;
