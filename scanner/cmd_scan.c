@@ -4,6 +4,7 @@
 
 #include "caascan/inventory.h"
 #include "caascan/result.h"
+#include "caascan/partition.h"
 #include "caascan/scan_run.h"
 #include "caascan/shard.h"
 
@@ -49,7 +50,12 @@ static const char usage_text[] =
     "                             answer (default 20)\n"
     "      --health-window S      judged over the lookups of the last S seconds (default 30)\n"
     "      --input-format F       list, csv, crtsh-json or crtsh-csv (default: detected)\n"
-    "      --partition K/N        scan only the K-th of N hash partitions of the names\n"
+    "      --partition K/N        scan only partition K of N (1-based), names grouped by their\n"
+    "                             registered domain; auto: from SLURM_ARRAY_TASK_ID or\n"
+    "                             JOB_COMPLETION_INDEX (+ CAASCAN_PARTITIONS or auto/N)\n"
+    "      --budget-share on|off  on (default): with --partition, --qps, --resolver-qps,\n"
+    "                             --auth-qps and the in-flight caps are the whole job's and\n"
+    "                             this partition uses 1/N of each; off: they are this one's\n"
     "      --force                replace a complete or interrupted run already in RUN\n"
     "      --resume               continue the interrupted run in RUN (same inputs and options)\n"
     "      --checkpoint-interval S  seconds between checkpoints of finished rows (default 5;\n"
@@ -58,19 +64,18 @@ static const char usage_text[] =
     "  -q, --quiet                no progress and no summary\n"
     "  -h, --help                 this text\n";
 
-static bool parse_partition(const char *text, unsigned *k, unsigned *n)
+/* With --partition K/N and --budget-share on, the rates and in-flight caps given (or their
+ * defaults) are the whole job's: this partition takes ceil(value / N) of each (docs/scale-out.md). */
+static void share_budgets(struct cs_scan_run_options *o)
 {
-    char *end;
-    unsigned long a = strtoul(text, &end, 10);
-    if (end == text || *end != '/')
-        return false;
-    const char *b = end + 1;
-    unsigned long c = strtoul(b, &end, 10);
-    if (end == b || *end != '\0' || c < 1 || c > CS_SHARDS_MAX || a < 1 || a > c)
-        return false;
-    *k = (unsigned)a;
-    *n = (unsigned)c;
-    return true;
+    unsigned n = o->partition_n;
+    o->engine.qps_mq = cs_partition_share(o->engine.qps_mq, n, 1000);
+    o->engine.resolver_qps_mq = cs_partition_share(o->engine.resolver_qps_mq, n, 1000);
+    o->engine.auth_qps_mq = cs_partition_share(o->engine.auth_qps_mq, n, 1000);
+    o->engine.max_inflight =
+        (unsigned)cs_partition_share(o->engine.max_inflight ? o->engine.max_inflight : 2000, n, 1);
+    o->engine.resolver_inflight = (unsigned)cs_partition_share(o->engine.resolver_inflight, n, 1);
+    o->engine.auth_inflight = (unsigned)cs_partition_share(o->engine.auth_inflight, n, 1);
 }
 
 /*
@@ -137,6 +142,7 @@ int cmd_scan(int argc, char **argv)
         O_HEALTHWINDOW,
         O_RESUME,
         O_CHECKPOINT,
+        O_BUDGETSHARE,
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -162,6 +168,7 @@ int cmd_scan(int argc, char **argv)
         {"health-window", required_argument, 0, O_HEALTHWINDOW},
         {"input-format", required_argument, 0, O_FORMAT},
         {"partition", required_argument, 0, O_PARTITION},
+        {"budget-share", required_argument, 0, O_BUDGETSHARE},
         {"force", no_argument, 0, O_OVERWRITE},
         {"overwrite", no_argument, 0, O_OVERWRITE},
         {"resume", no_argument, 0, O_RESUME},
@@ -190,7 +197,7 @@ int cmd_scan(int argc, char **argv)
     const char *resolvers = NULL, *keep_arg = NULL;
     struct cs_input_options in_opt = {.format = CS_INPUT_AUTO};
     int progress = isatty(2) ? CS_PROGRESS_BAR : CS_PROGRESS_MINUTE;
-    bool quiet = false;
+    bool quiet = false, budget_share = true;
     unsigned long v;
     unsigned long max_invalid_pct = 50;
     int c;
@@ -337,11 +344,19 @@ int cmd_scan(int argc, char **argv)
                 ok = false;
             }
             break;
-        case O_PARTITION:
-            ok = parse_partition(optarg, &o.partition_k, &o.partition_n);
+        case O_PARTITION: {
+            char pwhy[600];
+            ok = cs_partition_parse(optarg, NULL, &o.partition_k, &o.partition_n, NULL, pwhy,
+                                    sizeof(pwhy));
             if (!ok)
-                fprintf(stderr, "caascan: scan: --partition: '%s' is not K/N with 1 <= K <= N\n",
-                        optarg);
+                fprintf(stderr, "caascan: scan: --partition: %s\n", pwhy);
+            break;
+        }
+        case O_BUDGETSHARE:
+            ok = strcmp(optarg, "on") == 0 || strcmp(optarg, "off") == 0;
+            budget_share = ok && strcmp(optarg, "on") == 0;
+            if (!ok)
+                fprintf(stderr, "caascan: scan: --budget-share: '%s' is not on or off\n", optarg);
             break;
         case O_OVERWRITE:
             o.overwrite = true;
@@ -416,6 +431,12 @@ int cmd_scan(int argc, char **argv)
     o.resolvers = addrs;
     o.nresolvers = naddrs;
     o.progress = quiet ? CS_PROGRESS_NONE : (enum cs_progress)progress;
+    if (o.partition_n > 1) {
+        if (budget_share)
+            share_budgets(&o);
+        json_object_set_new(optjson, "budget-share", json_string(budget_share ? "on" : "off"));
+        json_object_set_new(optjson, "partition-rule", json_string(CS_PARTITION_RULE));
+    }
     o.options = optjson;
 
     char *keep_copy = keep_arg ? strdup(keep_arg) : NULL;

@@ -2,6 +2,7 @@
 #include "caascan/scan_run.h"
 #include "caascan/journal.h"
 #include "caascan/manifest.h"
+#include "caascan/partition.h"
 #include "caascan/progress.h"
 #include "caascan/result.h"
 #include "caascan/run_state.h"
@@ -370,11 +371,12 @@ static void write_invalid(struct scan_state *st, size_t entry, const struct cs_i
     write_row(st, entry, fixed, NULL);
 }
 
-/* Whether the name belongs to this run's partition (--partition K/N). */
+/* Whether the name belongs to this run's partition (--partition K/N, by registered domain). */
 static bool in_partition(const struct scan_state *st, const struct cs_inventory_entry *e)
 {
     return st->o->partition_n <= 1 ||
-           cs_shard_of(e->name, st->o->partition_n) == st->o->partition_k - 1;
+           cs_partition_of(e->name, e->reason == CS_NAME_OK, st->o->partition_n) ==
+               st->o->partition_k - 1;
 }
 
 /* Whether the entry's row came from the journal of an earlier session. */
@@ -739,6 +741,15 @@ static cs_err fill_manifest(struct scan_state *st, cs_manifest *m, time_t starte
         err = cs_manifest_set_status_count(m, (cs_status)s, st->sum->status[s]);
     if (!err)
         err = cs_manifest_set_queries_sent(m, st->sum->queries);
+    if (!err) { /* what caascan merge checks: the same inputs, and which partition this is */
+        char digest[17];
+        cs_inventory_digest(st->inv, digest);
+        err = cs_manifest_set_member(m, "input_digest", json_string(digest));
+    }
+    if (!err && o->partition_n > 1)
+        err = cs_manifest_set_member(m, "partition",
+                                     json_pack("{s:i, s:i, s:s}", "k", (int)o->partition_k, "n",
+                                               (int)o->partition_n, "rule", CS_PARTITION_RULE));
     return err;
 }
 
