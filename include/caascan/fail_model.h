@@ -1,0 +1,69 @@
+/*
+ * fail_model.h -- how likely a CA's CAA check fails, from per-lookup failure rates, under the
+ * multi-perspective rule of the Baseline Requirements (section 3.2.2.9) as Boulder applies it.
+ *
+ * The CA checks CAA at its primary perspective and at R remote perspectives; it issues only when
+ * the primary passes and at most f remotes fail (Boulder's maxAllowedFailures: f = 0 for fewer
+ * than 2 remotes, 1 for 2 to 5, 2 for 6 or more). A lookup at a perspective fails with
+ * probability p (an error, a timeout, a truncated answer, or a set that forbids the CA);
+ * perspectives fail independently. Pure arithmetic: no network, no allocation. docs/caa.md has
+ * the model, its defaults, their sources and a worked example.
+ */
+#ifndef CAASCAN_FAIL_MODEL_H
+#define CAASCAN_FAIL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Let's Encrypt since March 2024: one primary and four remote perspectives. */
+#define CS_FM_REMOTES_DEFAULT 4
+#define CS_FM_REMOTES_MAX     32
+
+/* Status thresholds on fail_pct: at most PASS_MAX passes, at least FAIL_MIN fails, FLAKY between.
+ */
+#define CS_FM_PASS_MAX_PCT_DEFAULT 1.0
+#define CS_FM_FAIL_MIN_PCT_DEFAULT 99.0
+
+/* Boulder's maxAllowedFailures for R remote perspectives: 0 (R < 2), 1 (2..5), 2 (6 or more). */
+unsigned cs_fm_allowed_failures(unsigned remotes);
+
+/*
+ * The probability that the check fails when every lookup fails with probability p (clamped to
+ * [0, 1]): 1 - (1 - p) * P(at most allowed of remotes fail). remotes at most CS_FM_REMOTES_MAX.
+ */
+double cs_fm_fail_prob(double p, unsigned remotes, unsigned allowed);
+
+/*
+ * The same with a rate per perspective (perspectives that follow different resolvers):
+ * p_primary, and p_remote[0..remotes) (Poisson-binomial count of remote failures). Returns -1
+ * for remotes above CS_FM_REMOTES_MAX or p_remote NULL with remotes > 0.
+ */
+double cs_fm_fail_prob_each(double p_primary, const double *p_remote, unsigned remotes,
+                            unsigned allowed);
+
+/* A name on a certificate of n names: the certificate fails when any name fails,
+ * 1 - prod(1 - q[i]); 0 for n == 0. */
+double cs_fm_combine(const double *q, size_t n);
+
+enum cs_fm_class { CS_FM_PASS = 0, CS_FM_FLAKY, CS_FM_FAIL };
+
+/* The class of a failure probability in percent: <= pass_max_pct passes, >= fail_min_pct fails,
+ * FLAKY between. */
+enum cs_fm_class cs_fm_classify(double fail_pct, double pass_max_pct, double fail_min_pct);
+
+/*
+ * Sequential sampling: how many more lookups a level should get after `lookups` of which
+ * `failed` failed, up to cap in all. Lookups that agree (none failed, or all failed) get none,
+ * so clean names cost nothing extra; lookups that disagree are topped up to cap.
+ */
+unsigned cs_fm_more_lookups(unsigned failed, unsigned lookups, unsigned cap);
+
+/*
+ * The basis of an estimate as one sentence: "4 of 12 lookups failed; with a primary and 4 remote
+ * perspectives allowing 1 failure, about 60 % of issuance attempts would fail". NUL-terminated,
+ * truncated to size; returns the length the full text needs (like snprintf).
+ */
+size_t cs_fm_describe(unsigned failed, unsigned lookups, unsigned remotes, unsigned allowed,
+                      char *buf, size_t size);
+
+#endif
