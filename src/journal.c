@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "caascan/csvout.h"
 #include "caascan/fileio.h"
 
 #define HEADER_LEN     17 /* "CSJ1", kind, session, ncols, nrows */
@@ -392,6 +393,12 @@ static cs_err frame_rows(const unsigned char *p, size_t n, size_t ncols_r, size_
         };
         info->rows++;
         cs_err rc = cb(&row, arg);
+        if (rc == CS_JOURNAL_DECLINE && kind == CS_JOURNAL_RESULT) {
+            seen[entry / 8] &= (unsigned char)~(1u << (entry % 8));
+            info->rows--;
+            info->declined++;
+            continue;
+        }
         if (rc != CS_OK)
             return rc;
     }
@@ -507,4 +514,16 @@ cs_err cs_journal_read(const char *dir, size_t ncols_results, size_t ncols_serve
         snprintf(err, errlen, "%s: out of memory", path);
     free(buf);
     return rc;
+}
+
+bool cs_journal_row_stands(const char *status, const char *problems)
+{
+    if (strcmp(status, "TIMEOUT") == 0)
+        return false;
+    const char *item;
+    size_t len, pos = 0;
+    while (cs_list_next(problems, &pos, &item, &len))
+        if (len == strlen("RESOLVER_TIMEOUT") && memcmp(item, "RESOLVER_TIMEOUT", len) == 0)
+            return false;
+    return true;
 }

@@ -660,6 +660,8 @@ static cs_err take_journal_row(const struct cs_journal_row *row, void *arg)
     const char *name = e.reason == CS_NAME_OK || e.name_len ? e.name : "(empty)";
     if (strcmp(row->fields[CS_RC_NAME], name) != 0 || !in_partition(st, &e))
         return CS_EMISMATCH;
+    if (!cs_journal_row_stands(row->fields[CS_RC_STATUS], row->fields[CS_RC_PROBLEMS]))
+        return CS_JOURNAL_DECLINE; /* asked again in this session */
     cs_err rc = cs_shard_writer_add(st->results, row->fields);
     if (rc != CS_OK)
         return rc;

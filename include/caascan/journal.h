@@ -80,7 +80,12 @@ struct cs_journal_row {
     const char *const *fields;
 };
 
-/* Returns CS_OK to go on; any other value stops the read and is returned by it. */
+/*
+ * Returns CS_OK to go on; CS_JOURNAL_DECLINE (result rows only) to leave the entry unfinished: the
+ * row is not counted as taken, and a later copy of the same entry (from a later session) is
+ * handed over; any other value stops the read and is returned by it.
+ */
+#define CS_JOURNAL_DECLINE CS_ENOTFOUND
 typedef cs_err (*cs_journal_row_cb)(const struct cs_journal_row *row, void *arg);
 
 struct cs_journal_info {
@@ -88,6 +93,7 @@ struct cs_journal_info {
     uint64_t bad_frames;   /* frames dropped: checksum, layout, column count */
     uint64_t rows;         /* rows handed to the callback */
     uint64_t duplicates;   /* result rows dropped: entry already seen */
+    uint64_t declined;     /* result rows the callback declined (CS_JOURNAL_DECLINE) */
     uint64_t out_of_range; /* result rows dropped: entry >= nentries */
     uint64_t valid_bytes;  /* length up to the end of the last frame that could be delimited */
     bool torn_tail;        /* the file ends in an incomplete frame (cut off at valid_bytes) */
@@ -95,7 +101,8 @@ struct cs_journal_info {
 
 /*
  * Reads a journal held in memory. Result rows must have ncols_results fields and an entry below
- * nentries; each entry is handed over once (the first time; later copies count as duplicates).
+ * nentries; each entry is handed over until the callback takes one copy (later copies count as
+ * duplicates).
  * Per-server rows must have ncols_servers fields. Damaged frames are skipped; a torn tail ends the
  * read. Returns CS_OK, CS_ENOMEM or what cb returned.
  */
@@ -110,5 +117,13 @@ cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, si
 cs_err cs_journal_read(const char *dir, size_t ncols_results, size_t ncols_servers,
                        uint64_t nentries, cs_journal_row_cb cb, void *arg,
                        struct cs_journal_info *info, char *err, size_t errlen);
+
+/*
+ * Whether a journaled result row with this status and ';'-joined problems stands on --resume.
+ * A row that is TIMEOUT, or that carries RESOLVER_TIMEOUT, is asked again: a session stopped by
+ * the resolvers' health gate (or by a signal while a resolver was failing) may have journaled such
+ * rows while its resolvers were dying, and they would otherwise pass as the customer's fault.
+ */
+bool cs_journal_row_stands(const char *status, const char *problems);
 
 #endif

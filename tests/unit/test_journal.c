@@ -319,6 +319,58 @@ static void test_run_state_compare(void **state)
     json_decref(a);
 }
 
+/* Rows the resume declines (TIMEOUT, RESOLVER_TIMEOUT) leave their entry open: a later
+ * session's copy is taken instead, and without one the name is asked again. */
+static cs_err collect_standing(const struct cs_journal_row *row, void *arg)
+{
+    if (row->kind == CS_JOURNAL_RESULT && !cs_journal_row_stands(row->fields[1], row->fields[2]))
+        return CS_JOURNAL_DECLINE;
+    return collect(row, arg);
+}
+
+static void test_declined_rows_stay_open(void **state)
+{
+    (void)state;
+    assert_false(cs_journal_row_stands("TIMEOUT", ""));
+    assert_false(cs_journal_row_stands("FLAKY", "INTERMITTENT;RESOLVER_TIMEOUT"));
+    assert_true(cs_journal_row_stands("FLAKY", "INTERMITTENT;RESOLVER_SERVFAIL"));
+    assert_true(cs_journal_row_stands("AT_RISK", "AUTH_TIMEOUT"));
+    assert_true(cs_journal_row_stands("OK", ""));
+    char *dir = tmpdir();
+    char err[256];
+    cs_journal *j;
+    assert_int_equal(cs_journal_open(&j, dir, 1, 0, err, sizeof(err)), CS_OK);
+    const char *t0[3] = {"a.test", "TIMEOUT", "RESOLVER_TIMEOUT"};
+    const char *t1[3] = {"b.test", "FLAKY", "INTERMITTENT;RESOLVER_TIMEOUT"};
+    const char *t2[3] = {"c.test", "AT_RISK", "AUTH_TIMEOUT"};
+    assert_int_equal(cs_journal_add(j, CS_JOURNAL_RESULT, 0, t0, 3), CS_OK);
+    assert_int_equal(cs_journal_add(j, CS_JOURNAL_RESULT, 1, t1, 3), CS_OK);
+    assert_int_equal(cs_journal_add(j, CS_JOURNAL_RESULT, 2, t2, 3), CS_OK);
+    assert_int_equal(cs_journal_flush(j), CS_OK);
+    cs_journal_free(j);
+    size_t len;
+    char *buf = slurp(dir, &len);
+    free(buf);
+    assert_int_equal(cs_journal_open(&j, dir, 2, len, err, sizeof(err)), CS_OK);
+    add3(j, 0, "a.test", "OK");
+    assert_int_equal(cs_journal_flush(j), CS_OK);
+    cs_journal_free(j);
+    buf = slurp(dir, &len);
+    struct got g = {0};
+    struct cs_journal_info info;
+    assert_int_equal(cs_journal_read_mem(buf, len, 3, 2, 5, collect_standing, &g, &info), CS_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.names[0], "c.test");
+    assert_int_equal(g.sessions[0], 1);
+    assert_string_equal(g.names[1], "a.test");
+    assert_int_equal(g.sessions[1], 2);
+    assert_int_equal(info.rows, 2);
+    assert_int_equal(info.declined, 2);
+    assert_int_equal(info.duplicates, 0);
+    free(buf);
+    rmdir_all(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_bad_frames_duplicates_and_range),
         cmocka_unit_test(test_full_disk_keeps_complete_frames),
         cmocka_unit_test(test_run_state_compare),
+        cmocka_unit_test(test_declined_rows_stay_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
