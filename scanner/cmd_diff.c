@@ -102,10 +102,10 @@ int cmd_diff(int argc, char **argv)
             return opt_fail("diff", c, argv, opts);
         }
     }
-    if (optind + 2 != argc) {
-        diff_usage(stderr);
-        return CS_EXIT_USAGE;
-    }
+    if (optind + 2 != argc)
+        return opt_missing("diff", argc - optind < 2
+                                       ? "give two run directories: OLD NEW"
+                                       : "give two run directories, OLD NEW, and nothing more");
     if (xlsx && (dopt.raw || dopt.bom || !output || strcmp(output, "-") == 0)) {
         fprintf(stderr, "caascan: diff: %s\n",
                 dopt.raw || dopt.bom ? "--raw and --bom go with --format csv"

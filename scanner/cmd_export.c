@@ -104,10 +104,10 @@ int cmd_export(int argc, char **argv)
             return opt_fail("export", c, argv, opts);
         }
     }
-    if (optind + 1 != argc) {
-        export_usage(stderr);
-        return CS_EXIT_USAGE;
-    }
+    if (optind + 1 != argc)
+        return opt_missing("export", optind == argc ? "give the run directory: RUN"
+                                                    : "give one run directory, RUN, and nothing "
+                                                      "more");
     const char *why = NULL;
     if (status_given && o.table == CS_TABLE_SERVERS)
         why = "--status selects result rows: it does not go with --table servers";

@@ -120,10 +120,12 @@ int cmd_report(int argc, char **argv)
         }
     }
     if (optind + 1 != argc || o.by == CS_REPORT_BY_COUNT) {
-        if (o.by == CS_REPORT_BY_COUNT && optind + 1 == argc)
-            fprintf(stderr, "caascan: report: --by is required\n");
-        report_usage(stderr);
-        return CS_EXIT_USAGE;
+        if (optind + 1 != argc)
+            return opt_missing("report", optind == argc ? "give the run directory: RUN"
+                                                        : "give one run directory, RUN, and "
+                                                          "nothing more");
+        return opt_missing("report", "--by is required (certificate, zone, nameserver, "
+                                     "registered-domain or party)");
     }
     if ((ro.raw || ro.bom) && ro.format != CS_REPORT_CSV) {
         fprintf(stderr, "caascan: report: --raw and --bom go with --format csv\n");

@@ -59,6 +59,16 @@ Try 'caascan check --help'." check --acount-uri x x.test
 expect 2 "caascan: lookup: option '-t' (--type) requires an argument
 Try 'caascan lookup --help'." lookup x.test -t
 
+# Missing arguments of the run commands.
+expect 2 "caascan: diff: give two run directories: OLD NEW
+Try 'caascan diff --help'." diff only-one
+expect 2 "caascan: export: give the run directory: RUN
+Try 'caascan export --help'." export
+expect 2 "caascan: report: give the run directory: RUN
+Try 'caascan report --help'." report --by zone
+expect 2 "caascan: report: --by is required (certificate, zone, nameserver, registered-domain or party)
+Try 'caascan report --help'." report run
+
 # Resolvers: a bad port, a file name that does not exist, then a real file.
 expect 2 "caascan: scan: resolvers: resolver '9.9.9.9:99999': port must be 1-65535" \
     scan -r 9.9.9.9:99999 -o "$tmp/run" data/demo-inventory.csv
