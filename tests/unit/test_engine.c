@@ -390,6 +390,43 @@ static void test_truncated_goes_to_tcp(void **state)
     event_base_free(base);
 }
 
+/* The TCP retry after a truncated answer is a query the server gets: it waits for a token of the
+ * address's bucket like any other. At 4 q/s (burst 1) two truncated queries are 4 queries, the
+ * last one 750 ms after the first; sent at once, the retries made it 250 ms. */
+static void test_truncated_retry_takes_a_token(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct responder r;
+    responder_start(base, &r, TC_ALWAYS, true);
+    struct cs_engine_config cfg;
+    cs_engine_config_default(&cfg);
+    cfg.timeout_ms = 2000;
+    cfg.min_timeout_ms = 2000;
+    cfg.attempts = 1;
+    cfg.auth_qps_mq = 4000;
+    struct result res = {.base = base, .e = cs_engine_new(base, &cfg, NULL)};
+    struct cs_query_spec spec = {.name = "big.example.test",
+                                 .qtype = LDNS_RR_TYPE_TXT,
+                                 .server = &r.addr,
+                                 .cb = on_answer,
+                                 .arg = &res};
+    uint64_t t0 = cs_now_ns();
+    run_queries(&res, &spec, 2);
+    uint64_t ms = (cs_now_ns() - t0) / 1000000u;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(res.outcome[i], CS_OUT_ANSWER);
+        assert_true(res.tcp[i]);
+        assert_true(res.truncated[i]);
+    }
+    assert_int_equal(r.udp_queries, 2);
+    assert_int_equal(r.tcp_queries, 2);
+    if (ms < 700 || ms > 1500)
+        fail_msg("two truncated queries at 4 q/s took %llu ms, want 750", (unsigned long long)ms);
+    cs_engine_free(res.e);
+    responder_stop(&r);
+    event_base_free(base);
+}
+
 static void test_truncated_without_tcp_listener_fails(void **state)
 {
     struct event_base *base = event_base_new();
@@ -753,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_spoofed_packets_ignored_and_counted),
         cmocka_unit_test(test_case_only_echo_from_fixed_server_is_final),
         cmocka_unit_test(test_truncated_goes_to_tcp),
+        cmocka_unit_test(test_truncated_retry_takes_a_token),
         cmocka_unit_test(test_truncated_without_tcp_listener_fails),
         cmocka_unit_test(test_silent_server_times_out_with_attempts),
         cmocka_unit_test(test_retry_moves_to_another_resolver),
