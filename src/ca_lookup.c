@@ -1,5 +1,6 @@
 /* ca_lookup.c -- CA-side CAA lookups of climb levels, shared across names (ca_lookup.h). */
 #include "caascan/ca_lookup.h"
+#include "caascan/fail_model.h"
 #include "caascan/random.h"
 #include "caascan/strmap.h"
 #include "caascan/hash.h"
@@ -19,6 +20,7 @@ struct cs_ca_lookup {
     struct cs_engine *engine;
     size_t nresolvers;
     unsigned tries;
+    unsigned cap;            /* tries a level can reach by sequential sampling (>= tries) */
     unsigned next_resolver;  /* round robin start for the tries of the next level */
     struct cs_strmap levels; /* by name (the level's own) */
     size_t made;             /* levels made in the run */
@@ -48,6 +50,7 @@ struct cs_ca_lookup *cs_ca_lookup_new(struct cs_engine *engine, size_t nresolver
     cl->engine = engine;
     cl->nresolvers = nresolvers ? nresolvers : 1;
     cl->tries = tries < 1 ? 1 : tries > CS_MAX_ATTEMPTS ? CS_MAX_ATTEMPTS : tries;
+    cl->cap = cl->tries;
     cl->next_resolver = cs_random_uniform((uint32_t)cl->nresolvers);
     return cl;
 }
@@ -197,9 +200,44 @@ static void level_finish(struct cs_ca_level *lv)
     }
 }
 
+void cs_ca_lookup_set_sampling(struct cs_ca_lookup *cl, unsigned cap)
+{
+    cl->cap = cap < cl->tries ? cl->tries : cap > CS_MAX_ATTEMPTS ? CS_MAX_ATTEMPTS : cap;
+}
+
+static void send_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, unsigned index, bool cd);
+
+/* Sequential sampling: tries that disagree get more, up to the cap (fail_model.h). True when more
+ * were sent (the level finishes when they are in). */
+static bool sample_more(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
+{
+    if (lv->sampled || lv->ntries >= cl->cap)
+        return false;
+    unsigned more = cs_fm_more_lookups(lv->n_error + lv->n_timeout, lv->ntries, cl->cap);
+    if (more == 0 && lv->n_other_sets > 0)
+        more = cl->cap - lv->ntries; /* every try answered, with different sets */
+    if (more == 0)
+        return false;
+    lv->sampled = true;
+    unsigned from = lv->ntries;
+    for (unsigned i = from; i < from + more; i++) {
+        lv->tries[i].resolver = (unsigned)((lv->tries[0].resolver + i) % cl->nresolvers);
+        lv->tries[i].rcode = -1;
+        lv->tries[i].cd_rcode = -1;
+        lv->tries[i].ede = -1;
+    }
+    lv->ntries = from + more;
+    lv->outstanding = more + 1; /* held while sending */
+    for (unsigned i = from; i < from + more; i++)
+        send_try(cl, lv, i, false);
+    return --lv->outstanding > 0;
+}
+
 /* A level is done: the health gate hears whether any try got a NOERROR or NXDOMAIN reply. */
 static void finish(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
 {
+    if (sample_more(cl, lv))
+        return;
     if (cl->health)
         cs_health_lookup(cl->health, cs_now_ns(), lv->n_data + lv->n_empty + lv->n_nxdomain > 0);
     level_finish(lv);
@@ -393,7 +431,7 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
         free(w);
         return CS_EINVAL;
     }
-    lv = calloc(1, sizeof(*lv) + cl->tries * sizeof(lv->tries[0]));
+    lv = calloc(1, sizeof(*lv) + cl->cap * sizeof(lv->tries[0]));
     if (!lv || !(lv->name = strdup(name)) || cs_strmap_put(&cl->levels, lv->name, lv) != CS_OK) {
         if (lv)
             free(lv->name);

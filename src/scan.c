@@ -1,5 +1,6 @@
 /* scan.c -- a name's climb and verdict (scan.h). */
 #include "caascan/scan.h"
+#include "caascan/fail_model.h"
 #include "caascan/strmap.h"
 
 #include <stdint.h>
@@ -58,6 +59,7 @@ struct cs_scanner *cs_scanner_new(struct cs_engine *engine, struct cs_resolver_p
     }
     s->pool = pool;
     s->policy = policy;
+    cs_ca_lookup_set_sampling(s->cl, CS_FM_SAMPLE_CAP_DEFAULT);
     return s;
 }
 

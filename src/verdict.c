@@ -2,6 +2,7 @@
 #include "caascan/verdict.h"
 #include "caascan/auth.h"
 #include "caascan/csvout.h"
+#include "caascan/fail_model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -626,6 +627,22 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         append(d, dsize, &dlen, "; ");
         describe_failures(lv, pool, d, dsize, &dlen);
         append(d, dsize, &dlen, ", %u answered", lv->n_data + lv->n_empty + lv->n_nxdomain);
+        if (status == CS_ST_FLAKY) {
+            /* How often the CA's multi-perspective check fails at that rate (fail_model.h);
+             * near certain failure keeps the failing status. */
+            unsigned nfail = lv->n_error + lv->n_timeout, R = CS_FM_REMOTES_DEFAULT;
+            unsigned f = cs_fm_allowed_failures(R);
+            double pct = 100.0 * cs_fm_fail_prob((double)nfail / (double)lv->ntries, R, f);
+            append(d, dsize, &dlen,
+                   "; with a primary and %u remote perspectives allowing %u failure%s, about "
+                   "%.0f %% of issuance attempts would fail",
+                   R, f, f == 1 ? "" : "s", pct);
+            if (cs_fm_classify(pct, CS_FM_PASS_MAX_PCT_DEFAULT, CS_FM_FAIL_MIN_PCT_DEFAULT) ==
+                CS_FM_FAIL)
+                status = lv->n_dnssec > 0  ? CS_ST_DNSSEC_BOGUS
+                         : lv->n_error > 0 ? CS_ST_SERVFAIL
+                                           : CS_ST_TIMEOUT;
+        }
         deciding = flaky;
         out->deciding = flaky;
     }

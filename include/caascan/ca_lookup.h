@@ -58,7 +58,8 @@ struct cs_ca_level {
      * zero exactly when resolvers disagreed. */
     ldns_rr_list **other_sets;
     unsigned n_other_sets;
-    bool alias; /* the name is an alias (CNAME in the answer) */
+    bool alias;   /* the name is an alias (CNAME in the answer) */
+    bool sampled; /* the first tries disagreed and more were asked (cs_ca_lookup_set_sampling) */
     /* Owner of the SOA record of the first negative answer without an alias (the apex of the
      * zone holding the name, lower case, no trailing dot; "" for the root), NULL when none. */
     char *soa_owner;
@@ -92,6 +93,14 @@ void cs_ca_lookup_free(struct cs_ca_lookup *cl);
  * \retval CS_ENOMEM
  */
 cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level_cb cb, void *arg);
+
+/*
+ * Sequential sampling: a level whose first tries disagree (some failed and some answered, or
+ * resolvers returned different CAA sets) gets more tries, round robin over the resolvers, until
+ * it has cap in all (cap at most CS_MAX_ATTEMPTS; 0 or no more than the tries: off). Levels whose
+ * tries agree cost nothing extra. Call before the first level is asked for.
+ */
+void cs_ca_lookup_set_sampling(struct cs_ca_lookup *cl, unsigned cap);
 
 /* Queries sent for levels so far (tries and CD=1 checks). */
 uint64_t cs_ca_lookup_queries(const struct cs_ca_lookup *cl);

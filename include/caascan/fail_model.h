@@ -19,6 +19,9 @@
 #define CS_FM_REMOTES_DEFAULT 4
 #define CS_FM_REMOTES_MAX     32
 
+/* Sequential sampling: a level whose first lookups disagree is topped up to this many. */
+#define CS_FM_SAMPLE_CAP_DEFAULT 12
+
 /* Status thresholds on fail_pct: at most PASS_MAX passes, at least FAIL_MIN fails, FLAKY between.
  */
 #define CS_FM_PASS_MAX_PCT_DEFAULT 1.0

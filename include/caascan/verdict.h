@@ -25,11 +25,11 @@ struct cs_verdict {
     cs_status status;
     const char *issuable; /* "yes", "no" or "unknown" */
     cs_problems problems;
-    int relevant;            /* index of the level holding the relevant set, -1 when none */
-    int deciding;            /* index of the level the status comes from (failure or relevant) */
-    char caa_owner[256];     /* owner of the relevant set, "" when none */
-    char *caa;               /* the relevant set, records as `0 issue "x"` joined by ';' (malloc) */
-    char resolver_rcode[96]; /* outcome of each try at the deciding level, ';'-joined */
+    int relevant;        /* index of the level holding the relevant set, -1 when none */
+    int deciding;        /* index of the level the status comes from (failure or relevant) */
+    char caa_owner[256]; /* owner of the relevant set, "" when none */
+    char *caa;           /* the relevant set, records as `0 issue "x"` joined by ';' (malloc) */
+    char resolver_rcode[256]; /* outcome of each try at the deciding level, ';'-joined */
     char ede[512]; /* "7 Signature Expired: text", "" when none; a longer text is cut at a word */
     char detail[1024];
     char *fix; /* what to do and who must do it (problem.h cs_fix_format), "; "-joined (malloc) */

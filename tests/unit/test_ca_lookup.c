@@ -25,8 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* What the responder does over TCP after setting TC on every UDP answer. */
-enum tcp_mode { TCP_FULL, TCP_TC };
+/* What the responder does over TCP after setting TC on every UDP answer; FIRST_SERVFAIL: no TC,
+ * SERVFAIL to the first UDP query, NOERROR to every other. */
+enum tcp_mode { TCP_FULL, TCP_TC, FIRST_SERVFAIL };
 
 struct responder {
     enum tcp_mode tcp_mode;
@@ -61,7 +62,9 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
         if (n < 17)
             continue;
         r->udp_queries++;
-        size_t len = reply(buf, (size_t)n, true);
+        size_t len = reply(buf, (size_t)n, r->tcp_mode != FIRST_SERVFAIL);
+        if (r->tcp_mode == FIRST_SERVFAIL && r->udp_queries == 1)
+            buf[3] = (uint8_t)((buf[3] & 0xf0) | 2);
         sendto(fd, buf, len, 0, (const struct sockaddr *)&from, fl);
     }
 }
@@ -144,8 +147,8 @@ static void level_done(struct cs_ca_level *lv, void *arg)
 }
 
 /* Looks up CAA at tc.test through one responder (3 tries); checks the level and its verdict. */
-static void run_level(enum tcp_mode mode,
-                      void (*check)(const struct cs_ca_level *lv, const struct responder *r))
+static void run_level_cap(enum tcp_mode mode, unsigned cap,
+                          void (*check)(const struct cs_ca_level *lv, const struct responder *r))
 {
     struct event_base *base = event_base_new();
     struct responder r;
@@ -160,6 +163,7 @@ static void run_level(enum tcp_mode mode,
     assert_non_null(e);
     struct cs_ca_lookup *cl = cs_ca_lookup_new(e, 1, 3);
     assert_non_null(cl);
+    cs_ca_lookup_set_sampling(cl, cap);
     struct got g = {.base = base};
     assert_int_equal(cs_ca_lookup_level(cl, "tc.test", level_done, &g), CS_OK);
     event_base_dispatch(base);
@@ -171,6 +175,39 @@ static void run_level(enum tcp_mode mode,
     responder_stop(&r);
     cs_pool_free(&pool);
     event_base_free(base);
+}
+
+static void run_level(enum tcp_mode mode,
+                      void (*check)(const struct cs_ca_level *lv, const struct responder *r))
+{
+    run_level_cap(mode, 0, check);
+}
+
+/* Sequential sampling: one of the first three tries failed, so the level gets 12 in all; the
+ * responder saw the 12 tries and the CD=1 check of the failed one. */
+static void check_sampled(const struct cs_ca_level *lv, const struct responder *r)
+{
+    assert_true(lv->sampled);
+    assert_int_equal(lv->ntries, 12);
+    assert_int_equal(lv->n_error, 1);
+    assert_int_equal(lv->n_empty, 11);
+    assert_int_equal(r->udp_queries, 13);
+    assert_int_equal(r->tcp_queries, 0);
+}
+
+/* Tries that agree get nothing more, even with sampling on. */
+static void check_not_sampled(const struct cs_ca_level *lv, const struct responder *r)
+{
+    assert_false(lv->sampled);
+    assert_int_equal(lv->ntries, 3);
+    assert_int_equal(lv->n_empty, 3);
+    assert_int_equal(r->tcp_queries, 3);
+}
+
+static void test_sampling(void **state)
+{
+    run_level_cap(FIRST_SERVFAIL, 12, check_sampled);
+    run_level_cap(TCP_FULL, 12, check_not_sampled);
 }
 
 static void check_still_truncated(const struct cs_ca_level *lv, const struct responder *r)
@@ -231,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_truncated_over_tcp_is_a_failed_lookup),
         cmocka_unit_test(test_truncated_over_udp_only_is_an_answer),
+        cmocka_unit_test(test_sampling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

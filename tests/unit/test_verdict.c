@@ -150,10 +150,44 @@ static void test_some_failures_is_flaky(void **state)
                      CS_PB_BIT(CS_PB_INTERMITTENT) | CS_PB_BIT(CS_PB_RESOLVER_SERVFAIL));
     assert_non_null(strstr(v.detail,
                            "; 1 of 3 lookups of CAA flaky.test returned SERVFAIL via 127.0.10.1:53"
-                           ", 2 answered"));
+                           ", 2 answered; with a primary and 4 remote perspectives allowing 1 "
+                           "failure, about 60 % of issuance attempts would fail"));
     assert_string_equal(v.resolver_rcode, "SERVFAIL;NOERROR;NOERROR");
     cs_verdict_clear(&v);
     free_levels(lv, 2);
+}
+
+/* After sequential sampling: the share of failed lookups sets how likely the CA's check fails;
+ * near certain failure (>= 99 %) keeps the failing status. */
+static void test_flaky_thresholds(void **state)
+{
+    struct cs_ca_level *lv[2] = {
+        level("fl.test", "SDDDDDDDDDDD", "fl.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute("fl.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_string_equal(cs_status_name(v.status), "FLAKY");
+    assert_non_null(strstr(v.detail, "1 of 12 lookups of CAA fl.test returned SERVFAIL via "
+                                     "127.0.10.1:53, 11 answered; with a primary and 4 remote "
+                                     "perspectives allowing 1 failure, about 12 % of issuance "
+                                     "attempts would fail"));
+    assert_string_equal(v.resolver_rcode, "SERVFAIL;NOERROR;NOERROR;NOERROR;NOERROR;NOERROR;"
+                                          "NOERROR;NOERROR;NOERROR;NOERROR;NOERROR;NOERROR");
+    cs_verdict_clear(&v);
+    free_levels(lv, 2);
+
+    struct cs_ca_level *bad[2] = {
+        level("bad.test", "SSSSSSSSSSSD", "bad.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    assert_int_equal(cs_verdict_compute("bad.test", false, bad, 2, &le, pool2(), &v), CS_OK);
+    assert_string_equal(cs_status_name(v.status), "SERVFAIL");
+    assert_string_equal(v.issuable, "no");
+    assert_non_null(strstr(v.detail, "11 of 12 lookups of CAA bad.test returned SERVFAIL via "
+                                     "127.0.10.1:53, 127.0.10.2:53, 1 answered; with a primary "
+                                     "and 4 remote perspectives allowing 1 failure, about 100 % "
+                                     "of issuance attempts would fail"));
+    cs_verdict_clear(&v);
+    free_levels(bad, 2);
 }
 
 static void test_forbids_beats_flaky(void **state)
@@ -314,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_worst_of_differing_sets_counts),
         cmocka_unit_test(test_rejects_unfinished),
         cmocka_unit_test(test_other_cas),
+        cmocka_unit_test(test_flaky_thresholds),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cs_pool_free(pool2());
