@@ -238,8 +238,13 @@ static void finish(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
 {
     if (sample_more(cl, lv))
         return;
-    if (cl->health)
-        cs_health_lookup(cl->health, cs_now_ns(), lv->n_data + lv->n_empty + lv->n_nxdomain > 0);
+    if (cl->health) {
+        bool replied = false;
+        for (unsigned i = 0; i < lv->ntries; i++)
+            replied |= lv->tries[i].rcode >= 0 && lv->tries[i].rcode != LDNS_RCODE_REFUSED;
+        cs_health_lookup(cl->health, cs_now_ns(), lv->n_data + lv->n_empty + lv->n_nxdomain > 0,
+                         replied);
+    }
     level_finish(lv);
 }
 

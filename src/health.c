@@ -20,7 +20,7 @@ struct cs_health {
     struct bucket *ring; /* window_s buckets of one second */
     bool started;
     uint64_t first_ns; /* when the first lookup ended */
-    uint64_t lookups, answered;
+    uint64_t lookups, answered, replied;
     uint64_t streak_ns;    /* when the current run of unanswered lookups began */
     uint64_t streak_count; /* unanswered lookups since the last answered one */
 };
@@ -73,7 +73,7 @@ static uint64_t second_of(const struct cs_health *h, uint64_t t)
     return (t - h->first_ns) / 1000000000u + 1;
 }
 
-void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered)
+void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered, bool replied)
 {
     if (!h->started) {
         h->started = true;
@@ -89,6 +89,7 @@ void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered)
     b->answered += answered;
     h->lookups++;
     h->answered += answered;
+    h->replied += replied || answered;
     if (answered) {
         h->streak_count = 0;
     } else if (h->streak_count++ == 0) {
@@ -106,7 +107,9 @@ bool cs_health_failing(struct cs_health *h, uint64_t now_ns, bool at_end)
     if (h->cfg.min_answered_pct == 0 || !h->started)
         return false;
     if (at_end)
-        return h->lookups > 0 && below(h, h->lookups, h->answered);
+        return h->lookups > 0 &&
+               (below(h, h->lookups, h->replied) ||
+                (h->lookups >= h->cfg.min_lookups && below(h, h->lookups, h->answered)));
     uint64_t window_ns = (uint64_t)h->cfg.window_s * 1000000000u;
     /* Nothing answered for a whole window, over enough lookups: the resolvers are gone. */
     if (h->streak_count >= h->cfg.min_lookups && now_ns >= h->streak_ns + window_ns)

@@ -9,7 +9,9 @@
  *   - when, over the lookups that ended in the last window_s seconds (at least min_lookups of
  *     them, the window lying wholly after the first lookup ended), fewer than min_answered_pct %
  *     were answered;
- *   - at the end of a run, when fewer than that share of all its lookups were answered.
+ *   - at the end of a run, when fewer than that share of all its lookups got any reply but
+ *     REFUSED, or (over at least min_lookups lookups) were answered. A small run of a deep name
+ *     in a zone that fails DNSSEC is all SERVFAIL and goes on; one against dead resolvers stops.
  * So a short hiccup, or one dead resolver of several (a level's tries go to the others once it
  * rests), does not stop a night; resolvers that answer nothing stop it window_s seconds after the
  * first timeouts.
@@ -45,8 +47,9 @@ void cs_health_free(struct cs_health *h);
 /* A try on resolver i got rcode (-1: no reply at all, or a reply that could not be read). */
 void cs_health_try(struct cs_health *h, size_t resolver, int rcode);
 
-/* A lookup ended at now_ns; answered as defined above. */
-void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered);
+/* A lookup ended at now_ns; answered as defined above; replied: some try got a reply other than
+ * REFUSED (a SERVFAIL included). */
+void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered, bool replied);
 
 /* Whether the run should stop now (at_end: the run is over, judge all of it). */
 bool cs_health_failing(struct cs_health *h, uint64_t now_ns, bool at_end);

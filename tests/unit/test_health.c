@@ -27,10 +27,10 @@ static void test_dead_resolvers_fail_after_window(void **state)
     /* 10 failed lookups a second: not judged before the window lies after the first one. */
     uint64_t t = t0;
     for (; t < t0 + 30 * SEC; t += SEC / 10) {
-        cs_health_lookup(h, t, false);
+        cs_health_lookup(h, t, false, false);
         assert_false(cs_health_failing(h, t, false));
     }
-    cs_health_lookup(h, t, false);
+    cs_health_lookup(h, t, false, false);
     assert_true(cs_health_failing(h, t, false));
     cs_health_free(h);
 }
@@ -42,14 +42,14 @@ static void test_burst_then_silence(void **state)
      * other checks). The gate fails a window after the burst, not at the end of the run. */
     struct cs_health *h = cs_health_new(&cfg, 1);
     for (int i = 0; i < 42; i++)
-        cs_health_lookup(h, 8 * SEC, false);
+        cs_health_lookup(h, 8 * SEC, false, false);
     assert_false(cs_health_failing(h, 37 * SEC, false));
     assert_true(cs_health_failing(h, 38 * SEC, false));
     cs_health_free(h);
     /* Fewer lookups than min_lookups: left to the judgement at the end. */
     h = cs_health_new(&cfg, 1);
     for (int i = 0; i < 19; i++)
-        cs_health_lookup(h, 8 * SEC, false);
+        cs_health_lookup(h, 8 * SEC, false, false);
     assert_false(cs_health_failing(h, 100 * SEC, false));
     assert_true(cs_health_failing(h, 100 * SEC, true));
     cs_health_free(h);
@@ -62,18 +62,18 @@ static void test_hiccup_does_not_fail(void **state)
     uint64_t t = SEC;
     /* 60 s of good lookups, a 10 s outage, then good again. */
     for (; t < 61 * SEC; t += SEC / 10)
-        cs_health_lookup(h, t, true);
+        cs_health_lookup(h, t, true, true);
     for (; t < 71 * SEC; t += SEC / 10) {
-        cs_health_lookup(h, t, false);
+        cs_health_lookup(h, t, false, false);
         assert_false(cs_health_failing(h, t, false));
     }
     for (; t < 100 * SEC; t += SEC / 10) {
-        cs_health_lookup(h, t, true);
+        cs_health_lookup(h, t, true, true);
         assert_false(cs_health_failing(h, t, false));
     }
     /* An outage as long as the window does stop it. */
     for (; t < 131 * SEC; t += SEC / 10)
-        cs_health_lookup(h, t, false);
+        cs_health_lookup(h, t, false, false);
     assert_true(cs_health_failing(h, t, false));
     assert_false(cs_health_failing(h, t, true)); /* the run as a whole answered most */
     cs_health_free(h);
@@ -86,11 +86,11 @@ static void test_partial_answers(void **state)
     /* One lookup in four answered (25 %): above 20 %, goes on. */
     uint64_t t = SEC;
     for (int i = 0; t < 60 * SEC; t += SEC / 10, i++)
-        cs_health_lookup(h, t, i % 4 == 0);
+        cs_health_lookup(h, t, i % 4 == 0, i % 4 == 0);
     assert_false(cs_health_failing(h, t, false));
     /* One in six (17 %): below. */
     for (int i = 0; t < 120 * SEC; t += SEC / 10, i++)
-        cs_health_lookup(h, t, i % 6 == 0);
+        cs_health_lookup(h, t, i % 6 == 0, i % 6 == 0);
     assert_true(cs_health_failing(h, t, false));
     cs_health_free(h);
 }
@@ -100,7 +100,7 @@ static void test_few_lookups_judged_at_end(void **state)
     (void)state;
     struct cs_health *h = cs_health_new(&cfg, 1);
     for (int i = 0; i < 5; i++)
-        cs_health_lookup(h, (uint64_t)(100 + i) * SEC, false);
+        cs_health_lookup(h, (uint64_t)(100 + i) * SEC, false, false);
     /* Too few in the window to judge while running, but the run as a whole answered nothing. */
     assert_false(cs_health_failing(h, 200 * SEC, false));
     assert_true(cs_health_failing(h, 200 * SEC, true));
@@ -108,6 +108,21 @@ static void test_few_lookups_judged_at_end(void **state)
     cs_health_totals(h, &l, &a);
     assert_int_equal(l, 5);
     assert_int_equal(a, 0);
+    cs_health_free(h);
+    /* A small run all SERVFAIL but one (a deep name in a zone that fails DNSSEC): replies came,
+     * too few lookups to judge the answers: it goes on. */
+    h = cs_health_new(&cfg, 1);
+    cs_health_lookup(h, 100 * SEC, true, true);
+    for (int i = 0; i < 5; i++)
+        cs_health_lookup(h, 100 * SEC, false, true);
+    assert_false(cs_health_failing(h, 200 * SEC, true));
+    cs_health_free(h);
+    /* The same with enough lookups to judge: 1 of 21 answered is too few. */
+    h = cs_health_new(&cfg, 1);
+    cs_health_lookup(h, 100 * SEC, true, true);
+    for (int i = 0; i < 20; i++)
+        cs_health_lookup(h, 100 * SEC, false, true);
+    assert_true(cs_health_failing(h, 200 * SEC, true));
     cs_health_free(h);
     /* No lookup at all (every name invalid): nothing to judge. */
     h = cs_health_new(&cfg, 1);
@@ -121,7 +136,7 @@ static void test_off(void **state)
     struct cs_health_config off = {0};
     struct cs_health *h = cs_health_new(&off, 1);
     for (uint64_t t = SEC; t < 100 * SEC; t += SEC / 10)
-        cs_health_lookup(h, t, false);
+        cs_health_lookup(h, t, false, false);
     assert_false(cs_health_failing(h, 100 * SEC, false));
     assert_false(cs_health_failing(h, 100 * SEC, true));
     cs_health_free(h);
