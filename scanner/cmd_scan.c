@@ -498,6 +498,18 @@ int cmd_scan(int argc, char **argv)
                         "%llu queries in one second to one address\n",
                         (unsigned long long)sum.zones, (unsigned long long)sum.servers,
                         (unsigned long long)sum.engine.max_dest_per_second);
+            if (!o.no_auth)
+                fprintf(stderr,
+                        "caascan: scan: %llu direct queries to authoritative servers (%.2f a "
+                        "name), %llu through the resolvers (%.2f a name); names asked at every "
+                        "address: %llu, spared (--auth-depth sample): %llu\n",
+                        (unsigned long long)sum.direct_sent,
+                        sum.rows ? (double)sum.direct_sent / (double)sum.rows : 0.0,
+                        (unsigned long long)(sum.queries - sum.direct_sent),
+                        sum.rows ? (double)(sum.queries - sum.direct_sent) / (double)sum.rows
+                                 : 0.0,
+                        (unsigned long long)sum.names_probed,
+                        (unsigned long long)sum.names_spared);
             if (!o.no_auth && sum.direct_sent > 0 && sum.direct_answered == 0)
                 fprintf(stderr,
                         "caascan: scan: warning: none of %llu direct queries to authoritative "

@@ -112,6 +112,17 @@ bool opt_auth(const char *cmd, int code, const char *arg, struct cs_engine_confi
     case OPT_NO_AUTH:
         *no_auth = true;
         return true;
+    case OPT_AUTH_DEPTH:
+        if (strcmp(arg, "full") == 0)
+            acfg->depth = CS_AUTH_DEPTH_FULL;
+        else if (strcmp(arg, "sample") == 0)
+            acfg->depth = CS_AUTH_DEPTH_SAMPLE;
+        else {
+            fprintf(stderr, "caascan: %s: --auth-depth: '%s' is neither 'full' nor 'sample'\n", cmd,
+                    arg);
+            *ok = false;
+        }
+        return true;
     default:
         return false;
     }

@@ -30,12 +30,14 @@ enum {
     OPT_AUTH_TRIES,
     OPT_AUTH_TIMEOUT,
     OPT_NO_AUTH,
+    OPT_AUTH_DEPTH,
 };
 #define OPT_AUTH_LONGOPTS                                           \
     {"auth-qps", required_argument, 0, OPT_AUTH_QPS},               \
         {"auth-inflight", required_argument, 0, OPT_AUTH_INFLIGHT}, \
         {"auth-tries", required_argument, 0, OPT_AUTH_TRIES},       \
         {"auth-timeout", required_argument, 0, OPT_AUTH_TIMEOUT},   \
+        {"auth-depth", required_argument, 0, OPT_AUTH_DEPTH},       \
     {                                                               \
         "no-auth", no_argument, 0, OPT_NO_AUTH                      \
     }
@@ -44,6 +46,8 @@ enum {
     "      --auth-inflight N      queries in flight on one authoritative address (default 32)\n" \
     "      --auth-tries N         direct queries per question and server address (default 2)\n"  \
     "      --auth-timeout MS      longest wait for a direct query (default 3000)\n"              \
+    "      --auth-depth full|sample  every name at every address (default), or per-name\n"       \
+    "                             probes only where they can find something (docs/auth.md)\n"  \
     "      --no-auth              skip the authoritative checks (CA-side lookups only)\n"
 
 /*

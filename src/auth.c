@@ -66,8 +66,8 @@ static const char *parent_of(const char *name)
 struct auth_apex *cs_auth_apex_get(struct cs_auth *a, const char *name);
 struct cs_auth_zone *cs_auth_zone_get(struct cs_auth *a, const char *apex,
                                       const struct auth_referral *seed);
-struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name,
-                                        struct cs_auth_zone *z);
+struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, struct cs_auth_zone *z,
+                                        bool must_probe);
 cs_err cs_auth_ask_parent(struct cs_auth *a, const char *name,
                           void (*cb)(struct auth_referral *ref, void *arg), void *arg);
 
@@ -887,7 +887,7 @@ static void zone_probe_all(struct cs_auth_zone *z)
               z, NULL);
     }
     /* The apex's own CAA probes are compared with the lower-case one. */
-    struct cs_auth_qname *aq = cs_auth_qname_get(a, z->apex, z);
+    struct cs_auth_qname *aq = cs_auth_qname_get(a, z->apex, z, false);
     z->priv->apex_q = aq;
     if (aq && !aq->done && wait_on(&aq->priv->waiters, on_apex_qname_done, z) == CS_OK)
         z->priv->outstanding++;
@@ -898,6 +898,14 @@ static void zone_probe_all(struct cs_auth_zone *z)
 static void qname_finish(struct cs_auth_qname *q)
 {
     cs_auth_judge_qname(q, q->priv->a->tries);
+    struct cs_auth_zone *z = q->zone;
+    if (q->priv->a->depth == CS_AUTH_DEPTH_SAMPLE && z && z->priv) {
+        if (!q->probed)
+            cs_auth_judge_spared(q, z->priv->apex_q);
+        else if (q->problems &
+                 (CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA) | CS_PB_BIT(CS_PB_INTERMITTENT)))
+            z->priv->escalated = true; /* the zone's later names are all asked */
+    }
     q->done = true;
     wake(&q->priv->waiters);
 }
@@ -914,6 +922,13 @@ static void qname_start(void *arg)
     struct cs_auth_zone *z = q->zone;
     struct cs_auth *a = q->priv->a;
     unsigned tries = a->tries;
+    q->probed = true;
+    if (a->depth == CS_AUTH_DEPTH_SAMPLE && strcmp(q->name, z->apex) != 0)
+        q->probed = cs_auth_decide_probe(q, q->priv->must_probe, z->priv);
+    if (q->probed)
+        a->names_probed++;
+    else
+        a->names_spared++;
     q->replies = calloc(z->nservers * tries + 1, sizeof(*q->replies));
     q->priv->outstanding = 1;
     for (size_t i = 0; q->replies && i < z->nservers; i++) {
@@ -921,7 +936,7 @@ static void qname_start(void *arg)
         for (unsigned t = 0; t < tries; t++) {
             q->replies[i * tries + t].outcome = CS_OUT_CANCELLED;
             q->replies[i * tries + t].rcode = -1;
-            if (s->has_addr)
+            if (s->has_addr && q->probed)
                 probe(a, s, q->name, LDNS_RR_TYPE_CAA, CS_QF_DO, &q->replies[i * tries + t], NULL,
                       q);
         }
@@ -929,11 +944,15 @@ static void qname_start(void *arg)
     qname_reply_done(q);
 }
 
-struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, struct cs_auth_zone *z)
+struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, struct cs_auth_zone *z,
+                                        bool must_probe)
 {
     struct cs_auth_qname *q = cs_strmap_get(&a->qnames, name);
-    if (q)
+    if (q) {
+        if (must_probe)
+            q->priv->must_probe = true; /* in time when the name has not started yet */
         return q;
+    }
     q = calloc(1, sizeof(*q));
     if (!q || !(q->priv = calloc(1, sizeof(*q->priv))) || !(q->name = strdup(name)) ||
         cs_strmap_put(&a->qnames, q->name, q) != CS_OK) {
@@ -946,9 +965,13 @@ struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, str
     }
     q->zone = z;
     q->priv->a = a;
-    if (z->ready)
+    q->priv->must_probe = must_probe;
+    /* Sampling decides a name below the apex on its zone's findings: it waits for the zone. */
+    bool after_zone = a->depth == CS_AUTH_DEPTH_SAMPLE && strcmp(name, z->apex) != 0;
+    if (after_zone ? z->done : z->ready)
         qname_start(q);
-    else if (wait_on(&z->priv->ready_waiters, qname_start, q) != CS_OK)
+    else if (wait_on(after_zone ? &z->priv->done_waiters : &z->priv->ready_waiters, qname_start,
+                     q) != CS_OK)
         qname_finish(q); /* out of memory: judged with no replies */
     return q;
 }
@@ -1041,7 +1064,8 @@ static void task_attach(struct auth_task *t)
             seen |= t->zones[j] == z;
         if (!seen && !z->done && wait_on(&z->priv->done_waiters, task_unwait, t) == CS_OK)
             t->waiting++;
-        struct cs_auth_qname *q = cs_auth_qname_get(a, t->levels[i]->name, z);
+        struct cs_auth_qname *q =
+            cs_auth_qname_get(a, t->levels[i]->name, z, cs_auth_level_unclear(t->levels[i]));
         t->qnames[i] = q;
         if (q && !q->done && wait_on(&q->priv->waiters, task_unwait, t) == CS_OK)
             t->waiting++;
@@ -1123,6 +1147,7 @@ cs_err cs_auth_check(struct cs_auth *a, struct cs_ca_level *const *levels, size_
 
 void cs_auth_config_default(struct cs_auth_config *cfg)
 {
+    cfg->depth = CS_AUTH_DEPTH_FULL;
     cfg->tries = 2;
     cfg->timeout_ms = 3000;
     cfg->min_timeout_ms = 1000;
@@ -1137,6 +1162,7 @@ struct cs_auth *cs_auth_new(struct cs_engine *engine, const struct cs_auth_confi
     struct cs_auth_config def;
     cs_auth_config_default(&def);
     a->tries = cfg && cfg->tries ? cfg->tries : def.tries;
+    a->depth = cfg ? cfg->depth : def.depth;
     if (a->tries > CS_MAX_ATTEMPTS)
         a->tries = CS_MAX_ATTEMPTS;
     a->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : def.timeout_ms;
@@ -1193,6 +1219,12 @@ void cs_auth_foreach_zone(const struct cs_auth *a, void (*fn)(const struct cs_au
 uint64_t cs_auth_queries(const struct cs_auth *a)
 {
     return a->queries + a->lookups;
+}
+
+void cs_auth_name_counts(const struct cs_auth *a, uint64_t *probed, uint64_t *spared)
+{
+    *probed = a->names_probed;
+    *spared = a->names_spared;
 }
 
 void cs_auth_direct_counts(const struct cs_auth *a, uint64_t *sent, uint64_t *answered)

@@ -837,3 +837,77 @@ const char *cs_reply_shape_name(cs_reply_shape s)
                                         "REFERRAL", "EMPTY",  "ERROR"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
+
+/* ---- --auth-depth sample --------------------------------------------------------------- */
+
+bool cs_auth_sample_pick(const char *name, unsigned nth)
+{
+    if (nth < CS_AUTH_SAMPLE_FIRST)
+        return true;
+    /* Salted, and its top bits: not the shard hash's low bits, so no shard is all in or out. */
+    static const char salt[] = "caascan auth sample:";
+    uint64_t h = cs_fnv1a64_add(CS_FNV1A64_BASIS, salt, sizeof(salt) - 1);
+    h = cs_fnv1a64_add(h, name, strlen(name));
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h % CS_AUTH_SAMPLE_ONE_IN == 0;
+}
+
+bool cs_auth_level_unclear(const struct cs_ca_level *lv)
+{
+    if (!lv || !lv->done || lv->ntries == 0)
+        return true;
+    if (lv->n_error || lv->n_timeout || lv->n_dnssec || lv->n_other_sets)
+        return true;
+    /* Every try the same kind of answer: all data, all NODATA or all NXDOMAIN. */
+    unsigned kinds = (lv->n_data > 0) + (lv->n_empty > 0) + (lv->n_nxdomain > 0);
+    return kinds != 1;
+}
+
+bool cs_auth_zone_disagrees(const struct cs_auth_zone *z)
+{
+    const cs_problems differ =
+        CS_PB_BIT(CS_PB_SOA_SERIAL_MISMATCH) | CS_PB_BIT(CS_PB_NS_SET_MISMATCH) |
+        CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA) | CS_PB_BIT(CS_PB_INTERMITTENT);
+    if (!z)
+        return true;
+    if (z->problems & differ)
+        return true;
+    for (size_t i = 0; i < z->nservers; i++)
+        if (z->servers[i].findings & differ)
+            return true;
+    return false;
+}
+
+bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_zone_priv *zp)
+{
+    unsigned nth = zp->names_decided++;
+    if (must_probe || zp->escalated || cs_auth_zone_disagrees(q->zone))
+        return true;
+    return cs_auth_sample_pick(q->name, nth);
+}
+
+void cs_auth_judge_spared(struct cs_auth_qname *q, const struct cs_auth_qname *apex_q)
+{
+    struct cs_auth_zone *z = q->zone;
+    if (!z || !apex_q || !apex_q->server_probs || apex_q->zone != z)
+        return;
+    const cs_problems own = CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA);
+    size_t n = z->nservers;
+    if (!q->server_probs)
+        q->server_probs = calloc(n + 1, sizeof(*q->server_probs));
+    if (!q->server_detail)
+        q->server_detail = calloc(n + 1, sizeof(*q->server_detail));
+    for (size_t i = 0; i < n; i++) {
+        cs_problems codes = apex_q->server_probs[i] & ~own;
+        if (!codes)
+            continue;
+        q->problems |= codes;
+        if (q->server_probs)
+            q->server_probs[i] |= codes;
+        if (q->server_detail && !q->server_detail[i] && apex_q->server_detail &&
+            apex_q->server_detail[i])
+            q->server_detail[i] = strdup(apex_q->server_detail[i]);
+    }
+}

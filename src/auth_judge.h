@@ -41,4 +41,20 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries);
 /* Judges the CAA probes of a name at every server and compares the servers. */
 void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries);
 
+/* ---- --auth-depth sample (docs/auth.md, "Depth") ---- */
+
+/* True when a climb's CA-side lookup of a level failed or disagreed (not every try the same clean
+ * answer): its name is asked at every address whatever the sample says. */
+bool cs_auth_level_unclear(const struct cs_ca_level *lv);
+/* True when zone z (done) shows that its servers may answer differently for its names: serials or
+ * NS sets disagree, the apex's CAA differs between servers, or a server is intermittent. */
+bool cs_auth_zone_disagrees(const struct cs_auth_zone *z);
+/* Whether name q, below its zone's apex, is asked at every address: a CA-side lookup that failed
+ * or disagreed (must_probe), a zone whose servers disagree, an escalated zone, or the sample. */
+bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_zone_priv *zp);
+/* Gives a name that was not asked (q->probed false) what the zone's apex CAA probes found at each
+ * server (apex_q, done) except their disagreement, which is the apex's own: a server that answers
+ * CAA with NOTIMP, REFUSED, SERVFAIL, no SOA or the wrong case does so for every name. */
+void cs_auth_judge_spared(struct cs_auth_qname *q, const struct cs_auth_qname *apex_q);
+
 #endif

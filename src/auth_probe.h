@@ -75,15 +75,18 @@ struct auth_zone_priv {
     size_t nserved;         /* NS names that have their servers */
     unsigned round_pending; /* NS queries of the current round not answered yet */
     unsigned rounds;
-    struct auth_glue glue; /* from a referral */
-    bool glue_asked;       /* the parent was asked for glue of NS names without an address */
-    unsigned outstanding;  /* zone probes and the apex name, not answered yet */
+    struct auth_glue glue;  /* from a referral */
+    bool glue_asked;        /* the parent was asked for glue of NS names without an address */
+    unsigned outstanding;   /* zone probes and the apex name, not answered yet */
+    unsigned names_decided; /* names below the apex whose depth is decided (sample mode) */
+    bool escalated;         /* a name of the zone showed a finding: ask every later one */
     struct cs_auth_qname *apex_q;
     struct auth_waiter *ready_waiters, *done_waiters;
 };
 
 struct auth_qname_priv {
     struct cs_auth *a;
+    bool must_probe; /* a climb's CA-side lookup of the name failed or disagreed */
     unsigned outstanding;
     struct auth_waiter *waiters;
 };
@@ -107,11 +110,13 @@ struct auth_referral {
 struct cs_auth {
     struct cs_engine *engine;
     unsigned tries;
+    cs_auth_depth depth;
     uint32_t timeout_ms, min_timeout_ms;
     struct cs_strmap apexes, zones, hosts, qnames; /* keys: the values' own names */
     uint64_t queries;                              /* direct */
     uint64_t answered;                             /* direct queries that got a reply */
     uint64_t lookups;                              /* through the resolvers */
+    uint64_t names_probed, names_spared;           /* per-name CAA asked, or not (sample) */
 };
 
 /* True when name is apex or below it ("" is the root: every name). */

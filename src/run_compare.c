@@ -19,6 +19,7 @@ static const struct {
     {"validation-method", "none", false},
     {"partition", "none", false},
     {"no-auth", "no", false},
+    {"auth-depth", "full", false},
     {"attempts", "3", false},
 };
 

@@ -77,6 +77,8 @@ json_t *cs_scan_options_json(const struct cs_scan_run_options *o, const struct c
     bad |= json_object_set_new(j, "min-timeout", json_integer(o->engine.min_timeout_ms));
     bad |= json_object_set_new(j, "no-auth", json_boolean(o->no_auth));
     bad |= json_object_set_new(j, "auth-tries", json_integer(o->auth.tries));
+    bad |= json_object_set_new(
+        j, "auth-depth", json_string(o->auth.depth == CS_AUTH_DEPTH_SAMPLE ? "sample" : "full"));
     bad |= json_object_set_new(j, "auth-timeout", json_integer(o->auth.timeout_ms));
     bad |= json_object_set_new(j, "partition", part[0] ? json_string(part) : json_null());
     bad |= json_object_set_new(j, "keep-columns", keep);

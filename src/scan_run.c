@@ -1031,9 +1031,11 @@ cs_err cs_scan_run(struct cs_inventory *inv, const struct cs_scan_run_options *o
     }
     if ((rc = finish_shards(&st, st.results, true, err, errlen)) != CS_OK)
         goto out;
-    if (cs_scanner_auth(st.scanner))
+    if (cs_scanner_auth(st.scanner)) {
         cs_auth_direct_counts(cs_scanner_auth(st.scanner), &sum->direct_sent,
                               &sum->direct_answered);
+        cs_auth_name_counts(cs_scanner_auth(st.scanner), &sum->names_probed, &sum->names_spared);
+    }
     if (cs_scanner_auth(st.scanner)) {
         struct cs_strmap zones = {0};
         struct servers_ctx sc = {.w = servers, .sum = sum, .zones = &zones};

@@ -115,6 +115,8 @@ struct cs_auth_qname {
                                   in its findings): its answer ("NXDOMAIN", "no CAA",
                                   "CAA 0 issue ..."); NULL for the others */
     cs_strbuf detail;          /* where the servers disagree */
+    /* Asked at every address (false: only its zone's findings apply; --auth-depth sample). */
+    bool probed;
     /* private */
     struct auth_qname_priv *priv;
 };
@@ -126,7 +128,23 @@ struct cs_auth_result {
     struct cs_auth_qname *const *qnames; /* the level's name probes, NULL without a zone */
 };
 
+/* How much per-name probing the authoritative checks do (--auth-depth). */
+typedef enum cs_auth_depth {
+    CS_AUTH_DEPTH_FULL = 0, /* every name of a climb asked at every address, `tries` times */
+    CS_AUTH_DEPTH_SAMPLE,   /* per-name CAA only where it can find something (docs/auth.md) */
+} cs_auth_depth;
+
+/* Sampling rule of CS_AUTH_DEPTH_SAMPLE: the first CS_AUTH_SAMPLE_FIRST names of a zone below its
+ * apex are asked at every address, each later one when its hash falls in 1/CS_AUTH_SAMPLE_ONE_IN. */
+#define CS_AUTH_SAMPLE_FIRST  2
+#define CS_AUTH_SAMPLE_ONE_IN 8
+
+/* Whether the sampling rule picks `name`, the `nth` (0-based) name below its zone's apex to be
+ * decided: the first CS_AUTH_SAMPLE_FIRST always, later ones by a hash of the name. */
+bool cs_auth_sample_pick(const char *name, unsigned nth);
+
 struct cs_auth_config {
+    cs_auth_depth depth;     /* --auth-depth; default CS_AUTH_DEPTH_FULL */
     unsigned tries;          /* UDP queries per question and address (--auth-tries); default 2 */
     uint32_t timeout_ms;     /* longest wait for a direct query (--auth-timeout); default 3000 */
     uint32_t min_timeout_ms; /* shortest wait, however fast the server; default 1000 */
@@ -174,6 +192,10 @@ uint64_t cs_auth_queries(const struct cs_auth *a);
 /* Direct queries sent to authoritative addresses, and how many of them got a reply: none at all
  * means this machine cannot reach authoritative servers (outbound port 53 blocked, say). */
 void cs_auth_direct_counts(const struct cs_auth *a, uint64_t *sent, uint64_t *answered);
+
+/* Names of climbs asked at every address of their zone, and names spared that (they carry their
+ * zone's findings and the apex's; --auth-depth sample). */
+void cs_auth_name_counts(const struct cs_auth *a, uint64_t *probed, uint64_t *spared);
 
 /* Median of a server's measured round-trip times in ms, -1 when none. */
 int cs_auth_server_rtt_ms(const struct cs_auth_server *s);

@@ -59,6 +59,8 @@ struct cs_scan_summary {
     uint64_t servers;              /* rows of the per-server table */
     uint64_t direct_sent;          /* direct queries to authoritative servers */
     uint64_t direct_answered;      /* ... that got a reply */
+    uint64_t names_probed;         /* names of climbs asked at every address of their zone */
+    uint64_t names_spared;         /* ... and not (--auth-depth sample) */
     struct cs_engine_stats engine; /* the engine's counters at the end */
     double seconds;
     bool interrupted;

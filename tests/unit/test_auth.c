@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../src/auth_judge.h"
+#include "caascan/hash.h"
 #include "caascan/verdict.h"
 #include "levels_fixture.h"
 
@@ -1244,6 +1245,173 @@ static void test_verdict_zone_finding_told_once(void **state)
     free_levels(lv, 3);
 }
 
+/* ---- --auth-depth sample --------------------------------------------------------------- */
+
+/* The sample: the first CS_AUTH_SAMPLE_FIRST names of a zone always, then about one in
+ * CS_AUTH_SAMPLE_ONE_IN, the same names every run. */
+static void test_sample_rule(void **state)
+{
+    (void)state;
+    assert_true(cs_auth_sample_pick("a.example.test", 0));
+    assert_true(cs_auth_sample_pick("b.example.test", CS_AUTH_SAMPLE_FIRST - 1));
+    unsigned picked = 0, n = 16000;
+    for (unsigned i = 0; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "host%u.zone%u.test", i % 7, i);
+        bool p = cs_auth_sample_pick(name, CS_AUTH_SAMPLE_FIRST + i);
+        assert_int_equal(p, cs_auth_sample_pick(name, CS_AUTH_SAMPLE_FIRST + 1000));
+        picked += p;
+    }
+    /* 2,000 expected; 5 standard deviations (1.87 % of 2,000 x 0.875 = 42 each) either way. */
+    assert_in_range(picked, 2000 - 210, 2000 + 210);
+    /* Not the shard hash's residue: names of one shard are not all in or all out. */
+    unsigned in_shard = 0, picked_in_shard = 0;
+    for (unsigned i = 0; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "www.z%u.test", i);
+        if (cs_fnv1a64_str(name) % 8 != 0)
+            continue;
+        in_shard++;
+        picked_in_shard += cs_auth_sample_pick(name, CS_AUTH_SAMPLE_FIRST);
+    }
+    assert_true(picked_in_shard > in_shard / 16 && picked_in_shard < in_shard / 4);
+}
+
+/* A CA-side lookup that failed or disagreed asks for the name's own probes. */
+static void test_sample_level_unclear(void **state)
+{
+    (void)state;
+    struct cs_ca_level *lv[7] = {
+        level(NAME, "EE", NULL, NULL),
+        level(NAME, "DD", "shop.example.test. CAA 0 issue \"letsencrypt.org\"", NULL),
+        level(NAME, "NN", NULL, NULL),
+        level(NAME, "ES", NULL, NULL),
+        level(NAME, "TE", NULL, NULL),
+        level(NAME, "EN", NULL, NULL),
+        level(NAME, "BB", NULL, NULL),
+    };
+    assert_false(cs_auth_level_unclear(lv[0]));
+    assert_false(cs_auth_level_unclear(lv[1]));
+    assert_false(cs_auth_level_unclear(lv[2]));
+    assert_true(cs_auth_level_unclear(lv[3]));
+    assert_true(cs_auth_level_unclear(lv[4]));
+    assert_true(cs_auth_level_unclear(lv[5]));
+    assert_true(cs_auth_level_unclear(lv[6]));
+    lv[1]->n_other_sets = 1; /* the resolvers returned two sets */
+    assert_true(cs_auth_level_unclear(lv[1]));
+    lv[1]->n_other_sets = 0;
+    lv[0]->done = false;
+    assert_true(cs_auth_level_unclear(lv[0]));
+    lv[0]->done = true;
+    free_levels(lv, 7);
+}
+
+/* Which names below the apex are asked: the sample of a healthy zone, every name of a zone whose
+ * servers disagree or that escalated, and a name whose CA-side lookup was unclear. */
+static void test_sample_decide(void **state)
+{
+    (void)state;
+    struct cs_auth_zone *z = healthy_zone(2);
+    cs_auth_judge_zone(z, TRIES);
+    cs_auth_judge_qname(z->priv->apex_q, TRIES);
+    z->done = true;
+    assert_false(cs_auth_zone_disagrees(z));
+    /* Names the hash leaves out once the first ones are taken. */
+    const char *out[2] = {NULL, NULL};
+    static char names[64][64];
+    for (unsigned i = 0, k = 0; i < 64 && k < 2; i++) {
+        snprintf(names[i], sizeof(names[i]), "n%u.example.test", i);
+        if (!cs_auth_sample_pick(names[i], CS_AUTH_SAMPLE_FIRST))
+            out[k++] = names[i];
+    }
+    assert_non_null(out[1]);
+    struct cs_auth_qname *q[CS_AUTH_SAMPLE_FIRST + 2];
+    for (unsigned i = 0; i < CS_AUTH_SAMPLE_FIRST; i++) {
+        q[i] = qname_new(z, out[0]);
+        assert_true(cs_auth_decide_probe(q[i], false, z->priv)); /* the first ones */
+    }
+    q[CS_AUTH_SAMPLE_FIRST] = qname_new(z, out[0]);
+    assert_false(cs_auth_decide_probe(q[CS_AUTH_SAMPLE_FIRST], false, z->priv));
+    q[CS_AUTH_SAMPLE_FIRST + 1] = qname_new(z, out[1]);
+    assert_true(cs_auth_decide_probe(q[CS_AUTH_SAMPLE_FIRST + 1], true, z->priv)); /* CA side */
+    assert_int_equal(z->priv->names_decided, CS_AUTH_SAMPLE_FIRST + 2);
+    z->priv->escalated = true;
+    assert_true(cs_auth_decide_probe(q[CS_AUTH_SAMPLE_FIRST], false, z->priv));
+    z->priv->escalated = false;
+    for (unsigned i = 0; i < CS_AUTH_SAMPLE_FIRST + 2; i++)
+        cs_auth_qname_free(q[i]);
+    zone_free(z);
+
+    /* Serials differ: every name is asked. */
+    z = zone_with_apex(2);
+    server_healthy(z, 0, 1, 2);
+    server_healthy(z, 1, 2, 2);
+    cs_auth_judge_zone(z, TRIES);
+    z->done = true;
+    assert_true(cs_auth_zone_disagrees(z));
+    z->priv->names_decided = 100;
+    struct cs_auth_qname *one = qname_new(z, out[0]);
+    assert_true(cs_auth_decide_probe(one, false, z->priv));
+    cs_auth_qname_free(one);
+    zone_free(z);
+}
+
+/* A name that was not asked carries what the apex's CAA probes found at each server (NOTIMP at
+ * ns2), but not the apex's own disagreement; the verdict names the server. */
+static void test_sample_spared_attribution(void **state)
+{
+    (void)state;
+    struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL, NULL), level(APEX, "EE", NULL, NULL),
+                                 level("test", "EE", NULL, NULL)};
+    struct cs_auth_zone *z = zone_with_apex(3);
+    for (size_t i = 0; i < 3; i++)
+        server_healthy(z, i, 1, 3);
+    /* The apex: ns2 answers NOTIMP, ns3 has a set the others lack. */
+    struct cs_auth_qname *aq = z->priv->apex_q;
+    for (size_t i = 0; i < 3 * TRIES; i++) {
+        aq->replies[i].outcome = CS_OUT_CANCELLED;
+        aq->replies[i].rcode = -1;
+    }
+    name_all(aq, 0, CS_OUT_ANSWER, mk_nodata, NULL, "exAMple.TEST");
+    name_all(aq, 1, CS_OUT_ANSWER, mk_rcode, "4", "exAMple.TEST");
+    name_all(aq, 2, CS_OUT_ANSWER, mk_caa, "other-ca.test", "exAMple.TEST");
+    feed(&z->servers[2], NULL, &z->servers[2].probes[AUTH_PROBE_LOWER(TRIES)], LDNS_RR_TYPE_CAA,
+         CS_OUT_ANSWER, caa_pkt(APEX, "other-ca.test"), APEX);
+    cs_auth_judge_zone(z, TRIES);
+    cs_auth_judge_qname(aq, TRIES);
+    assert_codes(aq->problems, PB(AUTH_NOTIMP) | PB(AUTH_INCONSISTENT_CAA));
+
+    struct cs_auth_qname *q = qname_new(z, NAME); /* no replies: not asked */
+    cs_auth_judge_qname(q, TRIES);
+    assert_codes(q->problems, 0);
+    cs_auth_judge_spared(q, aq);
+    assert_codes(q->problems, PB(AUTH_NOTIMP));
+    assert_codes(q->server_probs[0], 0);
+    assert_codes(q->server_probs[1], PB(AUTH_NOTIMP));
+    assert_codes(q->server_probs[2], 0);
+    assert_null(q->server_answer);
+    assert_int_equal(q->nsets, 0);
+    assert_false(q->some_without_caa);
+    z->done = q->done = true;
+
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute(NAME, false, lv, 3, &le, NULL, &v), CS_OK);
+    struct cs_auth_zone *zones[1] = {z};
+    struct cs_auth_qname *qnames[1] = {q};
+    struct cs_auth_result ar = {.nlevels = 1, .zones = zones, .qnames = qnames};
+    assert_int_equal(cs_verdict_add_auth(&v, false, lv, 3, &ar, &le), CS_OK);
+    assert_string_equal(cs_status_name(v.status), "AT_RISK");
+    assert_codes(v.problems, PB(AUTH_NOTIMP));
+    assert_string_equal(v.detail,
+                        "no CAA records from shop.example.test up to test: any CA may issue; "
+                        "ns2.example.net (192.0.2.2) answered NOTIMP to 2 of 2 CAA queries for "
+                        "example.test");
+    cs_verdict_clear(&v);
+    cs_auth_qname_free(q);
+    zone_free(z);
+    free_levels(lv, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1277,6 +1445,10 @@ int main(void)
         cmocka_unit_test(test_verdict_notimp_at_risk),
         cmocka_unit_test(test_verdict_nxdomain_stays),
         cmocka_unit_test(test_verdict_zone_finding_told_once),
+        cmocka_unit_test(test_sample_rule),
+        cmocka_unit_test(test_sample_level_unclear),
+        cmocka_unit_test(test_sample_decide),
+        cmocka_unit_test(test_sample_spared_attribution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
