@@ -29,6 +29,7 @@ int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_problems(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /*
  * Exit status for a library error of the store commands (export, diff, report): unreadable,

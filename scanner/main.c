@@ -15,6 +15,7 @@ static const struct cs_command commands[] = {
     {"export", "one sorted table (CSV or JSON lines) of a run's results", cmd_export},
     {"diff", "what changed between two runs; exit 1 on new failures", cmd_diff},
     {"report", "roll-ups by certificate, zone, nameserver or registered domain", cmd_report},
+    {"merge", "one run from the partition runs of a partitioned scan", cmd_merge},
     {"problems", "the problem codes: meaning, who must act, the fix sentence", cmd_problems},
 };
 

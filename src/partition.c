@@ -19,6 +19,11 @@ const char *cs_partition_key(const char *name)
     return reg ? reg : name;
 }
 
+bool cs_partition_is_suffix(const char *zone)
+{
+    return psl_is_public_suffix(psl_builtin(), zone) != 0;
+}
+
 /* A hash of its own (not the shards' fnv1a64 of the name), so that partitions and shards do not
  * line up. */
 static uint64_t part_hash(const char *tag, const char *text)

@@ -27,6 +27,10 @@ unsigned cs_partition_of(const char *name, bool valid, unsigned n);
  * none), as used by cs_partition_of(); a pointer into name or to a static string of libpsl. */
 const char *cs_partition_key(const char *name);
 
+/* Whether a zone is a public suffix (a TLD, co.uk, ...): names of many registered domains, in
+ * any partition, may have it as their closest zone (a registered domain that does not exist). */
+bool cs_partition_is_suffix(const char *zone);
+
 /* Looks up an environment variable (getenv, or a table in tests). */
 typedef const char *(*cs_getenv_fn)(const char *name);
 
