@@ -11,6 +11,8 @@
 #   scripts/bench.sh resume     the same scan with and without checkpoints, and --resume after
 #                               a kill -9 at 90 % of the names
 #   scripts/bench.sh store      writing, exporting and diffing runs of 1,000,000 rows
+#   scripts/bench.sh merge      caascan merge of 4 partition runs of 1,000,000 rows in all
+#                               (targets: < 30 s, < 64 MB RSS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh

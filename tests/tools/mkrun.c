@@ -2,13 +2,15 @@
  * mkrun.c -- writes a synthetic run directory of N result rows through the store library, for
  * benchmarks and for trying export/diff/report on big runs.
  *
- *   mkrun DIR N [--seed S] [--shards K] [--perturb P] [--servers M]
+ *   mkrun DIR N [--seed S] [--shards K] [--perturb P] [--servers M] [--partition K/N]
  *
  * Row i is a function of i alone (name, status, problems, CAA, zone, nameservers, sources), so two
  * runs of the same N describe the same inventory. --perturb P (0..1) makes a "second night": a
  * share P of the rows, chosen with --seed, get another status and problems, another CAA set, or
  * are dropped, and P * N / 10 new names are added. Statuses follow a skewed mix (90 % OK).
- * --servers M writes M per-server rows (default N / 10).
+ * --servers M writes M per-server rows (default N / 10). --partition K/N writes only the rows of
+ * partition K of N (by registered domain, as scan --partition does) and records it in the
+ * manifest as a scan does, so that N such runs are the parts of one job for caascan merge.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "caascan/manifest.h"
+#include "caascan/partition.h"
 #include "caascan/problem.h"
 #include "caascan/result.h"
 #include "caascan/shard.h"
@@ -111,7 +114,8 @@ static void make_row(uint64_t i, uint64_t variant, struct row_text *t)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: mkrun DIR N [--seed S] [--shards K] [--perturb P] [--servers M]\n");
+    fprintf(stderr, "usage: mkrun DIR N [--seed S] [--shards K] [--perturb P] [--servers M] "
+                    "[--partition K/N]\n");
 }
 
 int main(int argc, char **argv)
@@ -123,7 +127,7 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     char *end;
     uint64_t n = strtoull(argv[2], &end, 10), seed = 1, nservers = UINT64_MAX;
-    unsigned shards = CS_SHARDS_DEFAULT;
+    unsigned shards = CS_SHARDS_DEFAULT, part_k = 0, part_n = 0;
     double perturb = 0;
     if (*end) {
         usage();
@@ -138,6 +142,10 @@ int main(int argc, char **argv)
             perturb = strtod(argv[i + 1], NULL);
         else if (strcmp(argv[i], "--servers") == 0)
             nservers = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--partition") == 0 &&
+                 sscanf(argv[i + 1], "%u/%u", &part_k, &part_n) == 2 && part_k >= 1 &&
+                 part_k <= part_n)
+            ;
         else {
             usage();
             return 2;
@@ -178,6 +186,8 @@ int main(int argc, char **argv)
         if (changed && pick % 10 == 0)
             continue; /* removed tonight */
         make_row(i, changed ? seed : 0, &t);
+        if (part_n > 1 && cs_partition_of(t.name, true, part_n) != part_k - 1)
+            continue;
         const char *f[CS_RC_COUNT] = {
             t.name,
             t.status,
@@ -205,6 +215,8 @@ int main(int argc, char **argv)
         snprintf(addr, sizeof(addr), "127.0.%u.%u", provider, (unsigned)(i % 2) + 1);
         snprintf(serial, sizeof(serial), "%" PRIu64, 2026112300 + i % 3);
         snprintf(rtt, sizeof(rtt), "%u", (unsigned)(splitmix64(i) % 90) + 1);
+        if (part_n > 1 && cs_partition_of(zone, true, part_n) != part_k - 1)
+            continue;
         const char *f[CS_SC_COUNT] = {zone,   ns,  addr, i % 97 == 0 ? "AUTH_NOTIMP" : "",
                                       serial, rtt, "9",  ""};
         rc = cs_shard_writer_add(ws, f);
@@ -223,6 +235,13 @@ int main(int argc, char **argv)
     }
     for (int s = 0; s < CS_ST_COUNT; s++)
         cs_manifest_set_status_count(m, (cs_status)s, counts[s]);
+    char digest[64];
+    snprintf(digest, sizeof(digest), "mkrun-%" PRIu64 "-%" PRIu64, n, seed);
+    cs_manifest_set_member(m, "input_digest", json_string(digest));
+    if (part_n > 1)
+        cs_manifest_set_member(m, "partition",
+                               json_pack("{s:i, s:i, s:s}", "k", (int)part_k, "n", (int)part_n,
+                                         "rule", CS_PARTITION_RULE));
     cs_manifest_set_table(m, CS_TABLE_RESULTS, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, w);
     cs_manifest_set_table(m, CS_TABLE_SERVERS, cs_table_header(CS_TABLE_SERVERS), CS_SC_COUNT, ws);
     if (cs_run_finish(run, m, err, sizeof(err)) != CS_OK) {
