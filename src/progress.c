@@ -80,7 +80,9 @@ size_t cs_progress_limit_text(const struct cs_engine_limit *l, const struct cs_e
     char opt[64], waiting[32], places[32];
     option_text(l, cfg, opt, sizeof(opt));
     cs_progress_count(l->waiting, waiting, sizeof(waiting));
-    const char *what = l->resolver >= 0 ? "a resolver" : "an authoritative server";
+    char what[128];
+    snprintf(what, sizeof(what), "%s%s%s", l->host, l->host[0] ? ", " : "",
+             l->resolver >= 0 ? "a resolver" : "an authoritative server");
     int n;
     if (l->kind == CS_LIMIT_QPS || l->kind == CS_LIMIT_INFLIGHT) {
         n = snprintf(buf, size, "held back by %s: %s queries waiting", opt, waiting);
@@ -176,9 +178,10 @@ size_t cs_progress_summary(const struct cs_progress_limits *p, double elapsed_s,
                          opt, pct, dur, waiting);
         else
             n = snprintf(buf, size,
-                         "held back by %s for %.0f %% of the %s run, most at %s (up to %s queries "
-                         "waiting)",
-                         opt, pct, dur, w->where, waiting);
+                         "held back by %s for %.0f %% of the %s run, most at %s%s%s%s (up to %s "
+                         "queries waiting)",
+                         opt, pct, dur, w->where, w->host[0] ? " (" : "", w->host,
+                         w->host[0] ? ")" : "", waiting);
     }
     return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }

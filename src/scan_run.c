@@ -128,6 +128,7 @@ struct scan_state {
     struct event *health_tick;        /* judges it once a second */
     struct cs_progress_limits limits; /* what held the scan back, sampled once a second */
     size_t total;                     /* rows the run will write (its partition's) */
+    char host_where[64], host_name[64]; /* the last address named in the progress line */
     bool total_known;
 };
 
@@ -297,12 +298,15 @@ static void stop_unhealthy(struct scan_state *st)
     cs_engine_cancel(st->engine);
 }
 
+static void name_address(struct scan_state *st, struct cs_engine_limit *l);
+
 /* Once a second: what holds the scan back is sampled, the health gate judged. */
 static void on_health_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct scan_state *st = arg;
     struct cs_engine_limits lim;
     cs_engine_get_limits(st->engine, &lim);
+    name_address(st, &lim.by_kind[cs_progress_main_limit(&lim)]);
     cs_progress_note(&st->limits, &lim, (double)(cs_now_ns() - st->start_ns) / 1e9);
     if (st->health && !st->stop && cs_health_failing(st->health, cs_now_ns(), false))
         stop_unhealthy(st);
@@ -450,6 +454,39 @@ static void feed(struct scan_state *st)
         event_base_loopbreak(st->base);
 }
 
+struct host_ctx {
+    const char *where;
+    char *host;
+    size_t size;
+};
+
+static void find_host(const struct cs_auth_zone *z, void *arg)
+{
+    struct host_ctx *hc = arg;
+    char label[64];
+    for (size_t i = 0; i < z->nservers && !hc->host[0]; i++)
+        if (z->servers[i].ns &&
+            strcmp(cs_addr_format(&z->servers[i].addr, label, sizeof(label)), hc->where) == 0)
+            snprintf(hc->host, hc->size, "%s", z->servers[i].ns);
+}
+
+/* Names the authoritative address a limit holds queries at (ns1.example.net), from the zones
+ * checked so far; the last answer is kept, so that the zones are searched when it changes. */
+static void name_address(struct scan_state *st, struct cs_engine_limit *l)
+{
+    if (l->kind != CS_LIMIT_DEST_QPS && l->kind != CS_LIMIT_DEST_INFLIGHT)
+        return;
+    if (l->resolver >= 0 || !cs_scanner_auth(st->scanner))
+        return;
+    if (strcmp(st->host_where, l->where) != 0) {
+        snprintf(st->host_where, sizeof(st->host_where), "%s", l->where);
+        st->host_name[0] = '\0';
+        struct host_ctx hc = {l->where, st->host_name, sizeof(st->host_name)};
+        cs_auth_foreach_zone(cs_scanner_auth(st->scanner), find_host, &hc);
+    }
+    snprintf(l->host, sizeof(l->host), "%s", st->host_name);
+}
+
 static void print_progress(struct scan_state *st, bool final)
 {
     if (!st->total_known) {
@@ -472,6 +509,7 @@ static void print_progress(struct scan_state *st, bool final)
     };
     struct cs_engine_limits lim;
     cs_engine_get_limits(st->engine, &lim);
+    name_address(st, &lim.by_kind[cs_progress_main_limit(&lim)]);
     char line[512];
     cs_progress_format(&c, final ? NULL : &lim, &st->o->engine, line, sizeof(line));
     if (st->o->progress == CS_PROGRESS_BAR) {

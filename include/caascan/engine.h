@@ -177,6 +177,7 @@ struct cs_engine_limit {
     uint64_t top_waiting; /* at the address with the most */
     int resolver;         /* that address: pool index, or -1 for an authoritative server */
     char where[64];       /* that address, "192.0.2.53:53" */
+    char host[64];        /* its name, when the caller knows it ("ns1.example.net"); "" */
 };
 
 struct cs_engine_limits {

@@ -98,11 +98,11 @@ printf '%s\n' ok-le.test www.ok-le.test nocaa.test wild.test other-ca.test forbi
 "$CAASCAN" scan --progress --auth-qps 4 -r "$WORLD_RESOLVERS" -o "$TMP/slowauth" \
     "$TMP/slow-auth.txt" 2>"$TMP/progress.err"
 tr '\r' '\n' <"$TMP/progress.err" >"$TMP/progress.lines"
-grep -q -E '^\[[#.]{20}\] [0-9]+ of 6 names \([0-9]+ %\), [0-9]+s, [0-9.]+ names/s \([0-9]+ q/s\), (about [0-9ms]+ left|time left unknown), [0-9]+ not OK; held back by --auth-qps 4 at [0-9.]+:53 \(an authoritative server(, and [0-9]+ more address(es)?)?\): [0-9,]+ queries waiting' \
+grep -q -E '^\[[#.]{20}\] [0-9]+ of 6 names \([0-9]+ %\), [0-9]+s, [0-9.]+ names/s \([0-9]+ q/s\), (about [0-9ms]+ left|time left unknown), [0-9]+ not OK; held back by --auth-qps 4 at [0-9.]+:53 \([a-z0-9-]+(\.[a-z0-9-]+)+, an authoritative server(, and [0-9]+ more address(es)?)?\): [0-9,]+ queries waiting' \
     "$TMP/progress.lines" && PASSED=$((PASSED + 1)) || fail "no progress line held back by --auth-qps 4: $(tail -3 "$TMP/progress.lines")"
 grep -q -E '^\[#{20}\] 6 of 6 names \(100 %\), .* none left, 2 not OK' "$TMP/progress.lines" &&
     PASSED=$((PASSED + 1)) || fail "no final progress line: $(tail -3 "$TMP/progress.lines")"
-grep -q -E '^caascan: scan: held back by --auth-qps 4 for [0-9]+ % of the [0-9ms]+ run, most at [0-9.]+:53 \(up to [0-9,]+ queries waiting\)$' \
+grep -q -E '^caascan: scan: held back by --auth-qps 4 for [0-9]+ % of the [0-9ms]+ run, most at [0-9.]+:53 \([a-z0-9-]+(\.[a-z0-9-]+)+\) \(up to [0-9,]+ queries waiting\)$' \
     "$TMP/progress.lines" && PASSED=$((PASSED + 1)) || fail "no summary of the limit: $(grep held "$TMP/progress.lines" | tail -2)"
 
 # --- One of two resolvers dies in the middle of the run: the scan finishes on the other.

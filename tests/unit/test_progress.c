@@ -97,6 +97,10 @@ static void test_limits(void **state)
                               "0 not OK; held back by --auth-qps 20 at 192.0.2.53:53 (an "
                               "authoritative server, and 1 more address): 4,210 queries waiting");
     char t[256];
+    strcpy(lim.by_kind[CS_LIMIT_DEST_QPS].host, "ns1.example.net");
+    cs_progress_limit_text(&lim.by_kind[CS_LIMIT_DEST_QPS], &c, t, sizeof(t));
+    assert_string_equal(t, "held back by --auth-qps 20 at 192.0.2.53:53 (ns1.example.net, an "
+                           "authoritative server, and 1 more address): 4,210 queries waiting");
     cs_progress_limit_text(&lim.by_kind[CS_LIMIT_DEST_INFLIGHT], &c, t, sizeof(t));
     assert_string_equal(t, "held back by --resolver-inflight 128 at 127.0.0.53:5353 (a "
                            "resolver): 12 queries waiting");
