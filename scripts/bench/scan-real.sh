@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# scan-real.sh -- the authoritative checks on a world shaped like a real inventory: ZONES customer
+# zones (default 20,000; about 5 names each, 100,000 names) spread over providers as real
+# inventories are (one with 40 % of the zones on 8 addresses, IPv4 and IPv6; two with 15 % on 6
+# each; a long tail of small providers on 2), most zones healthy, a sprinkling of every
+# misbehaviour on providers of their own (NOTIMP to CAA, a server without SOA in negative
+# answers, a lame delegation, different serials, a flaky server, a server without one name's CAA
+# at the same serial). gen-real-world.py writes it; NSD serves the healthy zones, cannedns the
+# misbehaving ones, two Unbound resolvers (iterator only: the zones are unsigned) answer the
+# CA-side lookups, all inside a private network namespace (IPv6 on fd00::/64 added to its lo).
+#
+# It scans every name with the full checks (--auth-depth full) and with --auth-depth sample
+# (DEPTHS, default "full sample"), at --auth-qps AUTH_QPS (default 0: unlimited, so that the full
+# checks do not take hours; AUTH_QPS=20 measures at the default politeness), and prints for each:
+# wall time, queries per name (CA-side and direct), the busiest address's queries, peak and mean
+# rate, the time the busiest address needs at 20 queries a second (the bound at the default
+# --auth-qps, for this run and projected to 1,000,000 names), and the findings per code; then
+# compares the two name by name: every problem code of the full checks missing in the sample,
+# by the kind of zone (healthy or its misbehaviour).
+set -euo pipefail
+CAASCAN=${CAASCAN:?set CAASCAN to the caascan binary}
+CANNEDNS=${CANNEDNS:?set CANNEDNS to the cannedns binary}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ZONES=${ZONES:-20000}
+SEED=${SEED:-14}
+AUTH_QPS=${AUTH_QPS:-0}
+QPS=${QPS:-5000}
+DEPTHS=${DEPTHS:-full sample}
+
+if [ "${BENCH_IN_NS:-}" != 1 ]; then
+    exec env BENCH_IN_NS=1 unshare -rn bash "$0" "$@"
+fi
+ip link set lo up
+W=$(mktemp -d /tmp/caascan-bench-real.XXXXXX)
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$W"
+}
+trap cleanup EXIT
+
+t0=$(date +%s.%N)
+python3 "$ROOT/scripts/bench/gen-real-world.py" "$W" "$ZONES" "$SEED"
+while read -r a; do
+    case $a in *:*) ip -6 addr add "$a/128" dev lo ;; esac
+done <"$W/addrs.txt"
+for inst in root tld prov; do
+    nsd -d -c "$W/nsd-$inst.conf" >"$W/nsd-$inst.stderr" 2>&1 &
+    PIDS+=($!)
+done
+"$CANNEDNS" -c "$W/cannedns.conf" >"$W/cannedns.log" 2>&1 &
+PIDS+=($!)
+for n in 1 2; do
+    cat >"$W/unbound$n.conf" <<EOF
+server:
+    interface: 127.1.1.$n
+    port: 53
+    do-ip6: yes
+    username: ""
+    chroot: ""
+    directory: "$W"
+    pidfile: "$W/unbound$n.pid"
+    logfile: "$W/unbound$n.log"
+    use-syslog: no
+    verbosity: 0
+    num-threads: 1
+    num-queries-per-thread: 4096
+    outgoing-range: 8192
+    so-reuseport: no
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    root-hints: "$W/root.hints"
+    module-config: "iterator"
+    ratelimit: 0
+    ip-ratelimit: 0
+    discard-timeout: 10000
+remote-control:
+    control-enable: no
+EOF
+done
+# The resolvers start afresh for each scan: a second scan would find them remembering the dead
+# and silent servers of the first (SERVFAIL at once instead of a timeout).
+UNBOUND=()
+start_resolvers() {
+    local n ok p
+    for p in "${UNBOUND[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    UNBOUND=()
+    for n in 1 2; do
+        unbound -d -c "$W/unbound$n.conf" >"$W/unbound$n.stderr" 2>&1 &
+        UNBOUND+=($!)
+        PIDS+=($!)
+    done
+    # Ready: the last zone (and a misbehaving one) through each resolver.
+    local last canned
+    last=$(tail -1 "$W/kinds.tsv" | cut -f1)
+    canned=$(awk -F'\t' '$3 == "notimp" {print $1; exit}' "$W/kinds.tsv")
+    for _ in $(seq 300); do
+        ok=1
+        for r in 127.1.1.1 127.1.1.2; do
+            for z in "$last" "$canned"; do
+                dig +time=1 +tries=1 @"$r" "$z" SOA 2>/dev/null | grep -q 'status: NOERROR' || ok=0
+            done
+        done
+        [ $ok = 1 ] && break
+        sleep 0.2
+    done
+    [ $ok = 1 ] || { echo "scan-real: the world did not start" >&2; tail "$W"/*.stderr "$W/cannedns.log" >&2; exit 1; }
+}
+start_resolvers
+n=$(wc -l <"$W/names.txt")
+echo "world built and answering in $(echo "$(date +%s.%N) - $t0" | bc) s"
+awk -F'\t' '$1 !~ /^tail/ {printf "%s %s zones on %s addresses (%s); ", $1, $2, $3, $4}
+    $1 ~ /^tail/ {t++; tz += $2} END {printf "a tail of %d providers with %d zones\n", t, tz}' \
+    "$W/providers.tsv" | fold -s -w 100
+
+first=1
+for depth in $DEPTHS; do
+    [ $first = 1 ] || start_resolvers
+    first=0
+    /usr/bin/time -v -o "$W/time-$depth" "$CAASCAN" scan -r 127.1.1.1,127.1.1.2 --qps "$QPS" \
+        --auth-qps "$AUTH_QPS" --auth-depth "$depth" --min-answered 0 --no-progress -o "$W/run-$depth" \
+        "$W/names.txt" 2>"$W/err-$depth" || {
+        rc=$?
+        [ $rc -le 1 ] || { cat "$W/err-$depth"; exit 1; }
+    }
+    "$CAASCAN" export "$W/run-$depth" -o "$W/rows-$depth.csv"
+    for f in "$W/run-$depth"/servers-*.csv.zst; do zstdcat "$f" | tail -n +2; done >"$W/servers-$depth.csv"
+    echo "--- --auth-depth $depth, --auth-qps $AUTH_QPS"
+    grep -v '^caascan: scan: the scan was held back' "$W/err-$depth" || true
+done
+
+python3 - "$W" "$n" "$AUTH_QPS" $DEPTHS <<'PY'
+import collections, csv, re, sys
+w, n, aqps, depths = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+kind = {}
+for line in open(f"{w}/kinds.tsv"):
+    z, p, k = line.rstrip("\n").split("\t")
+    kind[z] = k
+def zone_of(name):
+    parts = name.split(".")
+    return ".".join(parts[-2:])
+rows, figures = {}, {}
+for d in depths:
+    t = open(f"{w}/time-{d}").read()
+    wall = [float(x) for x in re.search(r"Elapsed.*: (\S+)", t).group(1).split(":")]
+    secs = wall[-1] + 60 * wall[-2] + (3600 * wall[-3] if len(wall) > 2 else 0)
+    err = open(f"{w}/err-{d}").read()
+    m = re.search(r"(\d+) direct queries to authoritative servers \(([\d.]+) a name\), (\d+) "
+                  r"through the resolvers \(([\d.]+) a name\); names asked at every address: "
+                  r"(\d+), spared \(--auth-depth sample\): (\d+)", err)
+    peak = int(re.search(r"at most (\d+) queries in one second to one address", err).group(1))
+    per_addr = collections.Counter()
+    for r in csv.reader(open(f"{w}/servers-{d}.csv", newline="")):
+        if len(r) >= 7 and r[6].isdigit():
+            per_addr[r[2]] += int(r[6])
+    busiest, bq = per_addr.most_common(1)[0]
+    at20 = bq / 20.0
+    figures[d] = (secs, float(m.group(2)), float(m.group(4)), int(m.group(1)), bq, at20)
+    print(f"{d}: {n} names in {secs:.1f} s wall; direct queries {m.group(1)} = {m.group(2)} a "
+          f"name, through the resolvers {m.group(4)} a name; names asked at every address "
+          f"{m.group(5)}, spared {m.group(6)}")
+    print(f"{d}: busiest address {busiest}: {bq} queries, peak {peak}/s (caascan's count), mean "
+          f"{bq / secs:.1f}/s; at the default --auth-qps 20 it alone needs {at20:.0f} s "
+          f"({at20 / 3600:.2f} h); 1,000,000 names: {at20 * 1e6 / n / 3600:.1f} h")
+    rows[d] = {r["name"]: r for r in csv.DictReader(open(f"{w}/rows-{d}.csv", newline=""))}
+    codes = collections.Counter(c for r in rows[d].values() for c in r["problems"].split(";") if c)
+    print(f"{d}: findings per code: " + ", ".join(f"{c} {k}" for c, k in sorted(codes.items())))
+    st = collections.Counter(r["status"] for r in rows[d].values())
+    print(f"{d}: statuses: " + ", ".join(f"{s} {k}" for s, k in sorted(st.items())))
+if "full" in rows and "sample" in rows:
+    f, s = rows["full"], rows["sample"]
+    missed = collections.Counter()
+    names_missed = collections.Counter()
+    with_finding = collections.Counter()
+    status_diff = collections.Counter()
+    for name, r in f.items():
+        k = kind.get(zone_of(name), "?")
+        fc = set(c for c in r["problems"].split(";") if c)
+        sc = set(c for c in s.get(name, {}).get("problems", "").split(";") if c)
+        if fc:
+            with_finding[k] += 1
+        if fc - sc:
+            names_missed[k] += 1
+            for c in fc - sc:
+                missed[(k, c)] += 1
+        if r["status"] != s.get(name, {}).get("status"):
+            status_diff[(k, r["status"], s.get(name, {}).get("status"))] += 1
+    print("compare: names with a finding (full) per kind of zone: " +
+          ", ".join(f"{k} {v}" for k, v in sorted(with_finding.items())))
+    print("compare: names whose full findings the sample misses, per kind: " +
+          (", ".join(f"{k} {v}" for k, v in sorted(names_missed.items())) or "none"))
+    for (k, c), v in sorted(missed.items()):
+        print(f"compare:   {k}: {c} missed on {v} names")
+    for (k, a, b), v in sorted(status_diff.items()):
+        print(f"compare:   {k}: status {a} (full) vs {b} (sample) on {v} names")
+    fd, sd = figures["full"], figures["sample"]
+    print(f"compare: direct queries per name {fd[1]:.2f} (full) vs {sd[1]:.2f} (sample) = "
+          f"{sd[1] / fd[1]:.2f}; busiest address at 20/s {fd[5]:.0f} s vs {sd[5]:.0f} s = "
+          f"{sd[5] / fd[5]:.2f}; wall at --auth-qps {aqps}: {fd[0]:.0f} s vs {sd[0]:.0f} s")
+PY
