@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "options.h"
 
+#include "caascan/fail_model.h"
 #include "caascan/inventory.h"
 #include "caascan/result.h"
 #include "caascan/partition.h"
@@ -31,6 +32,9 @@ static const char usage_text[] =
     "                             account known under several URIs)\n"
     "      --account-id N         ACME account id, matched with the CA's account URI prefixes\n"
     "                             (Let's Encrypt: ACME v1 and v2, production and staging)\n"
+    "      --perspective NAME=IP,...  resolvers that stand for one network view (repeatable,\n"
+    "                             instead of -r): the first is modelled as the CA's primary\n"
+    "                             perspective, the others as its remote perspectives\n"
     "      --validation-method M  http-01, dns-01, tls-alpn-01, ... for validationmethods\n"
     "      --attempts N           lookups of every CAA level, each via another resolver (default "
     "3)\n"
@@ -114,12 +118,87 @@ static int input_gates(const struct cs_inventory *inv, unsigned long max_pct)
     return CS_EXIT_OK;
 }
 
+/*
+ * --perspective NAME=IP[:port],...: the names (copied into buf), every perspective's resolvers
+ * one after the other in *addrs, and (*of)[i] the perspective of resolver i. Prints the error and
+ * returns false.
+ */
+static bool parse_perspectives(const char *const *arg, unsigned n, char *buf, size_t size,
+                               const char **names, struct cs_addr **addrs, size_t *naddrs,
+                               unsigned **of)
+{
+    size_t used = 0;
+    *addrs = NULL;
+    *naddrs = 0;
+    *of = NULL;
+    for (unsigned k = 0; k < n; k++) {
+        const char *eq = strchr(arg[k], '=');
+        size_t nl = eq ? (size_t)(eq - arg[k]) : 0;
+        bool good = nl > 0 && nl <= 32;
+        for (size_t i = 0; good && i < nl; i++) {
+            char c = arg[k][i];
+            good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_';
+        }
+        if (!good || used + nl + 1 > size) {
+            fprintf(stderr,
+                    "caascan: scan: --perspective: '%s' is not NAME=IP,... (a name of 1 to 32 "
+                    "letters, digits, '-' or '_', then the resolvers)\n",
+                    arg[k]);
+            goto fail;
+        }
+        memcpy(buf + used, arg[k], nl);
+        buf[used + nl] = '\0';
+        names[k] = buf + used;
+        used += nl + 1;
+        for (unsigned j = 0; j < k; j++)
+            if (strcmp(names[j], names[k]) == 0) {
+                fprintf(stderr, "caascan: scan: --perspective: '%s' is given twice\n", names[k]);
+                goto fail;
+            }
+        struct cs_addr *one = NULL;
+        size_t none = 0;
+        char err[256];
+        if (cs_addr_list_parse(eq + 1, 53, &one, &none, err, sizeof(err)) != CS_OK || none == 0) {
+            fprintf(stderr, "caascan: scan: --perspective: %s: %s\n", names[k],
+                    none == 0 && one ? "no resolver" : err);
+            free(one);
+            goto fail;
+        }
+        struct cs_addr *v = realloc(*addrs, (*naddrs + none) * sizeof(*v));
+        unsigned *w = v ? realloc(*of, (*naddrs + none) * sizeof(*w)) : NULL;
+        if (v)
+            *addrs = v;
+        if (w)
+            *of = w;
+        if (!v || !w) {
+            fprintf(stderr, "caascan: scan: --perspective: %s\n", cs_strerror(CS_ENOMEM));
+            free(one);
+            goto fail;
+        }
+        for (size_t i = 0; i < none; i++) {
+            (*addrs)[*naddrs + i] = one[i];
+            (*of)[*naddrs + i] = k;
+        }
+        *naddrs += none;
+        free(one);
+    }
+    return true;
+fail:
+    free(*addrs);
+    free(*of);
+    *addrs = NULL;
+    *of = NULL;
+    return false;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     enum {
         O_CA = 256,
         O_ACCOUNT,
         O_ACCOUNT_ID,
+        O_PERSPECTIVE,
         O_METHOD,
         O_ATTEMPTS,
         O_QPS,
@@ -150,6 +229,7 @@ int cmd_scan(int argc, char **argv)
         {"ca", required_argument, 0, O_CA},
         {"account-uri", required_argument, 0, O_ACCOUNT},
         {"account-id", required_argument, 0, O_ACCOUNT_ID},
+        {"perspective", required_argument, 0, O_PERSPECTIVE},
         {"validation-method", required_argument, 0, O_METHOD},
         {"attempts", required_argument, 0, O_ATTEMPTS},
         {"qps", required_argument, 0, O_QPS},
@@ -208,6 +288,8 @@ int cmd_scan(int argc, char **argv)
     size_t ncas = 0;
     char ca_buf[2048]; /* copies of the --ca arguments, split in place */
     size_t ca_used = 0;
+    const char *persp_arg[16]; /* --perspective NAME=LIST, in order */
+    unsigned npersp = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:r:qh", longopts, NULL)) != -1) {
@@ -275,6 +357,14 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_ACCOUNT_ID:
             o.policy.account_id = optarg;
+            break;
+        case O_PERSPECTIVE:
+            if (npersp == sizeof(persp_arg) / sizeof(persp_arg[0])) {
+                fprintf(stderr, "caascan: scan: --perspective: at most %u perspectives\n", npersp);
+                ok = false;
+            } else {
+                persp_arg[npersp++] = optarg;
+            }
             break;
         case O_METHOD:
             o.policy.validation_method = optarg;
@@ -424,7 +514,29 @@ int cmd_scan(int argc, char **argv)
     }
     struct cs_addr *addrs = NULL;
     size_t naddrs = 0;
-    if (!opt_resolvers("scan", resolvers, &addrs, &naddrs)) {
+    char persp_buf[1024];
+    const char *persp_name[16];
+    unsigned *persp_of = NULL;
+    struct cs_fm_perspectives persp = {0};
+    if (npersp > 0) {
+        if (resolvers) {
+            fprintf(stderr, "caascan: scan: give the resolvers with -r or with --perspective, "
+                            "not both\n");
+            json_decref(optjson);
+            return CS_EXIT_USAGE;
+        }
+        if (!parse_perspectives(persp_arg, npersp, persp_buf, sizeof(persp_buf), persp_name,
+                                &addrs, &naddrs, &persp_of)) {
+            json_decref(optjson);
+            return CS_EXIT_USAGE;
+        }
+        persp = (struct cs_fm_perspectives){npersp, persp_name, persp_of, naddrs};
+        o.policy.perspectives = &persp;
+        json_t *pa = json_array();
+        for (unsigned k = 0; pa && k < npersp; k++)
+            json_array_append_new(pa, json_string(persp_arg[k]));
+        json_object_set_new(optjson, "perspective", pa ? pa : json_null());
+    } else if (!opt_resolvers("scan", resolvers, &addrs, &naddrs)) {
         json_decref(optjson);
         return CS_EXIT_USAGE;
     }
@@ -534,6 +646,7 @@ int cmd_scan(int argc, char **argv)
     free(keep);
     free(keep_copy);
     free(addrs);
+    free(persp_of);
     json_decref(optjson);
     return rc;
 }

@@ -68,6 +68,43 @@ enum cs_fm_class cs_fm_classify(double fail_pct, double pass_max_pct, double fai
     return CS_FM_FLAKY;
 }
 
+double cs_fm_level_fail_prob(const bool *failed, const unsigned *resolver, unsigned n,
+                             const struct cs_fm_perspectives *ps, unsigned remotes,
+                             unsigned allowed, char *note, size_t note_size)
+{
+    unsigned nfail = 0;
+    for (unsigned i = 0; i < n; i++)
+        nfail += failed[i];
+    double pooled = n ? (double)nfail / (double)n : 0.0;
+    if (note_size > 0)
+        note[0] = '\0';
+    if (!ps || ps->n < 2 || remotes > CS_FM_REMOTES_MAX)
+        return cs_fm_fail_prob(pooled, remotes, allowed);
+    double share[CS_FM_REMOTES_MAX + 1];
+    unsigned np = ps->n > CS_FM_REMOTES_MAX + 1 ? CS_FM_REMOTES_MAX + 1 : ps->n;
+    size_t len = 0;
+    for (unsigned k = 0; k < np; k++) {
+        unsigned tries = 0, fails = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (resolver[i] < ps->nresolvers && ps->of[resolver[i]] == k) {
+                tries++;
+                fails += failed[i];
+            }
+        share[k] = tries ? (double)fails / (double)tries : pooled;
+        if (note && len < note_size) {
+            int w = tries ? snprintf(note + len, note_size - len, "%s%s %u of %u", k ? ", " : "",
+                                     ps->names[k], fails, tries)
+                          : snprintf(note + len, note_size - len, "%s%s no lookup", k ? ", " : "",
+                                     ps->names[k]);
+            len = w < 0 ? len : len + (size_t)w;
+        }
+    }
+    double rem[CS_FM_REMOTES_MAX];
+    for (unsigned j = 0; j < remotes; j++)
+        rem[j] = share[1 + j % (np - 1)];
+    return cs_fm_fail_prob_each(share[0], rem, remotes, allowed);
+}
+
 unsigned cs_fm_more_lookups(unsigned failed, unsigned lookups, unsigned cap)
 {
     if (failed == 0 || failed >= lookups || lookups >= cap)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caascan/fail_model.h"
 #include "caascan/fileio.h"
 #include "caascan/hash.h"
 #include "caascan/manifest.h"
@@ -71,6 +72,12 @@ json_t *cs_scan_options_json(const struct cs_scan_run_options *o, const struct c
     for (size_t i = 0; others && i < o->n_other_cas; i++)
         bad |= json_array_append_new(others, json_string(o->other_cas[i]));
     bad |= json_object_set_new(j, "other-cas", others);
+    /* --perspective: each resolver's perspective, in the order of "resolvers" (null without). */
+    const struct cs_fm_perspectives *ps = o->policy.perspectives;
+    json_t *views = ps ? json_array() : json_null();
+    for (size_t i = 0; ps && views && i < ps->nresolvers; i++)
+        bad |= json_array_append_new(views, json_string(ps->names[ps->of[i]]));
+    bad |= json_object_set_new(j, "perspectives", views);
     bad |= json_object_set_new(j, "validation-method", str_or_null(o->policy.validation_method));
     bad |= json_object_set_new(j, "attempts", json_integer(o->tries));
     bad |= json_object_set_new(j, "timeout", json_integer(o->engine.timeout_ms));

@@ -630,9 +630,19 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         if (status == CS_ST_FLAKY) {
             /* How often the CA's multi-perspective check fails at that rate (fail_model.h);
              * near certain failure keeps the failing status. */
-            unsigned nfail = lv->n_error + lv->n_timeout, R = CS_FM_REMOTES_DEFAULT;
-            unsigned f = cs_fm_allowed_failures(R);
-            double pct = 100.0 * cs_fm_fail_prob((double)nfail / (double)lv->ntries, R, f);
+            unsigned R = CS_FM_REMOTES_DEFAULT, f = cs_fm_allowed_failures(R);
+            bool tfail[CS_MAX_ATTEMPTS];
+            unsigned via[CS_MAX_ATTEMPTS];
+            for (unsigned i = 0; i < lv->ntries && i < CS_MAX_ATTEMPTS; i++) {
+                tfail[i] = try_failed(&lv->tries[i]);
+                via[i] = lv->tries[i].resolver;
+            }
+            char note[256];
+            const struct cs_fm_perspectives *ps = pol ? pol->perspectives : NULL;
+            double pct =
+                100.0 * cs_fm_level_fail_prob(tfail, via, lv->ntries, ps, R, f, note, sizeof(note));
+            if (note[0])
+                append(d, dsize, &dlen, "; failed by perspective: %s", note);
             append(d, dsize, &dlen,
                    "; with a primary and %u remote perspectives allowing %u failure%s, about "
                    "%.0f %% of issuance attempts would fail",
@@ -687,7 +697,8 @@ cs_err cs_verdict_other_cas(struct cs_verdict *v, const char *name, bool wildcar
     text[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         struct cs_caa_policy other = {.ca_domain = cas[i],
-                                      .validation_method = pol ? pol->validation_method : NULL};
+                                      .validation_method = pol ? pol->validation_method : NULL,
+                                      .perspectives = pol ? pol->perspectives : NULL};
         if (cs_caa_policy_check(&other, NULL, 0) != CS_OK) {
             free(text);
             return CS_EINVAL;

@@ -67,6 +67,8 @@ enum cs_caa_method cs_caa_method_parse(const char *name);
  */
 size_t cs_caa_methods_format(unsigned mask, char *buf, size_t size);
 
+struct cs_fm_perspectives;
+
 /*
  * Who wants to issue: the CA and, optionally, the ACME account and validation method.
  *
@@ -83,6 +85,8 @@ struct cs_caa_policy {
     const char *const *account_uris; /* more full account URIs (n_account_uris of them) */
     size_t n_account_uris;
     const char *account_id; /* decimal ACME account id, or NULL; needs prefixes for ca_domain */
+    /* How the scan's resolvers stand for the CA's perspectives (fail_model.h), NULL: as one. */
+    const struct cs_fm_perspectives *perspectives;
 };
 
 /*

@@ -27,6 +27,20 @@
 #define CS_FM_PASS_MAX_PCT_DEFAULT 1.0
 #define CS_FM_FAIL_MIN_PCT_DEFAULT 99.0
 
+/*
+ * The resolvers grouped into the network views they stand for (scan --perspective NAME=IP,...):
+ * of[i] is the perspective of pool resolver i (nresolvers of them), names[k] perspective k's
+ * name. The CA's primary is modelled as seeing what the first perspective sees, its remote
+ * perspectives as the others in turn (remote j: perspective 1 + j % (n - 1)); with one
+ * perspective every CA perspective sees the same.
+ */
+struct cs_fm_perspectives {
+    unsigned n;
+    const char *const *names;
+    const unsigned *of;
+    size_t nresolvers;
+};
+
 /* Boulder's maxAllowedFailures for R remote perspectives: 0 (R < 2), 1 (2..5), 2 (6 or more). */
 unsigned cs_fm_allowed_failures(unsigned remotes);
 
@@ -53,6 +67,17 @@ enum cs_fm_class { CS_FM_PASS = 0, CS_FM_FLAKY, CS_FM_FAIL };
 /* The class of a failure probability in percent: <= pass_max_pct passes, >= fail_min_pct fails,
  * FLAKY between. */
 enum cs_fm_class cs_fm_classify(double fail_pct, double pass_max_pct, double fail_min_pct);
+
+/*
+ * The failure probability from the lookups of one level: tries[i] failed or not, made through
+ * resolver[i] (n of them). With ps (NULL or fewer than 2 perspectives: one rate for all), each
+ * CA perspective gets the share of failed lookups of the perspective it is modelled on; one
+ * without lookups gets the share of all. Writes "a 6 of 6, b 0 of 6" into note (may be NULL)
+ * when perspectives are used. Returns the probability (0 to 1).
+ */
+double cs_fm_level_fail_prob(const bool *failed, const unsigned *resolver, unsigned n,
+                             const struct cs_fm_perspectives *ps, unsigned remotes,
+                             unsigned allowed, char *note, size_t note_size);
 
 /*
  * Sequential sampling: how many more lookups a level should get after `lookups` of which

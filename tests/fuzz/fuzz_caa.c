@@ -18,12 +18,12 @@
 #define MAX_RECORDS 8
 
 static const struct cs_caa_policy policies[4] = {
-    {"letsencrypt.org", NULL, NULL, NULL, 0, NULL},
+    {"letsencrypt.org", NULL, NULL, NULL, 0, NULL, NULL},
     {"letsencrypt.org", "https://acme-v02.api.letsencrypt.org/acme/acct/1", "http-01", NULL, 0,
-     NULL},
+     NULL, NULL},
     /* the account as an id: every Let's Encrypt account URI prefix followed by 1 */
-    {"letsencrypt.org", NULL, NULL, NULL, 0, "1"},
-    {"ca1.example", NULL, "dns-01", NULL, 0, NULL},
+    {"letsencrypt.org", NULL, NULL, NULL, 0, "1", NULL},
+    {"ca1.example", NULL, "dns-01", NULL, 0, NULL, NULL},
 };
 
 static void check(int ok, const char *what)

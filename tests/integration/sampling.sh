@@ -35,4 +35,49 @@ expect "flaky.test estimate" "$(col flaky.test detail | grep -o '6 of 12 lookups
     "6 of 12 lookups of CAA flaky.test returned SERVFAIL via 127.0.10.1:53, 6 answered; with a primary and 4 remote perspectives allowing 1 failure, about 84 % of issuance attempts would fail"
 expect "clean names" "$(col ok-le.test status) $(col www.ok-le.test status) $(col nocaa.test status)" "OK OK OK"
 
+# Perspectives: resolver 1 and resolver 2 as two network views. flaky.test fails always at the
+# first, never at the second; the pooled estimate (84 %) hides that a CA whose perspectives see
+# what these two see is refused every time: the primary (first view) fails, or, the other way
+# round, all 4 remotes do where 1 is allowed.
+r1=${WORLD_RESOLVERS%%,*}
+r2=${WORLD_RESOLVERS#*,}
+r2=${r2%%,*}
+printf 'flaky.test\nok-le.test\n' >"$TMP/two.txt"
+for order in "a=$r1 b=$r2" "b=$r2 a=$r1"; do
+    set -- $order
+    "$CAASCAN" scan -q --no-auth --perspective "$1" --perspective "$2" -o "$TMP/p-${1%%=*}" \
+        "$TMP/two.txt" || fail "scan --perspective $order: exit status $?"
+    "$CAASCAN" export "$TMP/p-${1%%=*}" -o "$TMP/all.csv" || fail "export exit status $?"
+    expect "perspectives $order: flaky.test status" "$(col flaky.test status)" SERVFAIL
+    expect "perspectives $order: ok-le.test status" "$(col ok-le.test status)" OK
+    case "$1" in
+    a=*) want="failed by perspective: a 6 of 6, b 0 of 6" ;;
+    *) want="failed by perspective: b 0 of 6, a 6 of 6" ;;
+    esac
+    expect "perspectives $order: detail" \
+        "$(col flaky.test detail | grep -o 'failed by perspective.*')" \
+        "$want; with a primary and 4 remote perspectives allowing 1 failure, about 100 % of issuance attempts would fail"
+done
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["options"]["perspective"])' \
+    "$TMP/p-a/manifest.json" >"$TMP/persp"
+expect "manifest: the perspectives" "$(cat "$TMP/persp")" "['a=$r1', 'b=$r2']"
+expect "manifest: each resolver's perspective" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["options"]["perspectives"])' "$TMP/p-b/manifest.json")" \
+    "['b', 'a']"
+
+# Usage errors name the option.
+rc=0
+"$CAASCAN" scan -q -r "$WORLD_RESOLVERS" --perspective "a=$r1" -o "$TMP/bad" "$TMP/two.txt" \
+    2>"$TMP/err" || rc=$?
+expect "-r with --perspective" "$rc $(cat "$TMP/err")" \
+    "2 caascan: scan: give the resolvers with -r or with --perspective, not both"
+rc=0
+"$CAASCAN" scan -q --perspective "a=$r1" --perspective "a=$r2" -o "$TMP/bad" "$TMP/two.txt" \
+    2>"$TMP/err" || rc=$?
+expect "perspective twice" "$rc $(cat "$TMP/err")" "2 caascan: scan: --perspective: 'a' is given twice"
+rc=0
+"$CAASCAN" scan -q --perspective "$r1" -o "$TMP/bad" "$TMP/two.txt" 2>"$TMP/err" || rc=$?
+expect "perspective without a name" "$rc $(cat "$TMP/err")" \
+    "2 caascan: scan: --perspective: '$r1' is not NAME=IP,... (a name of 1 to 32 letters, digits, '-' or '_', then the resolvers)"
+
 finish

@@ -106,6 +106,56 @@ static void test_sequential_sampling(void **state)
     assert_int_equal(cs_fm_more_lookups(0, 0, 12), 0);
 }
 
+/* A level's lookups judged by perspective: resolvers 0, 1 are perspective "eu", 2 is "us". */
+static void test_level_by_perspective(void **state)
+{
+    static const char *const names[] = {"eu", "us"};
+    static const unsigned of[] = {0, 0, 1};
+    const struct cs_fm_perspectives ps = {2, names, of, 3};
+    /* us (resolver 2) always fails, eu never: 12 lookups round robin. */
+    bool failed[12];
+    unsigned via[12];
+    for (unsigned i = 0; i < 12; i++) {
+        via[i] = i % 3;
+        failed[i] = via[i] == 2;
+    }
+    char note[128];
+    /* Pooled: p = 4/12 with 4 remotes allowing 1: 1 - (2/3) * 48/81. */
+    assert_near(cs_fm_level_fail_prob(failed, via, 12, NULL, 4, 1, note, sizeof(note)),
+                1.0 - 96.0 / 243.0);
+    assert_string_equal(note, "");
+    /* By perspective: the primary sees eu (0 %), the 4 remotes all see us (100 %): 4 failures
+     * where 1 is allowed, the check always fails. */
+    assert_near(cs_fm_level_fail_prob(failed, via, 12, &ps, 4, 1, note, sizeof(note)), 1.0);
+    assert_string_equal(note, "eu 0 of 8, us 4 of 4");
+    /* The other way round (us primary): fails too. */
+    static const unsigned of2[] = {1, 1, 0};
+    static const char *const names2[] = {"us", "eu"};
+    const struct cs_fm_perspectives ps2 = {2, names2, of2, 3};
+    assert_near(cs_fm_level_fail_prob(failed, via, 12, &ps2, 4, 1, note, sizeof(note)), 1.0);
+    assert_string_equal(note, "us 4 of 4, eu 0 of 8");
+    /* Three perspectives a, b, c; b always fails. 4 remotes go b, c, b, c: two certain
+     * failures where 1 is allowed. */
+    static const char *const n3[] = {"a", "b", "c"};
+    static const unsigned of3[] = {0, 1, 2};
+    const struct cs_fm_perspectives ps3 = {3, n3, of3, 3};
+    bool f3[6] = {false, true, false, false, true, false};
+    unsigned v3[6] = {0, 1, 2, 0, 1, 2};
+    assert_near(cs_fm_level_fail_prob(f3, v3, 6, &ps3, 4, 1, note, sizeof(note)), 1.0);
+    assert_string_equal(note, "a 0 of 2, b 2 of 2, c 0 of 2");
+    /* 2 remotes (b, c) with 1 allowed: b's failure is tolerated. */
+    assert_near(cs_fm_level_fail_prob(f3, v3, 6, &ps3, 2, 1, note, sizeof(note)), 0.0);
+    /* A perspective without lookups gets the share of all: c is the primary here and got none
+     * (2 of 6 failed overall); the one remote sees a (never fails): 1 - (1 - 1/3) = 1/3. */
+    static const char *const n4[] = {"c", "a", "b"};
+    static const unsigned of4[] = {1, 2, 0};
+    const struct cs_fm_perspectives ps4 = {3, n4, of4, 3};
+    unsigned v4[6] = {0, 1, 0, 0, 1, 0};
+    bool f4[6] = {false, true, false, false, true, false};
+    assert_near(cs_fm_level_fail_prob(f4, v4, 6, &ps4, 1, 0, note, sizeof(note)), 1.0 / 3.0);
+    assert_string_equal(note, "c no lookup, a 0 of 4, b 2 of 2");
+}
+
 static void test_describe(void **state)
 {
     char buf[256];
@@ -131,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_sequential_sampling),
         cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_level_by_perspective),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
