@@ -13,20 +13,35 @@ static const struct {
     const char *dflt;
     bool top; /* a member of the manifest itself, not of "options" */
 } verdict_options[] = {
-    {"ca", "letsencrypt.org", true},
-    {"account-uri", "none", false},
-    {"account-id", "none", false},
-    {"validation-method", "none", false},
-    {"partition", "none", false},
-    {"no-auth", "no", false},
-    {"auth-depth", "full", false},
-    {"attempts", "3", false},
+    {"ca", "letsencrypt.org", true}, {"account-uri", "none", false},
+    {"account-id", "none", false},   {"validation-method", "none", false},
+    {"partition", "none", false},    {"no-auth", "no", false},
+    {"auth-depth", "full", false},   {"attempts", "3", false},
 };
 
-/* The value as text: strings as they are, true as "yes", numbers in decimal, absent: dflt. */
+/* The value as text: strings as they are, true as "yes", numbers in decimal, a list (a repeated
+ * option) its items joined by ",", a partition object "K/N" (a merged run: a whole run), absent:
+ * dflt. */
 static void value_text(const json_t *v, const char *dflt, char *buf, size_t size)
 {
-    if (json_is_string(v))
+    if (json_is_array(v) && json_array_size(v) > 0) {
+        size_t used = 0, i;
+        const json_t *item;
+        buf[0] = '\0';
+        json_array_foreach(v, i, item)
+        {
+            char one[256];
+            value_text(item, "?", one, sizeof(one));
+            int w = snprintf(buf + used, size - used, "%s%s", i ? "," : "", one);
+            used += w > 0 ? (size_t)w : 0;
+            if (used >= size)
+                break;
+        }
+    } else if (json_is_object(v) && json_is_integer(json_object_get(v, "k")) &&
+               json_is_integer(json_object_get(v, "n"))) {
+        snprintf(buf, size, "%lld/%lld", (long long)json_integer_value(json_object_get(v, "k")),
+                 (long long)json_integer_value(json_object_get(v, "n")));
+    } else if (json_is_string(v))
         snprintf(buf, size, "%s", json_string_value(v));
     else if (json_is_true(v))
         snprintf(buf, size, "yes");
@@ -41,6 +56,15 @@ static void value_text(const json_t *v, const char *dflt, char *buf, size_t size
 static const json_t *option_of(const cs_manifest *m, const char *key, bool top)
 {
     const json_t *root = cs_manifest_json(m);
+    /* The partition a scan resolved (--partition auto: from the job's index) is the manifest's
+     * "partition" member; a merged run's holds "merged" (a whole run, options' partition null). */
+    if (strcmp(key, "partition") == 0) {
+        const json_t *p = json_object_get(root, "partition");
+        if (json_is_object(p) && json_object_get(p, "merged"))
+            return NULL;
+        if (json_is_object(p) && json_object_get(p, "k"))
+            return p;
+    }
     return top ? json_object_get(root, key)
                : json_object_get(json_object_get(root, "options"), key);
 }

@@ -54,6 +54,18 @@ check_refused "--no-auth" 'm["options"]["no-auth"] = True' "--no-auth: no before
 check_refused "--attempts" 'm["options"]["attempts"] = "1"' "--attempts: 3 before, 1 now"
 check_refused "two at once" 'm["ca"] = "x.test"; m["options"]["partition"] = "2/2"' \
     "--ca: letsencrypt.org before, x.test now; --partition: none before, 2/2 now"
+# --partition auto in both runs, resolved to other partitions (the manifest's own member).
+check_refused "--partition auto" 'm["options"]["partition"] = "auto"; m["partition"] = {"k": 2, "n": 4, "rule": "registered-domain"}' \
+    "--partition: none before, 2/4 now"
+# A repeated option is a list: compared item by item.
+check_refused "--account-uri twice" 'm["options"]["account-uri"] = ["https://a.example/1", "https://a.example/2"]' \
+    "--account-uri: none before, https://a.example/1,https://a.example/2 now"
+# A merged run (caascan merge) is a whole run again.
+cp -r "$tmp/b0" "$tmp/m"
+set_manifest "$tmp/m" 'm["options"]["partition"] = None; m["partition"] = {"merged": "1..4", "n": 4, "rule": "registered-domain", "parts": []}'
+"$caascan" diff -q "$tmp/a" "$tmp/m" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && ok || bad "merged run against a whole run: exit $rc: $(cat "$tmp/err")"
 # The default written out is the default: --attempts 3 compares with a run that did not say.
 cp -r "$tmp/b0" "$tmp/d"
 set_manifest "$tmp/d" 'm["options"]["attempts"] = "3"; m["ca"] = "letsencrypt.org"'
