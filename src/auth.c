@@ -876,8 +876,16 @@ static void zone_probe_all(struct cs_auth_zone *z)
         if (!s->has_addr)
             continue;
         struct cs_auth_reply *p = s->probes;
-        for (unsigned t = 0; t < tries; t++)
-            probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &p[t], z, NULL);
+        /* Sampling asks SOA once: a server that fails now and then shows in the apex's CAA. */
+        unsigned soa_tries = a->depth == CS_AUTH_DEPTH_SAMPLE ? 1 : tries;
+        for (unsigned t = 0; t < tries; t++) {
+            if (t < soa_tries) {
+                probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &p[t], z, NULL);
+            } else {
+                p[t].outcome = CS_OUT_CANCELLED;
+                p[t].rcode = -1;
+            }
+        }
         /* TCP without EDNS: a server that drops every query with an OPT record is EDNS_BROKEN,
          * and its TCP is judged on its own. */
         probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS | CS_QF_TCP_ONLY,
@@ -902,9 +910,8 @@ static void qname_finish(struct cs_auth_qname *q)
     if (q->priv->a->depth == CS_AUTH_DEPTH_SAMPLE && z && z->priv) {
         if (!q->probed)
             cs_auth_judge_spared(q, z->priv->apex_q);
-        else if (q->problems &
-                 (CS_PB_BIT(CS_PB_AUTH_INCONSISTENT_CAA) | CS_PB_BIT(CS_PB_INTERMITTENT)))
-            z->priv->escalated = true; /* the zone's later names are all asked */
+        else if (q->problems)
+            z->priv->escalated = true; /* the zone's later names are all asked, `tries` times */
     }
     q->done = true;
     wake(&q->priv->waiters);
@@ -923,8 +930,15 @@ static void qname_start(void *arg)
     struct cs_auth *a = q->priv->a;
     unsigned tries = a->tries;
     q->probed = true;
-    if (a->depth == CS_AUTH_DEPTH_SAMPLE && strcmp(q->name, z->apex) != 0)
+    unsigned send = tries;
+    if (a->depth == CS_AUTH_DEPTH_SAMPLE && strcmp(q->name, z->apex) != 0) {
         q->probed = cs_auth_decide_probe(q, q->priv->must_probe, z->priv);
+        /* A sampled name of a zone that shows nothing is asked once at each address; a name
+         * that must be asked, in a zone whose servers disagree or that escalated, `tries`
+         * times. */
+        if (!q->priv->must_probe && !z->priv->escalated && !cs_auth_zone_disagrees(z))
+            send = 1;
+    }
     if (q->probed)
         a->names_probed++;
     else
@@ -936,7 +950,7 @@ static void qname_start(void *arg)
         for (unsigned t = 0; t < tries; t++) {
             q->replies[i * tries + t].outcome = CS_OUT_CANCELLED;
             q->replies[i * tries + t].rcode = -1;
-            if (s->has_addr && q->probed)
+            if (s->has_addr && q->probed && t < send)
                 probe(a, s, q->name, LDNS_RR_TYPE_CAA, CS_QF_DO, &q->replies[i * tries + t], NULL,
                       q);
         }
