@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "options.h"
 
+#include "caascan/csvout.h"
 #include "caascan/inventory.h"
 
 #include <getopt.h>
@@ -31,96 +32,88 @@ static void usage(FILE *out)
             "  --keep-columns A,B     customer CSV: columns to carry into every row\n"
             "  --input-format FMT     list, csv, crtsh-json or crtsh-csv (default: detect)\n"
             "  --delimiter D          customer CSV: ',', ';' or tab (default: detect)\n"
+            "  --raw                  cells exactly as read: by default a cell starting with\n"
+            "                         = + - @ TAB or CR is written as text ('=1+2), so that a\n"
+            "                         spreadsheet never runs it as a formula\n"
             "  -q, --quiet            do not report each invalid name on stderr\n"
             "  -h, --help             this text\n"
             "\n"
             "Exit status: 0 when every input was read, 2 on usage or input errors.\n");
 }
 
-/* Writes one CSV field, quoted when it needs to be. */
-static void put_field(FILE *out, const char *s, size_t len)
+/* Appends one cell of len bytes (not NUL-terminated) as a CSV field for people. */
+static cs_err put_cell(cs_strbuf *row, cs_strbuf *tmp, const char *s, size_t len, bool raw)
 {
-    bool quote = false;
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
-        fwrite(s, 1, len, out);
-        return;
-    }
-    putc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            putc('"', out);
-        putc(s[i], out);
-    }
-    putc('"', out);
+    cs_strbuf_clear(tmp);
+    cs_err err = cs_strbuf_append(tmp, s, len);
+    if (err == CS_OK)
+        err = cs_csv_append_cell(row, tmp->data ? tmp->data : "", raw);
+    return err;
 }
 
-/* Formats with an snprintf-like function into a growing buffer. */
-struct growbuf {
-    char *data;
-    size_t cap;
-};
-
-static bool ensure(struct growbuf *b, size_t need)
+/* Writes the inventory as CSV for people: a cell a spreadsheet would take for a formula (it
+ * starts with = + - @ TAB or CR: an invalid name, a source read from stdin, a customer column) is
+ * written as text, unless raw. Records end with LF. */
+static int print_inventory(struct cs_inventory *inv, bool raw)
 {
-    if (need <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < need)
-        cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d)
-        return false;
-    b->data = d;
-    b->cap = cap;
-    return true;
-}
-
-static int print_inventory(struct cs_inventory *inv)
-{
-    struct growbuf buf = {0};
+    cs_strbuf row = {0}, tmp = {0}, cell = {0};
+    cs_err err = cs_strbuf_puts(&row, "name,wildcard,status,reason,sources");
     size_t nkeep = cs_inventory_keep_count(inv);
-    fputs("name,wildcard,status,reason,sources", stdout);
-    for (size_t k = 0; k < nkeep; k++) {
-        putc(',', stdout);
+    for (size_t k = 0; k < nkeep && err == CS_OK; k++) {
         const char *kn = cs_inventory_keep_name(inv, k);
-        put_field(stdout, kn, strlen(kn));
+        err = cs_strbuf_append(&row, ",", 1);
+        if (err == CS_OK)
+            err = put_cell(&row, &tmp, kn, strlen(kn), raw);
     }
-    putc('\n', stdout);
+    if (err == CS_OK)
+        err = cs_strbuf_append(&row, "\n", 1);
+    if (err == CS_OK)
+        fwrite(row.data, 1, row.len, stdout);
     size_t n = cs_inventory_count(inv);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && err == CS_OK; i++) {
         struct cs_inventory_entry e;
         cs_inventory_get(inv, i, &e);
-        put_field(stdout, e.name, e.name_len);
+        cs_strbuf_clear(&row);
         bool valid = e.reason == CS_NAME_OK;
-        printf(",%s,%s,%s,", e.wildcard ? "yes" : "no", valid ? "VALID" : "INVALID",
-               valid ? "" : cs_name_reason_text(e.reason));
+        err = put_cell(&row, &tmp, e.name, e.name_len, raw);
+        if (err == CS_OK)
+            err = cs_strbuf_printf(&row, ",%s,%s,%s,", e.wildcard ? "yes" : "no",
+                                   valid ? "VALID" : "INVALID",
+                                   valid ? "" : cs_name_reason_text(e.reason));
         size_t len = cs_inventory_format_sources(inv, i, NULL, 0);
-        if (!ensure(&buf, len + 1))
-            goto oom;
-        cs_inventory_format_sources(inv, i, buf.data, buf.cap);
-        put_field(stdout, buf.data, len);
-        for (size_t k = 0; k < nkeep; k++) {
-            len = cs_inventory_format_kept(inv, i, k, NULL, 0);
-            if (!ensure(&buf, len + 1))
-                goto oom;
-            cs_inventory_format_kept(inv, i, k, buf.data, buf.cap);
-            putc(',', stdout);
-            put_field(stdout, buf.data, len);
+        if (err == CS_OK)
+            err = cs_strbuf_reserve(&cell, len + 1);
+        if (err == CS_OK) {
+            cs_inventory_format_sources(inv, i, cell.data, cell.cap);
+            err = put_cell(&row, &tmp, cell.data, len, raw);
         }
-        putc('\n', stdout);
+        for (size_t k = 0; k < nkeep && err == CS_OK; k++) {
+            len = cs_inventory_format_kept(inv, i, k, NULL, 0);
+            err = cs_strbuf_reserve(&cell, len + 1);
+            if (err == CS_OK) {
+                cs_inventory_format_kept(inv, i, k, cell.data, cell.cap);
+                err = cs_strbuf_append(&row, ",", 1);
+            }
+            if (err == CS_OK)
+                err = put_cell(&row, &tmp, cell.data, len, raw);
+        }
+        if (err == CS_OK)
+            err = cs_strbuf_append(&row, "\n", 1);
+        if (err == CS_OK)
+            fwrite(row.data, 1, row.len, stdout);
     }
-    free(buf.data);
+    cs_strbuf_free(&row);
+    cs_strbuf_free(&tmp);
+    cs_strbuf_free(&cell);
+    if (err != CS_OK) {
+        fprintf(stderr, "caascan: names: %s\n", cs_strerror(err));
+        return CS_EXIT_RUNTIME;
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "caascan: names: writing the output failed\n");
         return CS_EXIT_RUNTIME;
     }
     return CS_EXIT_OK;
-oom:
-    free(buf.data);
-    fprintf(stderr, "caascan: names: %s\n", cs_strerror(CS_ENOMEM));
-    return CS_EXIT_RUNTIME;
 }
 
 static void print_summary(const struct cs_inventory *inv)
@@ -194,12 +187,13 @@ int cmd_names(int argc, char **argv)
         {"input-format", required_argument, NULL, 'f'},
         {"delimiter", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
+        {"raw", no_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct cs_input_options opt = {0};
     char *keep_arg = NULL;
-    bool quiet = false;
+    bool quiet = false, raw = false;
     int c;
     optind = 1;
     opterr = 0;
@@ -220,6 +214,9 @@ int cmd_names(int argc, char **argv)
                         optarg);
                 return CS_EXIT_USAGE;
             }
+            break;
+        case 'r':
+            raw = true;
             break;
         case 'q':
             quiet = true;
@@ -264,7 +261,7 @@ int cmd_names(int argc, char **argv)
     for (int i = optind; i < argc && rc == CS_EXIT_OK; i++)
         rc = read_input(inv, argv[i], &opt, quiet);
     if (rc == CS_EXIT_OK) {
-        rc = print_inventory(inv);
+        rc = print_inventory(inv, raw);
         print_summary(inv);
     }
     cs_inventory_free(inv);

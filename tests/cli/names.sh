@@ -91,8 +91,8 @@ expect crtsh-json-and-csv 0 "$tmp/crtsh.out" "$tmp/crtsh.err" -- -q data/crtsh-h
 printf 'Shop.Example.com.\nnew.example.net\n' >"$tmp/list.txt"
 cat >"$tmp/stdin.out" <<'OUT'
 name,wildcard,status,reason,sources
-shop.example.com,no,VALID,,-:1;crtsh:12000000001
-new.example.net,no,VALID,,-:2
+shop.example.com,no,VALID,,"'-:1;crtsh:12000000001"
+new.example.net,no,VALID,,"'-:2"
 hosting.example.net,no,VALID,,crtsh:12000000001;crtsh:12000000002
 *.hosting.example.net,yes,VALID,,crtsh:12000000001;crtsh:12000000002
 www.shop.example.com,no,VALID,,crtsh:12000000001
@@ -116,6 +116,35 @@ if [ $rc = 0 ] && diff -u "$tmp/stdin.out" "$tmp/out" && diff -u "$tmp/stdin.err
     echo "ok   stdin"
 else
     echo "FAIL stdin (exit $rc)"; failures=$((failures + 1))
+fi
+# The same with --raw: the sources cell as stored ('-' is stdin).
+rc=0
+"$caascan" names -q --raw - data/crtsh-hosting.json <"$tmp/list.txt" >"$tmp/out" 2>/dev/null || rc=$?
+if [ $rc = 0 ] && [ "$(sed -n 2p "$tmp/out")" = "shop.example.com,no,VALID,,-:1;crtsh:12000000001" ]; then
+    echo "ok   stdin-raw"
+else
+    echo "FAIL stdin-raw (exit $rc): $(sed -n 2p "$tmp/out")"; failures=$((failures + 1))
+fi
+
+# Cells a spreadsheet would run as formulas (an invalid name, kept columns) are written as text;
+# --raw gives the bytes back.
+printf 'domain,customer,note\n=1+2,@SUM(A1),+33 1 23\nok.example,-5,"=HYPERLINK(""http://x"",""y"")"\n' >"$tmp/inject.csv"
+cat >"$tmp/inject.out" <<'OUT'
+name,wildcard,status,reason,sources,customer,note
+"'=1+2",no,INVALID,bad_character,INJ:2,"'@SUM(A1)","'+33 1 23"
+ok.example,no,VALID,,INJ:3,"'-5","'=HYPERLINK(""http://x"",""y"")"
+OUT
+rc=0
+"$caascan" names -q --keep-columns customer,note "$tmp/inject.csv" >"$tmp/out" 2>/dev/null || rc=$?
+sed -i "s|$tmp/inject.csv|INJ|g" "$tmp/out"
+if [ $rc = 0 ] && diff -u "$tmp/inject.out" "$tmp/out"; then echo "ok   formula-cells"; else
+    echo "FAIL formula-cells (exit $rc)"; failures=$((failures + 1)); fi
+rc=0
+"$caascan" names -q --raw --keep-columns customer,note "$tmp/inject.csv" >"$tmp/out" 2>/dev/null || rc=$?
+if [ $rc = 0 ] && [ "$(sed -n 2p "$tmp/out" | sed "s|$tmp/inject.csv|INJ|")" = "=1+2,no,INVALID,bad_character,INJ:2,@SUM(A1),+33 1 23" ]; then
+    echo "ok   formula-cells-raw"
+else
+    echo "FAIL formula-cells-raw (exit $rc): $(sed -n 2p "$tmp/out")"; failures=$((failures + 1))
 fi
 
 # 4. Input errors: exit 2, one clear message, nothing on stdout.
