@@ -8,6 +8,7 @@ PACKAGES=(
     libldns-dev libevent-dev libzstd-dev libcsv-dev libcmocka-dev libjansson-dev libyajl-dev libidn2-dev
     libpsl-dev libxlsxwriter-dev python3-openpyxl
     nsd unbound ldnsutils dnsutils dnsperf zstd iproute2 util-linux python3 time bc tcpdump
+    slurm-wlm munge
 )
 
 missing=()
