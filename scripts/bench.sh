@@ -16,6 +16,8 @@
 #   scripts/bench.sh store      writing, exporting and diffing runs of 1,000,000 rows
 #   scripts/bench.sh merge      caascan merge of 4 partition runs of 1,000,000 rows in all
 #                               (targets: < 30 s, < 64 MB RSS)
+#   scripts/bench.sh partitions the scan benchmark's 100,000 names as 1 run and as 4 partitions
+#                               side by side (budgets shared), merged
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
