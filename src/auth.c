@@ -772,6 +772,7 @@ void cs_auth_zone_free(struct cs_auth_zone *z)
     free(zp->hosts);
     waiters_free(zp->ready_waiters);
     waiters_free(zp->done_waiters);
+    waiters_free(zp->sample_waiters);
     free(zp);
     cs_strbuf_free(&z->detail);
     free(z->nameservers);
@@ -912,6 +913,9 @@ static void qname_finish(struct cs_auth_qname *q)
             cs_auth_judge_spared(q, z->priv->apex_q);
         else if (q->problems)
             z->priv->escalated = true; /* the zone's later names are all asked, `tries` times */
+        if (q->probed && strcmp(q->name, z->apex) != 0 && z->priv->sample_pending > 0 &&
+            --z->priv->sample_pending == 0)
+            wake(&z->priv->sample_waiters);
     }
     q->done = true;
     wake(&q->priv->waiters);
@@ -932,12 +936,26 @@ static void qname_start(void *arg)
     q->probed = true;
     unsigned send = tries;
     if (a->depth == CS_AUTH_DEPTH_SAMPLE && strcmp(q->name, z->apex) != 0) {
-        q->probed = cs_auth_decide_probe(q, q->priv->must_probe, z->priv);
+        struct auth_zone_priv *zp = z->priv;
+        if (!q->priv->decided) {
+            q->priv->decided = true;
+            q->priv->picked = cs_auth_decide_probe(q, q->priv->must_probe, zp);
+            /* Left out while names of the zone are being asked: decided again once they are
+             * done, so that a finding on one of them (the zone escalates) reaches this one. */
+            if (!q->priv->picked && zp->sample_pending > 0 &&
+                wait_on(&zp->sample_waiters, qname_start, q) == CS_OK)
+                return;
+        } else if (zp->escalated) {
+            q->priv->picked = true;
+        }
+        q->probed = q->priv->picked;
         /* A sampled name of a zone that shows nothing is asked once at each address; a name
          * that must be asked, in a zone whose servers disagree or that escalated, `tries`
          * times. */
-        if (!q->priv->must_probe && !z->priv->escalated && !cs_auth_zone_disagrees(z))
+        if (!q->priv->must_probe && !zp->escalated && !cs_auth_zone_disagrees(z))
             send = 1;
+        if (q->probed)
+            zp->sample_pending++;
     }
     if (q->probed)
         a->names_probed++;

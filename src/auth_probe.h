@@ -75,11 +75,13 @@ struct auth_zone_priv {
     size_t nserved;         /* NS names that have their servers */
     unsigned round_pending; /* NS queries of the current round not answered yet */
     unsigned rounds;
-    struct auth_glue glue;  /* from a referral */
-    bool glue_asked;        /* the parent was asked for glue of NS names without an address */
-    unsigned outstanding;   /* zone probes and the apex name, not answered yet */
-    unsigned names_decided; /* names below the apex whose depth is decided (sample mode) */
-    bool escalated;         /* a name of the zone showed a finding: ask every later one */
+    struct auth_glue glue;   /* from a referral */
+    bool glue_asked;         /* the parent was asked for glue of NS names without an address */
+    unsigned outstanding;    /* zone probes and the apex name, not answered yet */
+    unsigned names_decided;  /* names below the apex whose depth is decided (sample mode) */
+    bool escalated;          /* a name of the zone showed a finding: ask every later one */
+    unsigned sample_pending; /* names below the apex being asked (sample mode) */
+    struct auth_waiter *sample_waiters; /* names left out, waiting for those to finish */
     struct cs_auth_qname *apex_q;
     struct auth_waiter *ready_waiters, *done_waiters;
 };
@@ -87,6 +89,8 @@ struct auth_zone_priv {
 struct auth_qname_priv {
     struct cs_auth *a;
     bool must_probe; /* a climb's CA-side lookup of the name failed or disagreed */
+    bool decided;    /* the sample rule has been applied (sample mode) */
+    bool picked;     /* ... and asks the name */
     unsigned outstanding;
     struct auth_waiter *waiters;
 };
