@@ -24,7 +24,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ZONES=${ZONES:-20000}
 SEED=${SEED:-14}
 AUTH_QPS=${AUTH_QPS:-0}
-QPS=${QPS:-5000}
+QPS=${QPS:-20000}
 DEPTHS=${DEPTHS:-full sample}
 
 if [ "${BENCH_IN_NS:-}" != 1 ]; then
