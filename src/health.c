@@ -21,8 +21,10 @@ struct cs_health {
     bool started;
     uint64_t first_ns; /* when the first lookup ended */
     uint64_t lookups, answered, replied;
-    uint64_t streak_ns;    /* when the current run of unanswered lookups began */
-    uint64_t streak_count; /* unanswered lookups since the last answered one */
+    uint64_t streak_ns;      /* when the current run of unanswered lookups began */
+    uint64_t streak_count;   /* unanswered lookups since the last answered one */
+    uint64_t streak_last_ns; /* when the last of them ended */
+    bool tail;               /* every name has been started (cs_health_set_tail()) */
 };
 
 struct cs_health *cs_health_new(const struct cs_health_config *cfg, size_t nresolvers)
@@ -92,9 +94,16 @@ void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered, bool 
     h->replied += replied || answered;
     if (answered) {
         h->streak_count = 0;
-    } else if (h->streak_count++ == 0) {
-        h->streak_ns = now_ns;
+    } else {
+        if (h->streak_count++ == 0)
+            h->streak_ns = now_ns;
+        h->streak_last_ns = now_ns;
     }
+}
+
+void cs_health_set_tail(struct cs_health *h, bool tail)
+{
+    h->tail = tail;
 }
 
 static bool below(const struct cs_health *h, uint64_t lookups, uint64_t answered)
@@ -111,20 +120,39 @@ bool cs_health_failing(struct cs_health *h, uint64_t now_ns, bool at_end)
                (below(h, h->lookups, h->replied) ||
                 (h->lookups >= h->cfg.min_lookups && below(h, h->lookups, h->answered)));
     uint64_t window_ns = (uint64_t)h->cfg.window_s * 1000000000u;
+    /* Once the resolvers have answered, what ends last is what is slow: the lookups that time out
+     * or fail. So after the last name has started, or while no lookup ends any more (the names
+     * wait on the authoritative checks), the failures of the end of a run must not read as dead
+     * resolvers: judged live only while unanswered lookups go on ending, else at the end. */
+    bool seen_answers = h->answered > 0;
+    if (seen_answers && h->tail)
+        return false;
+    bool live = !seen_answers || h->streak_last_ns + window_ns / 2 >= now_ns;
     /* Nothing answered for a whole window, over enough lookups: the resolvers are gone. */
-    if (h->streak_count >= h->cfg.min_lookups && now_ns >= h->streak_ns + window_ns)
+    if (h->streak_count >= h->cfg.min_lookups && now_ns >= h->streak_ns + window_ns && live)
         return true;
     if (now_ns < h->first_ns + window_ns)
         return false; /* the window would reach back before the first lookup ended */
-    uint64_t now_sec = second_of(h, now_ns), lookups = 0, answered = 0;
+    /* Over the window, and (once answers were seen) over each half of it: a run whose failures
+     * merely end last has its answers in the older half. */
+    uint64_t now_sec = second_of(h, now_ns), half = (h->cfg.window_s + 1) / 2;
+    uint64_t lookups[2] = {0}, answered[2] = {0};
     for (unsigned i = 0; i < h->cfg.window_s; i++) {
         const struct bucket *b = &h->ring[i];
         if (b->second != 0 && b->second + h->cfg.window_s > now_sec) {
-            lookups += b->lookups;
-            answered += b->answered;
+            int k = b->second + half > now_sec;
+            lookups[k] += b->lookups;
+            answered[k] += b->answered;
         }
     }
-    return lookups >= h->cfg.min_lookups && below(h, lookups, answered);
+    uint64_t all = lookups[0] + lookups[1], all_answered = answered[0] + answered[1];
+    if (all < h->cfg.min_lookups || !below(h, all, all_answered))
+        return false;
+    if (!seen_answers)
+        return true;
+    unsigned need = (h->cfg.min_lookups + 1) / 2;
+    return lookups[0] >= need && lookups[1] >= need && below(h, lookups[0], answered[0]) &&
+           below(h, lookups[1], answered[1]);
 }
 
 void cs_health_totals(const struct cs_health *h, uint64_t *lookups, uint64_t *answered)

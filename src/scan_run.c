@@ -308,6 +308,8 @@ static void on_health_tick(evutil_socket_t fd, short what, void *arg)
     cs_engine_get_limits(st->engine, &lim);
     name_address(st, &lim.by_kind[cs_progress_main_limit(&lim)]);
     cs_progress_note(&st->limits, &lim, (double)(cs_now_ns() - st->start_ns) / 1e9);
+    if (st->health)
+        cs_health_set_tail(st->health, st->next_entry >= st->count);
     if (st->health && !st->stop && cs_health_failing(st->health, cs_now_ns(), false))
         stop_unhealthy(st);
 }

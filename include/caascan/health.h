@@ -12,9 +12,11 @@
  *   - at the end of a run, when fewer than that share of all its lookups got any reply but
  *     REFUSED, or (over at least min_lookups lookups) were answered. A small run of a deep name
  *     in a zone that fails DNSSEC is all SERVFAIL and goes on; one against dead resolvers stops.
- * So a short hiccup, or one dead resolver of several (a level's tries go to the others once it
- * rests), does not stop a night; resolvers that answer nothing stop it window_s seconds after the
- * first timeouts.
+ * Once any lookup was answered, the first two hold only while names are still being started and
+ * lookups go on ending (cs_health_set_tail()): the end of a healthy run, where only the slow
+ * failures are left, is judged at the end. So a short hiccup, or one dead resolver of several (a
+ * level's tries go to the others once it rests), does not stop a night; resolvers that answer
+ * nothing stop it window_s seconds after the first timeouts.
  *
  * Per resolver it also counts what each try got (no reply, REFUSED, SERVFAIL, ...), so that the
  * error names the resolvers and what they did. No I/O: callers pass the monotonic time.
@@ -53,6 +55,13 @@ void cs_health_lookup(struct cs_health *h, uint64_t now_ns, bool answered, bool 
 
 /* Whether the run should stop now (at_end: the run is over, judge all of it). */
 bool cs_health_failing(struct cs_health *h, uint64_t now_ns, bool at_end);
+/*
+ * Says that every name has been started (tail) or not. Once any lookup was answered, the two rules
+ * before the end judge only while names are still starting and unanswered lookups go on ending
+ * (some in the last half window): what ends last in a healthy run is what is slow, the timeouts
+ * and failures, and a stall (names waiting on the authoritative checks) leaves those last.
+ */
+void cs_health_set_tail(struct cs_health *h, bool tail);
 
 /* Lookups ended and answered over the whole run. */
 void cs_health_totals(const struct cs_health *h, uint64_t *lookups, uint64_t *answered);

@@ -130,6 +130,51 @@ static void test_few_lookups_judged_at_end(void **state)
     cs_health_free(h);
 }
 
+/* 1,886 answered lookups over the run's first 60 s, in time order. */
+static void answer_for_a_minute(struct cs_health *h)
+{
+    for (int i = 0; i < 1886; i++)
+        cs_health_lookup(h, SEC + (uint64_t)i * 60 * SEC / 1886, true, true);
+}
+
+/* What ends last in a healthy run is what is slow: the timeouts. A healthy run whose last lookups
+ * fail, then stalls (names waiting on the authoritative checks) or has started every name, is not
+ * stopped; resolvers that die in the middle of a run, with names still to start, are. */
+static void test_slow_end_of_a_healthy_run(void **state)
+{
+    (void)state;
+    /* 1,886 answered over 60 s, then 69 timeouts within 10 s, then nothing ends. */
+    struct cs_health *h = cs_health_new(&cfg, 1);
+    answer_for_a_minute(h);
+    for (int i = 0; i < 69; i++)
+        cs_health_lookup(h, (uint64_t)(61 + i % 10) * SEC, false, false);
+    for (uint64_t t = 61; t < 400; t++)
+        if (cs_health_failing(h, t * SEC, false))
+            fail_msg("failing at %llu s", (unsigned long long)t);
+    assert_false(cs_health_failing(h, 400 * SEC, true));
+    cs_health_free(h);
+    /* The same run with every name started: timeouts going on ending are its end, not a death. */
+    h = cs_health_new(&cfg, 1);
+    answer_for_a_minute(h);
+    cs_health_set_tail(h, true);
+    for (uint64_t t = 61; t < 120; t++) {
+        cs_health_lookup(h, t * SEC, false, false);
+        cs_health_lookup(h, t * SEC, false, false);
+        assert_false(cs_health_failing(h, t * SEC, false));
+    }
+    cs_health_free(h);
+    /* Resolvers that die in the middle, names still to start: stopped a window after. */
+    h = cs_health_new(&cfg, 1);
+    answer_for_a_minute(h);
+    uint64_t t = 61;
+    for (; t < 200 && !cs_health_failing(h, t * SEC, false); t++) {
+        cs_health_lookup(h, t * SEC, false, false);
+        cs_health_lookup(h, t * SEC, false, false);
+    }
+    assert_true(t <= 61 + 30);
+    cs_health_free(h);
+}
+
 static void test_off(void **state)
 {
     (void)state;
@@ -178,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_hiccup_does_not_fail),
         cmocka_unit_test(test_partial_answers),
         cmocka_unit_test(test_few_lookups_judged_at_end),
+        cmocka_unit_test(test_slow_end_of_a_healthy_run),
         cmocka_unit_test(test_off),
         cmocka_unit_test(test_describe),
     };
