@@ -18,7 +18,7 @@
 static const char *const result_options[] = {
     "resolvers",         "ca",           "account-uri",  "account-id",  "other-cas",
     "validation-method", "attempts",     "timeout",      "min-timeout", "no-auth",
-    "auth-tries",        "auth-timeout", "keep-columns",
+    "auth-tries",        "auth-timeout", "keep-columns", "auth-depth",  "perspective",
 };
 
 struct part {
