@@ -12,6 +12,7 @@
 #include "auth_judge.h"
 
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -502,6 +503,26 @@ static void zone_ns_round_done(struct cs_auth_zone *z)
         zone_ready(z);
 }
 
+/* Orders addresses: IPv4 before IPv6, then by their octets. */
+static int addr_order(const struct cs_addr *a, const struct cs_addr *b)
+{
+    int fa = a->ss.ss_family, fb = b->ss.ss_family;
+    if (fa != fb)
+        return fa == AF_INET ? -1 : fb == AF_INET ? 1 : fa - fb;
+    if (fa == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)&a->ss)->sin_addr,
+                      &((const struct sockaddr_in *)&b->ss)->sin_addr, 4);
+    if (fa == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+                      &((const struct sockaddr_in6 *)&b->ss)->sin6_addr, 16);
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Every new NS name's addresses are in: one server per address, each asked for the NS set. */
 static void zone_add_servers(struct cs_auth_zone *z)
 {
@@ -522,7 +543,20 @@ static void zone_add_servers(struct cs_auth_zone *z)
     for (size_t i = zp->nserved; i < zp->nhosts; i++) {
         struct auth_host *h = zp->hosts[i];
         size_t na = h && h->naddrs ? h->naddrs : 1;
-        for (size_t j = 0; j < na; j++) {
+        /* A name's addresses in address order (answers come in any order). */
+        size_t order[64];
+        size_t no = na < 64 ? na : 64;
+        for (size_t j = 0; j < no; j++)
+            order[j] = j;
+        for (size_t j = 1; h && h->naddrs && j < no; j++)
+            for (size_t m = j;
+                 m > 0 && addr_order(&h->addrs[order[m - 1]], &h->addrs[order[m]]) > 0; m--) {
+                size_t t = order[m];
+                order[m] = order[m - 1];
+                order[m - 1] = t;
+            }
+        for (size_t jj = 0; jj < na; jj++) {
+            size_t j = jj < no ? order[jj] : jj;
             struct cs_auth_server *s = &z->servers[k++];
             memset(s, 0, sizeof(*s));
             s->zone = z;
@@ -647,6 +681,9 @@ static void zone_lookup_hosts(struct cs_auth_zone *z)
     zp->hosts = v;
     zp->hosts_pending = 1;
     size_t from = zp->nhosts;
+    /* The round's new names in name order, so that the servers, and every detail and fix that
+     * lists them, come out the same whatever order the NS answers had. */
+    qsort(zp->ns + from, zp->nns - from, sizeof(*zp->ns), cmp_names);
     zp->nhosts = zp->nns;
     for (size_t i = from; i < zp->nns; i++) {
         struct auth_host *h = host_get(zp->a, zp->ns[i]);

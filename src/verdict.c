@@ -109,19 +109,30 @@ static void describe_failures(const struct cs_ca_level *lv, const struct cs_reso
             append(buf, size, len, "%sgot no answer via ", sep);
         else
             append(buf, size, len, "%sreturned %s via ", sep, word);
-        unsigned count = 0;
+        /* The tries that failed this way, then their resolvers once each, in the pool's order
+         * (the order the tries ended in differs from run to run). */
+        bool group[CS_MAX_ATTEMPTS] = {false};
         for (unsigned k = i; k < lv->ntries; k++) {
             if (used[k] || !try_failed(&lv->tries[k]) ||
                 strcmp(try_word(&lv->tries[k], rb, sizeof(rb)), word) != 0)
                 continue;
             used[k] = true;
-            bool named = false; /* each resolver once */
-            for (unsigned j = i; j < k; j++)
-                named |= used[j] && lv->tries[j].resolver == lv->tries[k].resolver &&
-                         strcmp(try_word(&lv->tries[j], rb, sizeof(rb)), word) == 0;
-            if (!named)
-                append(buf, size, len, "%s%s", count++ ? ", " : "",
-                       resolver_label(pool, lv->tries[k].resolver));
+            group[k] = true;
+        }
+        unsigned count = 0, last = 0;
+        for (;;) {
+            bool any = false;
+            unsigned r = 0;
+            for (unsigned k = i; k < lv->ntries; k++)
+                if (group[k] && (count == 0 || lv->tries[k].resolver > last) &&
+                    (!any || lv->tries[k].resolver < r)) {
+                    r = lv->tries[k].resolver;
+                    any = true;
+                }
+            if (!any)
+                break;
+            append(buf, size, len, "%s%s", count++ ? ", " : "", resolver_label(pool, r));
+            last = r;
         }
         sep = "; ";
     }
