@@ -463,8 +463,7 @@ int cmd_check(int argc, char **argv)
             return CS_EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "caascan: check: give at least one NAME\n%s", usage_text);
-        return CS_EXIT_USAGE;
+        return opt_missing("check", "no NAME: give at least one name to check");
     }
     char why[256];
     if (cs_caa_policy_check(&policy, why, sizeof(why)) != CS_OK) {

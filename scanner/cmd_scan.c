@@ -500,6 +500,14 @@ int cmd_scan(int argc, char **argv)
                 json_object_set_new(optjson, name, optarg ? json_string(optarg) : json_true());
         }
     }
+    /* The input options in effect, given or not (the manifest records every option). */
+    if (!json_object_get(optjson, "max-invalid-share")) {
+        char share[24];
+        snprintf(share, sizeof(share), "%lu", max_invalid_pct);
+        json_object_set_new(optjson, "max-invalid-share", json_string(share));
+    }
+    if (!json_object_get(optjson, "delimiter"))
+        json_object_set_new(optjson, "delimiter", json_string("detect"));
     if (!o.run_dir || optind >= argc) {
         json_decref(optjson);
         return opt_missing("scan", !o.run_dir ? "no output directory: give -o RUN"

@@ -42,6 +42,8 @@ expect 2 "caascan: scan: no input: give at least one INPUT (a file, or - for sta
 Try 'caascan scan --help'." scan -o "$tmp/run"
 expect 2 "caascan: scan: unknown option '-x'
 Try 'caascan scan --help'." scan -x -o run x.txt
+expect 2 "caascan: check: no NAME: give at least one name to check
+Try 'caascan check --help'." check
 expect 2 "caascan: diff: unknown option '--allow-incompleat' (did you mean '--allow-incomplete'?)
 Try 'caascan diff --help'." diff --allow-incompleat a b
 expect 2 "caascan: diff: option '--quiet' takes no argument
