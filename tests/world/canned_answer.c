@@ -38,6 +38,7 @@ static const struct {
     {"no-tcp", CANNED_NO_TCP},
     {"no-aa", CANNED_NO_AA},
     {"silent-edns", CANNED_SILENT_EDNS},
+    {"tc-caa", CANNED_TC_CAA},
 };
 
 static void zone_clear(struct canned_zone *z)
@@ -515,7 +516,7 @@ static bool answer_query(struct canned_site *site, const char *client, const ldn
         ldns_pkt_set_rcode(p, LDNS_RCODE_REFUSED);
     } else if (is_caa && (beh & CANNED_SILENT_CAA)) {
         send = false;
-    } else if (!tcp && (beh & CANNED_TC_UDP)) {
+    } else if ((!tcp && (beh & CANNED_TC_UDP)) || (is_caa && (beh & CANNED_TC_CAA))) {
         ldns_pkt_set_tc(p, true);
     } else if (is_caa && (beh & CANNED_NOTIMP_CAA)) {
         ldns_pkt_set_rcode(p, LDNS_RCODE_NOTIMPL);

@@ -32,6 +32,7 @@ enum canned_behaviour {
     CANNED_NO_TCP = 1u << 10,        /* no TCP listener on the address (address-wide) */
     CANNED_NO_AA = 1u << 11,         /* AA bit never set */
     CANNED_SILENT_EDNS = 1u << 12,   /* no reply at all to queries that carry an OPT */
+    CANNED_TC_CAA = 1u << 13,        /* CAA answers empty with TC set, over UDP and TCP */
 };
 
 /* One zone served on one address, with the behaviours of that binding. */
