@@ -61,13 +61,13 @@ bool opt_resolvers(const char *cmd, const char *spec, struct cs_addr **out, size
     cs_err rc;
     if (spec && spec[0] != '@' && is_file(spec)) {
         /* -r FILE, as massdns and dnsx take it: the file's addresses, one a line. */
-        char *at = malloc(strlen(spec) + 2);
+        size_t len = strlen(spec) + 2;
+        char *at = malloc(len);
         if (!at) {
             fprintf(stderr, "caascan: %s: resolvers: %s\n", cmd, cs_strerror(CS_ENOMEM));
             return false;
         }
-        at[0] = '@';
-        strcpy(at + 1, spec);
+        snprintf(at, len, "@%s", spec);
         rc = cs_addr_list_parse(at, 53, out, n, err, sizeof(err));
         free(at);
     } else if (spec && spec[0] != '@' && !strchr(spec, ',') &&
