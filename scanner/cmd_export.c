@@ -34,11 +34,11 @@ static void export_usage(FILE *out)
 int cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},   {"status", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'},   {"allow-incomplete", no_argument, NULL, 'a'},
-        {"table", required_argument, NULL, 't'},    {"split-by", required_argument, NULL, 'S'},
-        {"raw", no_argument, NULL, 'r'},            {"bom", no_argument, NULL, 'B'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"format", required_argument, NULL, 'f'}, {"status", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'}, {"allow-incomplete", no_argument, NULL, 'a'},
+        {"table", required_argument, NULL, 't'},  {"split-by", required_argument, NULL, 'S'},
+        {"raw", no_argument, NULL, 'r'},          {"bom", no_argument, NULL, 'B'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     cs_export_opts o = {.format = CS_EXPORT_CSV, .table = CS_TABLE_RESULTS};
     for (int i = 0; i < CS_ST_COUNT; i++)

@@ -69,7 +69,8 @@ static const char usage_text[] =
     "  -h, --help                 this text\n";
 
 /* With --partition K/N and --budget-share on, the rates and in-flight caps given (or their
- * defaults) are the whole job's: this partition takes ceil(value / N) of each (docs/scale-out.md). */
+ * defaults) are the whole job's: this partition takes ceil(value / N) of each (docs/scale-out.md).
+ */
 static void share_budgets(struct cs_scan_run_options *o)
 {
     unsigned n = o->partition_n;
@@ -533,8 +534,8 @@ int cmd_scan(int argc, char **argv)
             json_decref(optjson);
             return CS_EXIT_USAGE;
         }
-        if (!parse_perspectives(persp_arg, npersp, persp_buf, sizeof(persp_buf), persp_name,
-                                &addrs, &naddrs, &persp_of)) {
+        if (!parse_perspectives(persp_arg, npersp, persp_buf, sizeof(persp_buf), persp_name, &addrs,
+                                &naddrs, &persp_of)) {
             json_decref(optjson);
             return CS_EXIT_USAGE;
         }
@@ -626,10 +627,8 @@ int cmd_scan(int argc, char **argv)
                         (unsigned long long)sum.direct_sent,
                         sum.rows ? (double)sum.direct_sent / (double)sum.rows : 0.0,
                         (unsigned long long)(sum.queries - sum.direct_sent),
-                        sum.rows ? (double)(sum.queries - sum.direct_sent) / (double)sum.rows
-                                 : 0.0,
-                        (unsigned long long)sum.names_probed,
-                        (unsigned long long)sum.names_spared);
+                        sum.rows ? (double)(sum.queries - sum.direct_sent) / (double)sum.rows : 0.0,
+                        (unsigned long long)sum.names_probed, (unsigned long long)sum.names_spared);
             if (!o.no_auth && sum.direct_sent > 0 && sum.direct_answered == 0)
                 fprintf(stderr,
                         "caascan: scan: warning: none of %llu direct queries to authoritative "

@@ -47,7 +47,7 @@ enum {
     "      --auth-tries N         direct queries per question and server address (default 2)\n"  \
     "      --auth-timeout MS      longest wait for a direct query (default 3000)\n"              \
     "      --auth-depth full|sample  every name at every address (default), or per-name\n"       \
-    "                             probes only where they can find something (docs/auth.md)\n"  \
+    "                             probes only where they can find something (docs/auth.md)\n"    \
     "      --no-auth              skip the authoritative checks (CA-side lookups only)\n"
 
 /*

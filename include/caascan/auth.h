@@ -135,7 +135,8 @@ typedef enum cs_auth_depth {
 } cs_auth_depth;
 
 /* Sampling rule of CS_AUTH_DEPTH_SAMPLE: the first CS_AUTH_SAMPLE_FIRST names of a zone below its
- * apex are asked at every address, each later one when its hash falls in 1/CS_AUTH_SAMPLE_ONE_IN. */
+ * apex are asked at every address, each later one when its hash falls in 1/CS_AUTH_SAMPLE_ONE_IN.
+ */
 #define CS_AUTH_SAMPLE_FIRST  2
 #define CS_AUTH_SAMPLE_ONE_IN 8
 

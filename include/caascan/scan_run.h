@@ -65,8 +65,8 @@ struct cs_scan_summary {
     double seconds;
     bool interrupted;
     bool unhealthy; /* stopped by the health gate: the resolvers did not answer (no manifest) */
-    char held_back[256]; /* what limit held the scan back most, as a sentence (progress.h) */
-    int signal;     /* the signal that stopped the scan (SIGINT, SIGTERM, SIGHUP), else 0 */
+    char held_back[256];   /* what limit held the scan back most, as a sentence (progress.h) */
+    int signal;            /* the signal that stopped the scan (SIGINT, SIGTERM, SIGHUP), else 0 */
     uint64_t resumed_rows; /* rows taken from the journal of earlier sessions (--resume) */
     unsigned session;      /* this session's number (1 for a new run) */
 };
