@@ -124,10 +124,10 @@ struct scan_state {
     json_t *run_state; /* run-state.json as written for this session */
     char *cellbuf;     /* sources and kept cells */
     size_t cellcap;
-    struct cs_health *health;         /* the resolvers' health gate, NULL when off */
-    struct event *health_tick;        /* judges it once a second */
-    struct cs_progress_limits limits; /* what held the scan back, sampled once a second */
-    size_t total;                     /* rows the run will write (its partition's) */
+    struct cs_health *health;           /* the resolvers' health gate, NULL when off */
+    struct event *health_tick;          /* judges it once a second */
+    struct cs_progress_limits limits;   /* what held the scan back, sampled once a second */
+    size_t total;                       /* rows the run will write (its partition's) */
     char host_where[64], host_name[64]; /* the last address named in the progress line */
     bool total_known;
 };
@@ -380,9 +380,8 @@ static void write_invalid(struct scan_state *st, size_t entry, const struct cs_i
 /* Whether the name belongs to this run's partition (--partition K/N, by registered domain). */
 static bool in_partition(const struct scan_state *st, const struct cs_inventory_entry *e)
 {
-    return st->o->partition_n <= 1 ||
-           cs_partition_of(e->name, e->reason == CS_NAME_OK, st->o->partition_n) ==
-               st->o->partition_k - 1;
+    return st->o->partition_n <= 1 || cs_partition_of(e->name, e->reason == CS_NAME_OK,
+                                                      st->o->partition_n) == st->o->partition_k - 1;
 }
 
 /* Whether the entry's row came from the journal of an earlier session. */

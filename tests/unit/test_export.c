@@ -17,9 +17,9 @@
 #include "caascan/fileio.h"
 
 static const char *const header[] = {
-    "name",   "status",  "issuable",    "problems",       "fix",            "caa_owner",
-    "caa",    "zone",    "nameservers", "resolver_rcode", "ede",
-    "detail", "sources", "checked_at",  "customer_id",    "plan",
+    "name",    "status",     "issuable",    "problems",       "fix", "caa_owner",
+    "caa",     "zone",       "nameservers", "resolver_rcode", "ede", "detail",
+    "sources", "checked_at", "customer_id", "plan",
 };
 
 #define ROW(name, status, problems, caa, sources, cust, plan)                                  \
@@ -78,7 +78,8 @@ static void test_export_all_sorted(void **state)
     char *text = export(NULL, CS_EXPORT_CSV, &n);
     assert_int_equal(n, 5);
     const char *want =
-        "name,status,issuable,problems,fix,caa_owner,caa,zone,nameservers,resolver_rcode,ede,detail,"
+        "name,status,issuable,problems,fix,caa_owner,caa,zone,nameservers,resolver_rcode,ede,"
+        "detail,"
         "sources,checked_at,customer_id,plan\r\n"
         "a.example.test,SERVFAIL,yes,RESOLVER_SERVFAIL;AUTH_SERVFAIL,,,,example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:1;crtsh:42,2026-11-23T02:00:00Z,c1,"
