@@ -225,12 +225,8 @@ int cmd_names(int argc, char **argv)
             usage(stdout);
             return CS_EXIT_OK;
         case 'd':
-            opt.delimiter = cs_csv_delimiter_parse(optarg);
-            if (!opt.delimiter) {
-                fprintf(stderr, "caascan: names: --delimiter: '%s' is not ',', ';' or tab\n",
-                        optarg);
+            if (!opt_delimiter("names", optarg, &opt.delimiter))
                 return CS_EXIT_USAGE;
-            }
             break;
         default:
             return opt_fail("names", c, argv, longopts);

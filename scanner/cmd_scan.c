@@ -407,12 +407,7 @@ int cmd_scan(int argc, char **argv)
             keep_arg = optarg;
             break;
         case O_DELIM:
-            in_opt.delimiter = cs_csv_delimiter_parse(optarg);
-            if (!in_opt.delimiter) {
-                fprintf(stderr, "caascan: scan: --delimiter: '%s' is not ',', ';' or tab\n",
-                        optarg);
-                ok = false;
-            }
+            ok = opt_delimiter("scan", optarg, &in_opt.delimiter);
             break;
         case O_MAXINVALID:
             ok = opt_uint("scan", "--max-invalid-share", optarg, 0, 100, &max_invalid_pct);

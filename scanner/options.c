@@ -2,6 +2,7 @@
 #include "options.h"
 #include "commands.h"
 
+#include "caascan/input.h"
 #include "caascan/ratelimit.h"
 
 #include <errno.h>
@@ -25,6 +26,14 @@ bool opt_uint(const char *cmd, const char *opt, const char *text, unsigned long 
     }
     *out = v;
     return true;
+}
+
+bool opt_delimiter(const char *cmd, const char *text, char *out)
+{
+    *out = cs_csv_delimiter_parse(text);
+    if (!*out)
+        fprintf(stderr, "caascan: %s: --delimiter: '%s' is not ',', ';' or tab\n", cmd, text);
+    return *out != 0;
 }
 
 bool opt_rate(const char *cmd, const char *opt, const char *text, uint64_t *out)

@@ -12,6 +12,8 @@
 /* Parses a whole number in [min, max] for option opt; prints the error and returns false. */
 bool opt_uint(const char *cmd, const char *opt, const char *text, unsigned long min,
               unsigned long max, unsigned long *out);
+/* Parses --delimiter (',', ';' or tab) into *out; prints the error and returns false. */
+bool opt_delimiter(const char *cmd, const char *text, char *out);
 /* Parses a rate in queries per second ("0" = unlimited) into milli-q/s. */
 bool opt_rate(const char *cmd, const char *opt, const char *text, uint64_t *out);
 /* Parses a DNS type mnemonic ("CAA", "a", "TYPE257"). */
