@@ -521,13 +521,7 @@ cs_err cs_export_xlsx(const char *dir, const cs_export_opts *o, const char *path
             size_t pos = 0, len;
             const char *item;
             while (pcol >= 0 && cs_list_next(f[pcol], &pos, &item, &len)) {
-                char code[64];
-                cs_problem pb = CS_PB_COUNT;
-                if (len < sizeof(code)) {
-                    memcpy(code, item, len);
-                    code[len] = '\0';
-                    pb = cs_problem_parse(code);
-                }
+                cs_problem pb = cs_problem_parse_n(item, len);
                 if (pb < CS_PB_COUNT)
                     problem_count[pb]++;
                 else

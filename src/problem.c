@@ -2,6 +2,8 @@
  * must act and the sentence to send them (problem.h). */
 #include "caascan/problem.h"
 
+#include "caascan/csvout.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -47,10 +49,28 @@ const char *cs_problem_name(cs_problem pb)
 
 cs_problem cs_problem_parse(const char *name)
 {
+    return cs_problem_parse_n(name, strlen(name));
+}
+
+cs_problem cs_problem_parse_n(const char *name, size_t len)
+{
     for (int i = 0; i < CS_PB_COUNT; i++)
-        if (strcmp(name, problem_names[i]) == 0)
+        if (strlen(problem_names[i]) == len && memcmp(name, problem_names[i], len) == 0)
             return (cs_problem)i;
     return CS_PB_COUNT;
+}
+
+cs_problems cs_problems_parse(const char *cell)
+{
+    cs_problems set = 0;
+    size_t pos = 0, len;
+    const char *item;
+    while (cell && cs_list_next(cell, &pos, &item, &len)) {
+        cs_problem pb = cs_problem_parse_n(item, len);
+        if (pb != CS_PB_COUNT)
+            set |= CS_PB_BIT(pb);
+    }
+    return set;
 }
 
 size_t cs_problems_format(cs_problems set, char *buf, size_t size)

@@ -235,19 +235,7 @@ static int party_server_cmp(const void *x, const void *y)
 static cs_err party_row(struct ctx *c, struct seen *s, const char *const *f, const char *name,
                         cs_status st)
 {
-    cs_problems set = 0;
-    size_t pos = 0, len;
-    const char *item;
-    while (cs_list_next(f[c->col_key], &pos, &item, &len)) {
-        char code[64];
-        if (len >= sizeof(code))
-            continue;
-        memcpy(code, item, len);
-        code[len] = '\0';
-        cs_problem pb = cs_problem_parse(code);
-        if (pb != CS_PB_COUNT)
-            set |= CS_PB_BIT(pb);
-    }
+    cs_problems set = cs_problems_parse(f[c->col_key]);
     cs_problems by_party[CS_PARTY_COUNT] = {0};
     for (int pb = 0; pb < CS_PB_COUNT; pb++)
         if (set & CS_PB_BIT(pb))
@@ -320,19 +308,7 @@ static cs_err read_party_servers(struct ctx *c, const char *dir, char *err, size
         const char *const *f;
         if ((rc = cs_merge_next(mg, &have, &f, err, errlen)) != CS_OK || !have)
             break;
-        cs_problems set = 0;
-        size_t pos = 0, len;
-        const char *item;
-        while (cs_list_next(f[cf], &pos, &item, &len)) {
-            char code[64];
-            if (len >= sizeof(code))
-                continue;
-            memcpy(code, item, len);
-            code[len] = '\0';
-            cs_problem pb = cs_problem_parse(code);
-            if (pb != CS_PB_COUNT)
-                set |= CS_PB_BIT(pb);
-        }
+        cs_problems set = cs_problems_parse(f[cf]);
         if (!set)
             continue;
         if (c->nps == cap) {
@@ -425,18 +401,7 @@ static cs_err server_row(struct ctx *c, const char *const *f, int col_key, int c
     struct agg *a = group_get(&c->gs, key, strlen(key));
     if (!a)
         return CS_ENOMEM;
-    size_t pos = 0, len;
-    const char *item;
-    while (cs_list_next(f[col_findings], &pos, &item, &len)) {
-        char code[64];
-        if (len >= sizeof(code))
-            continue;
-        memcpy(code, item, len);
-        code[len] = '\0';
-        cs_problem pb = cs_problem_parse(code);
-        if (pb != CS_PB_COUNT)
-            a->g.findings |= CS_PB_BIT(pb);
-    }
+    a->g.findings |= cs_problems_parse(f[col_findings]);
     if (col_host >= 0)
         return add_host(a, f[col_host], strlen(f[col_host]));
     return CS_OK;

@@ -73,6 +73,10 @@ cs_status cs_status_parse(const char *name);
 const char *cs_problem_name(cs_problem pb);
 /* Parses a problem code name; returns CS_PB_COUNT when unknown. */
 cs_problem cs_problem_parse(const char *name);
+/* The same for the len bytes at name (not NUL-terminated). */
+cs_problem cs_problem_parse_n(const char *name, size_t len);
+/* The set of the known codes of a ';'-joined cell (unknown codes are left out); 0 for NULL. */
+cs_problems cs_problems_parse(const char *cell);
 
 /*
  * Writes the codes of set as "CODE;CODE" in enum order into buf (NUL-terminated, truncated to
