@@ -993,29 +993,14 @@ cs_err cs_export_split(const char *dir, const cs_export_opts *o, const char *col
     }
     sp.open = 0;
     sp.newest = sp.oldest = NULL;
-    if (xlsx) { /* each spool becomes its workbook, one at a time */
-        for (size_t i = 0; rc == CS_OK && i < sp.n; i++)
-            rc = spool_to_workbook(&s, sp.v[i], column, err, errlen);
-        if (rc == CS_OK && (rc = sync_dir_fs(outdir, err, errlen)) != CS_OK)
-            goto done;
-        for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
-            if (rename(sp.v[i]->done, sp.v[i]->path) != 0) {
-                cs_io_error(err, errlen, sp.v[i]->path, "rename failed", errno);
-                rc = CS_EIO;
-            }
-        }
-        if (rc == CS_OK && cs_fsync_dir(outdir) != CS_OK) {
-            cs_io_error(err, errlen, outdir, "sync failed", errno);
-            rc = CS_EIO;
-        }
-        if (rc == CS_OK && files)
-            *files = sp.n;
-        goto done;
-    }
+    /* With xlsx each spool becomes its workbook, one at a time. */
+    for (size_t i = 0; xlsx && rc == CS_OK && i < sp.n; i++)
+        rc = spool_to_workbook(&s, sp.v[i], column, err, errlen);
+    /* The finished files (the workbooks, or the CSV spools themselves) renamed into place. */
     if (rc == CS_OK)
         rc = sync_dir_fs(outdir, err, errlen);
     for (size_t i = 0; rc == CS_OK && i < sp.n; i++) {
-        if (rename(sp.v[i]->tmp, sp.v[i]->path) != 0) {
+        if (rename(xlsx ? sp.v[i]->done : sp.v[i]->tmp, sp.v[i]->path) != 0) {
             cs_io_error(err, errlen, sp.v[i]->path, "rename failed", errno);
             rc = CS_EIO;
         }
