@@ -64,3 +64,39 @@ finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
+
+# partition_queries RUN SINGLE_PCAP PARTS_PCAP N: a partitioned scan (PARTS_PCAP, N processes)
+# against the single run RUN (SINGLE_PCAP), counted from the captures (meter.py). A partition is a
+# process of its own, so what one process asks once per run it asks once per partition: the
+# addresses of the nameserver hosts (A, AAAA) and the public suffix (the TLD test.: the CA-side
+# climb of names whose domain does not exist, and its servers, whose addresses are in RUN's
+# servers table). That is a fixed cost per process, not per name; every other query (the names'
+# own) must be within 2 % of the single run's, and the fixed part at most N times the single run's.
+partition_queries() {
+    local run=$1 single=$2 parts=$3 n=$4 qs fs qp fp
+    shard_rows "$run" servers | awk -F, '$1 == "test" { print $3 }' | sort -u >"$TMP/tld.addrs"
+    count() {
+        python3 "$(dirname "${BASH_SOURCE[0]}")/meter.py" tsv "$1" | python3 -c 'import sys
+tld = set(open(sys.argv[1]).read().split())
+per_name = fixed = 0
+for line in sys.stdin:
+    f = line.rstrip("\n").split("\t")
+    if f[1] != "127.0.0.1" or f[6] != "q":
+        continue
+    if f[3] in tld or f[8].lower() == "test." or f[9] in ("1", "28"):
+        fixed += 1
+    else:
+        per_name += 1
+print(per_name, fixed)' "$TMP/tld.addrs"
+    }
+    read -r qs fs < <(count "$single")
+    read -r qp fp < <(count "$parts")
+    echo "queries of the names: single run $qs, $n partitions $qp; fixed per process: single $fs, $n partitions $fp"
+    if [ "$qs" -gt 0 ] && [ $(((qp > qs ? qp - qs : qs - qp) * 100)) -le $((qs * 2)) ]; then
+        expect "queries of the names: $n partitions within 2 % of the single run" ok ok
+    else
+        fail "queries of the names: $n partitions sent $qp, the single run $qs (more than 2 % apart)"
+    fi
+    [ "$fp" -le $((n * fs)) ] && expect "fixed queries at most $n times the single run's" ok ok ||
+        fail "fixed queries: $n partitions $fp, single run $fs"
+}

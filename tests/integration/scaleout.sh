@@ -128,37 +128,9 @@ rc=0
 python3 "$METER" rates "$TMP/parts.pcap" --open >"$TMP/parts.rates" || fail "meter rates"
 expect "authoritative addresses over --auth-qps 20 summed over the partitions" \
     "$(auth_over parts 20)" " none"
-# Queries: a partition is a process of its own, so what one process asks once per run it asks
-# once per partition: the addresses of the nameserver hosts (A, AAAA), and the public suffix
-# (the TLD test.: the CA-side climb of names whose domain does not exist, and its servers, whose
-# addresses are in the servers table). That is a fixed cost per partition, not per name; every
-# other query (the names' own) must be within 2 % of the single run's, and the fixed part at most
-# N times the single run's.
-shard_rows "$TMP/all" servers | awk -F, '$1 == "test" { print $3 }' | sort -u >"$TMP/tld.addrs"
-count_queries() { # count_queries PCAP: "PER-NAME FIXED"
-    python3 "$METER" tsv "$1" | python3 -c 'import sys
-tld = set(open(sys.argv[1]).read().split())
-per_name = fixed = 0
-for line in sys.stdin:
-    f = line.rstrip("\n").split("\t")
-    if f[1] != "127.0.0.1" or f[6] != "q":
-        continue
-    if f[3] in tld or f[8].lower() == "test." or f[9] in ("1", "28"):
-        fixed += 1
-    else:
-        per_name += 1
-print(per_name, fixed)' "$TMP/tld.addrs"
-}
-read -r qs fs < <(count_queries "$TMP/single.pcap")
-read -r qp fp < <(count_queries "$TMP/parts.pcap")
-echo "queries of the names: single run $qs, 4 partitions $qp; fixed per process: single $fs, 4 partitions $fp"
-if [ "$qs" -gt 0 ] && [ $(((qp > qs ? qp - qs : qs - qp) * 100)) -le $((qs * 2)) ]; then
-    expect "queries of the names: 4 partitions within 2 % of the single run" ok ok
-else
-    fail "queries of the names: 4 partitions sent $qp, the single run $qs (more than 2 % apart)"
-fi
-[ "$fp" -le $((4 * fs)) ] && expect "fixed queries at most 4 times the single run's" ok ok ||
-    fail "fixed queries: 4 partitions $fp, single run $fs"
+# Queries: the names' own within 2 % of the single run's, the fixed part per process at most
+# 4 times (partition_queries, lib.sh).
+partition_queries "$TMP/all" "$TMP/single.pcap" "$TMP/parts.pcap" 4
 
 # 5. Refusals: exit 2, the message names the part, nothing written.
 refused() {

@@ -188,30 +188,6 @@ while read -r addr n; do
     [ "$n" -le 20 ] || over+=" $addr:$n"
 done <"$TMP/slurm.rates"
 expect "authoritative addresses over --auth-qps 20 summed over the array" "${over:- none}" " none"
-shard_rows "$TMP/all" servers | awk -F, '$1 == "test" { print $3 }' | sort -u >"$TMP/tld.addrs"
-count_queries() { # count_queries PCAP: "PER-NAME FIXED" (see scaleout.sh)
-    python3 "$METER" tsv "$1" | python3 -c 'import sys
-tld = set(open(sys.argv[1]).read().split())
-per_name = fixed = 0
-for line in sys.stdin:
-    f = line.rstrip("\n").split("\t")
-    if f[1] != "127.0.0.1" or f[6] != "q":
-        continue
-    if f[3] in tld or f[8].lower() == "test." or f[9] in ("1", "28"):
-        fixed += 1
-    else:
-        per_name += 1
-print(per_name, fixed)' "$TMP/tld.addrs"
-}
-read -r qs fs < <(count_queries "$TMP/single.pcap")
-read -r qp fp < <(count_queries "$TMP/slurm.pcap")
-echo "queries of the names: single $qs, job array $qp; per process: single $fs, job array $fp"
-if [ "$qs" -gt 0 ] && [ $(((qp > qs ? qp - qs : qs - qp) * 100)) -le $((qs * 2)) ]; then
-    expect "queries of the names within 2 % of the single scan" ok ok
-else
-    fail "queries of the names: job array $qp, single scan $qs (more than 2 % apart)"
-fi
-[ "$fp" -le $((4 * fs)) ] && expect "per-process queries at most 4 times the single scan's" ok ok ||
-    fail "per-process queries: job array $fp, single scan $fs"
+partition_queries "$TMP/all" "$TMP/single.pcap" "$TMP/slurm.pcap" 4
 
 finish
