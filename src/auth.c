@@ -807,6 +807,7 @@ void cs_auth_zone_free(struct cs_auth_zone *z)
     free(zp->ns);
     cs_auth_glue_clear(&zp->glue);
     free(zp->hosts);
+    free(zp->addr);
     waiters_free(zp->ready_waiters);
     waiters_free(zp->done_waiters);
     waiters_free(zp->sample_waiters);
@@ -825,10 +826,23 @@ struct probe_ctx {
     struct cs_auth_reply *reply;
     struct cs_auth_zone *zone;   /* a zone probe: its zone */
     struct cs_auth_qname *qname; /* a name probe: its name */
+    struct auth_addr *addr;      /* an address's own question: its address */
     uint16_t qtype;
 };
 
 static void qname_reply_done(struct cs_auth_qname *q);
+static void addr_outstanding_done(struct auth_addr *ad);
+
+/* The one who waits for a probe's answer: its name, its address or its zone. */
+static void probe_owner_done(struct cs_auth_zone *z, struct cs_auth_qname *q, struct auth_addr *ad)
+{
+    if (q)
+        qname_reply_done(q);
+    else if (ad)
+        addr_outstanding_done(ad);
+    else
+        zone_outstanding_done(z);
+}
 
 static void on_probe(struct cs_answer *ans, void *arg)
 {
@@ -836,37 +850,41 @@ static void on_probe(struct cs_answer *ans, void *arg)
     cs_auth_take_reply(pc->server, pc->qname, pc->qtype, ans, pc->reply);
     struct cs_auth_zone *z = pc->zone;
     struct cs_auth_qname *q = pc->qname;
+    struct auth_addr *ad = pc->addr;
+    /* Sampling: a negative answer to the apex's CAA gives the serial (no SOA query needed). */
+    if (q && ans->pkt && q->priv->a->depth == CS_AUTH_DEPTH_SAMPLE &&
+        strcmp(q->name, pc->server->zone->apex) == 0)
+        cs_auth_note_negative_serial(pc->server, ans->pkt, pc->reply);
     free(pc);
-    if (q)
-        qname_reply_done(q);
-    else
-        zone_outstanding_done(z);
+    probe_owner_done(z, q, ad);
 }
 
+/* Asks server s qtype at name; the answer goes to slot, and then to the name q, the address ad or
+ * else the zone z, whichever is given first. */
 static void probe(struct cs_auth *a, struct cs_auth_server *s, const char *name, uint16_t qtype,
                   unsigned flags, struct cs_auth_reply *slot, struct cs_auth_zone *z,
-                  struct cs_auth_qname *q)
+                  struct cs_auth_qname *q, struct auth_addr *ad)
 {
     struct probe_ctx *pc = malloc(sizeof(*pc));
     slot->outcome = 0xff;
     slot->rcode = -1;
     if (q)
         q->priv->outstanding++;
+    else if (ad)
+        ad->outstanding++;
     else
         z->priv->outstanding++;
     if (!pc) {
         struct cs_answer none = {.name = name, .qtype = qtype, .outcome = CS_OUT_NETERR};
         cs_auth_read_reply(&none, qtype, s->zone->apex, slot);
-        if (q)
-            qname_reply_done(q);
-        else
-            zone_outstanding_done(z);
+        probe_owner_done(z, q, ad);
         return;
     }
     pc->server = s;
     pc->reply = slot;
     pc->zone = z;
     pc->qname = q;
+    pc->addr = ad;
     pc->qtype = qtype;
     s->queries++;
     send_query(a, &s->addr, name, qtype, flags, on_probe, pc);
@@ -905,32 +923,147 @@ static void on_apex_qname_done(void *arg)
     zone_outstanding_done(arg);
 }
 
+/* The questions of the server program at s's address, asked at zone z's apex: SOA over TCP
+ * without EDNS (a server that drops every query with an OPT record is EDNS_BROKEN, and its TCP is
+ * judged on its own), SOA without EDNS, CAA in lower case. Their answers go to the zone, or to the
+ * address ad when given. */
+static void probe_wide(struct cs_auth *a, struct cs_auth_server *s, struct cs_auth_zone *z,
+                       struct auth_addr *ad)
+{
+    struct cs_auth_reply *p = s->probes;
+    unsigned tries = a->tries;
+    probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS | CS_QF_TCP_ONLY, &p[AUTH_PROBE_TCP(tries)],
+          z, NULL, ad);
+    probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS, &p[AUTH_PROBE_NOEDNS(tries)], z, NULL, ad);
+    probe(a, s, z->apex, LDNS_RR_TYPE_CAA, CS_QF_DO | CS_QF_NO0X20, &p[AUTH_PROBE_LOWER(tries)], z,
+          NULL, ad);
+}
+
+/* ---- an address's own questions (--auth-depth sample) ---------------------------------- */
+
+static void addr_outstanding_done(struct auth_addr *ad)
+{
+    if (--ad->outstanding > 0)
+        return;
+    cs_auth_judge_address(ad, ad->zone->priv->a->tries);
+    ad->done = true;
+    wake(&ad->waiters);
+}
+
+static void on_addr_apex_done(void *arg)
+{
+    addr_outstanding_done(arg);
+}
+
+/* The address of server i of zone z. The first zone to reach an address asks its questions, at
+ * its own apex; they are judged once that and the zone's apex CAA probes are answered. */
+static struct auth_addr *addr_get(struct cs_auth *a, struct cs_auth_zone *z, size_t i)
+{
+    struct cs_auth_server *s = &z->servers[i];
+    struct auth_addr *ad = cs_strmap_get(&a->addrs, s->ip);
+    if (ad)
+        return ad;
+    ad = calloc(1, sizeof(*ad));
+    if (!ad || !(ad->ip = strdup(s->ip)) || cs_strmap_put(&a->addrs, ad->ip, ad) != CS_OK) {
+        if (ad)
+            free(ad->ip);
+        free(ad);
+        return NULL;
+    }
+    ad->zone = z;
+    ad->server = i;
+    ad->outstanding = 1; /* held while asking */
+    probe_wide(a, s, z, ad);
+    struct cs_auth_qname *aq = z->priv->apex_q;
+    if (aq && !aq->done && wait_on(&aq->priv->waiters, on_addr_apex_done, ad) == CS_OK)
+        ad->outstanding++;
+    addr_outstanding_done(ad);
+    return ad;
+}
+
+static void addr_free(void *p)
+{
+    struct auth_addr *ad = p;
+    waiters_free(ad->waiters);
+    free(ad->text);
+    free(ad->ip);
+    free(ad);
+}
+
+/* ---- zone probes ----------------------------------------------------------------------- */
+
+/* Sampling: SOA at the apex, once, at every address whose serial the apex's CAA did not give
+ * (a negative answer carries the zone's SOA; an answer with CAA records does not). */
+static void zone_ask_soa(struct cs_auth_zone *z)
+{
+    struct cs_auth *a = z->priv->a;
+    for (size_t i = 0; i < z->nservers; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        if (s->has_addr && !s->has_serial)
+            probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &s->probes[0], z, NULL, NULL);
+    }
+}
+
+static void on_apex_qname_soa(void *arg)
+{
+    struct cs_auth_zone *z = arg;
+    zone_ask_soa(z);
+    zone_outstanding_done(z);
+}
+
+static void on_zone_addr_done(void *arg)
+{
+    zone_outstanding_done(arg);
+}
+
+/* --auth-depth sample (docs/auth.md, "What each address is asked"): the apex's CAA, SOA only where
+ * that gave no serial, and each address's own questions once per run. */
+static void zone_probe_sample(struct cs_auth_zone *z)
+{
+    struct auth_zone_priv *zp = z->priv;
+    struct cs_auth *a = zp->a;
+    unsigned tries = a->tries;
+    for (size_t i = 0; i < z->nservers; i++) {
+        struct cs_auth_reply *p = z->servers[i].probes;
+        for (size_t k = 0; p && k < cs_auth_zone_probe_count(tries); k++) {
+            if (k == AUTH_PROBE_NS(tries))
+                continue; /* asked already */
+            p[k].outcome = CS_OUT_CANCELLED;
+            p[k].rcode = -1;
+        }
+    }
+    struct cs_auth_qname *aq = cs_auth_qname_get(a, z->apex, z, false);
+    zp->apex_q = aq;
+    zp->addr = calloc(z->nservers + 1, sizeof(*zp->addr));
+    for (size_t i = 0; zp->addr && i < z->nservers; i++) {
+        if (!z->servers[i].has_addr)
+            continue;
+        struct auth_addr *ad = addr_get(a, z, i);
+        zp->addr[i] = ad;
+        if (ad && !ad->done && wait_on(&ad->waiters, on_zone_addr_done, z) == CS_OK)
+            zp->outstanding++;
+    }
+    if (aq && !aq->done && wait_on(&aq->priv->waiters, on_apex_qname_soa, z) == CS_OK)
+        zp->outstanding++;
+    else
+        zone_ask_soa(z);
+}
+
 static void zone_probe_all(struct cs_auth_zone *z)
 {
     struct cs_auth *a = z->priv->a;
     unsigned tries = a->tries;
+    if (a->depth == CS_AUTH_DEPTH_SAMPLE) {
+        zone_probe_sample(z);
+        return;
+    }
     for (size_t i = 0; i < z->nservers; i++) {
         struct cs_auth_server *s = &z->servers[i];
         if (!s->has_addr)
             continue;
-        struct cs_auth_reply *p = s->probes;
-        /* Sampling asks SOA once: a server that fails now and then shows in the apex's CAA. */
-        unsigned soa_tries = a->depth == CS_AUTH_DEPTH_SAMPLE ? 1 : tries;
-        for (unsigned t = 0; t < tries; t++) {
-            if (t < soa_tries) {
-                probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &p[t], z, NULL);
-            } else {
-                p[t].outcome = CS_OUT_CANCELLED;
-                p[t].rcode = -1;
-            }
-        }
-        /* TCP without EDNS: a server that drops every query with an OPT record is EDNS_BROKEN,
-         * and its TCP is judged on its own. */
-        probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS | CS_QF_TCP_ONLY,
-              &p[AUTH_PROBE_TCP(tries)], z, NULL);
-        probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_NOEDNS, &p[AUTH_PROBE_NOEDNS(tries)], z, NULL);
-        probe(a, s, z->apex, LDNS_RR_TYPE_CAA, CS_QF_DO | CS_QF_NO0X20, &p[AUTH_PROBE_LOWER(tries)],
-              z, NULL);
+        for (unsigned t = 0; t < tries; t++)
+            probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &s->probes[t], z, NULL, NULL);
+        probe_wide(a, s, z, NULL);
     }
     /* The apex's own CAA probes are compared with the lower-case one. */
     struct cs_auth_qname *aq = cs_auth_qname_get(a, z->apex, z, false);
@@ -958,10 +1091,37 @@ static void qname_finish(struct cs_auth_qname *q)
     wake(&q->priv->waiters);
 }
 
+static void qname_send(struct cs_auth_qname *q, unsigned from, unsigned to);
+
 static void qname_reply_done(struct cs_auth_qname *q)
 {
-    if (--q->priv->outstanding == 0)
-        qname_finish(q);
+    if (--q->priv->outstanding > 0)
+        return;
+    struct cs_auth *a = q->priv->a;
+    /* Sampling: a name asked once whose answers show something gets its other tries. */
+    if (a->depth == CS_AUTH_DEPTH_SAMPLE && q->probed && q->priv->sent < a->tries &&
+        cs_auth_qname_shows_problem(q, a->tries, q->priv->sent)) {
+        qname_send(q, q->priv->sent, a->tries);
+        return;
+    }
+    qname_finish(q);
+}
+
+/* Asks CAA at q's name tries [from, to) at every address of its zone. */
+static void qname_send(struct cs_auth_qname *q, unsigned from, unsigned to)
+{
+    struct cs_auth_zone *z = q->zone;
+    struct cs_auth *a = q->priv->a;
+    unsigned tries = a->tries;
+    q->priv->outstanding = 1;
+    q->priv->sent = to;
+    for (size_t i = 0; q->replies && i < z->nservers; i++) {
+        struct cs_auth_server *s = &z->servers[i];
+        for (unsigned t = from; s->has_addr && t < to; t++)
+            probe(a, s, q->name, LDNS_RR_TYPE_CAA, CS_QF_DO, &q->replies[i * tries + t], NULL, q,
+                  NULL);
+    }
+    qname_reply_done(q);
 }
 
 static void qname_start(void *arg)
@@ -999,18 +1159,11 @@ static void qname_start(void *arg)
     else
         a->names_spared++;
     q->replies = calloc(z->nservers * tries + 1, sizeof(*q->replies));
-    q->priv->outstanding = 1;
-    for (size_t i = 0; q->replies && i < z->nservers; i++) {
-        struct cs_auth_server *s = &z->servers[i];
-        for (unsigned t = 0; t < tries; t++) {
-            q->replies[i * tries + t].outcome = CS_OUT_CANCELLED;
-            q->replies[i * tries + t].rcode = -1;
-            if (s->has_addr && q->probed && t < send)
-                probe(a, s, q->name, LDNS_RR_TYPE_CAA, CS_QF_DO, &q->replies[i * tries + t], NULL,
-                      q);
-        }
+    for (size_t k = 0; q->replies && k < z->nservers * tries; k++) {
+        q->replies[k].outcome = CS_OUT_CANCELLED;
+        q->replies[k].rcode = -1;
     }
-    qname_reply_done(q);
+    qname_send(q, 0, q->probed ? send : 0);
 }
 
 struct cs_auth_qname *cs_auth_qname_get(struct cs_auth *a, const char *name, struct cs_auth_zone *z,
@@ -1259,6 +1412,7 @@ void cs_auth_free(struct cs_auth *a)
     cs_strmap_free(&a->zones, zone_free);
     cs_strmap_free(&a->apexes, apex_free);
     cs_strmap_free(&a->hosts, host_free);
+    cs_strmap_free(&a->addrs, addr_free);
     free(a);
 }
 

@@ -242,6 +242,23 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
     }
 }
 
+void cs_auth_note_negative_serial(struct cs_auth_server *s, const ldns_pkt *pkt,
+                                  const struct cs_auth_reply *r)
+{
+    if (s->has_serial || !r->soa || (r->shape != CS_SHAPE_NODATA && r->shape != CS_SHAPE_NXDOMAIN))
+        return;
+    const ldns_rr_list *ns = ldns_pkt_authority(pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3 &&
+            cs_auth_owner_is(rr, s->zone->apex)) {
+            s->serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+            s->has_serial = true;
+            return;
+        }
+    }
+}
+
 void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server)
 {
     const ldns_rr_list *an = ldns_pkt_answer(pkt);
@@ -549,6 +566,150 @@ static bool compare_servers(struct cs_auth_zone *z, const uint64_t *vals, const 
     return true;
 }
 
+/* A server's answers to the questions that belong to the server program rather than to a zone. */
+struct wide_in {
+    const struct cs_auth_reply *mixed;      /* the apex's CAA in mixed case, `tries` of them */
+    const struct cs_auth_reply *edns_first; /* a query with EDNS, for the sentence */
+    bool alive;                             /* some query over UDP got a reply */
+    bool edns_ok;                           /* some query with EDNS got NOERROR or NXDOMAIN */
+    const char *apex;                       /* where they were asked; NULL: "a zone apex" */
+};
+
+/*
+ * Judges server s's SOA over TCP without EDNS, SOA without EDNS and CAA in lower case at the apex
+ * (p: its zone probes) against what its other replies showed (codes; cover: what they tell
+ * already). TCP_BROKEN when UDP answers and TCP does not, EDNS_BROKEN when every query with EDNS
+ * fails and the one without works, CASE_SENSITIVE_ANSWER when the lower-case CAA differs from the
+ * mixed-case ones (which agree), and what the TCP and lower-case replies show on their own. Appends
+ * the clauses to clause (what it tells to described) and returns the findings.
+ */
+static cs_problems judge_wide(const struct cs_auth_server *s, const struct cs_auth_reply *p,
+                              const struct wide_in *w, unsigned tries, cs_problems codes,
+                              cs_problems cover, cs_problems *described, cs_strbuf *clause)
+{
+    cs_problems found = 0;
+    char rb[16], rb2[16], where[300];
+    const char *apex = w->apex ? w->apex : "a zone apex";
+    cs_problems before = cover;
+    snprintf(where, sizeof(where), "%s%s", apex, w->apex ? "" : " in lower case");
+    cs_problems lower =
+        judge_question(s, &p[AUTH_PROBE_LOWER(tries)], 1, "CAA", where, clause, &cover);
+    found |= lower;
+    if (cover != before)
+        *described |= lower; /* told here */
+    const struct cs_auth_reply *ne = &p[AUTH_PROBE_NOEDNS(tries)];
+    const struct cs_auth_reply *tcp = &p[AUTH_PROBE_TCP(tries)];
+    if (w->alive && usable(tcp) && tcp->rcode < 0) {
+        /* TC, then TCP failed: told already */
+        bool told = ((codes | found) & CS_PB_BIT(CS_PB_TCP_BROKEN)) != 0;
+        found |= CS_PB_BIT(CS_PB_TCP_BROKEN);
+        if (!told) {
+            clause_next(s, clause);
+            if (w->apex)
+                cs_strbuf_printf(clause, " does not answer SOA %s over TCP (%s)", apex,
+                                 cs_outcome_name((cs_outcome)tcp->outcome));
+            else
+                cs_strbuf_printf(clause, " does not answer SOA over TCP (%s)",
+                                 cs_outcome_name((cs_outcome)tcp->outcome));
+        }
+    } else if (tcp->rcode >= 0) {
+        /* An answer over TCP is judged like the others (told unless said already). */
+        snprintf(where, sizeof(where), "%s over TCP", apex);
+        found |= judge_question(s, tcp, 1, "SOA", where, clause, described);
+    }
+    if (!w->edns_ok && good(ne)) {
+        const struct cs_auth_reply *e = w->edns_first;
+        found |= CS_PB_BIT(CS_PB_EDNS_BROKEN);
+        clause_next(s, clause);
+        if (w->apex)
+            cs_strbuf_printf(clause, " answers %s to SOA %s with EDNS and %s without",
+                             e->rcode >= 0 ? rcode_text(e->rcode, rb, sizeof(rb)) : "nothing", apex,
+                             rcode_text(ne->rcode, rb2, sizeof(rb2)));
+        else
+            cs_strbuf_printf(clause, " answers %s to queries with EDNS and %s to SOA without",
+                             e->rcode >= 0 ? rcode_text(e->rcode, rb, sizeof(rb)) : "nothing",
+                             rcode_text(ne->rcode, rb2, sizeof(rb2)));
+    }
+    /* Case: the apex's CAA answers with upper-case letters in the name against the one asked in
+     * lower case. */
+    const struct cs_auth_reply *lo = &p[AUTH_PROBE_LOWER(tries)];
+    if (w->mixed && good(lo)) {
+        uint64_t key = 0;
+        unsigned seen = 0;
+        bool consistent = true;
+        for (unsigned t = 0; t < tries; t++) {
+            const struct cs_auth_reply *r = &w->mixed[t];
+            if (!usable(r))
+                continue;
+            if (!good(r))
+                consistent = false; /* a failure: nothing to compare against */
+            if (!good(r) || !r->upper)
+                continue;
+            if (seen++ == 0)
+                key = reply_key(r);
+            else if (reply_key(r) != key)
+                consistent = false;
+        }
+        if (seen && consistent && key != reply_key(lo)) {
+            const struct cs_auth_reply *r = NULL;
+            for (unsigned t = 0; t < tries && !r; t++)
+                if (w->mixed[t].upper && good(&w->mixed[t]))
+                    r = &w->mixed[t];
+            found |= CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER);
+            clause_next(s, clause);
+            cs_strbuf_printf(clause,
+                             " answers CAA %s%s with %s%s when the name has upper-case letters "
+                             "and %s%s in lower case",
+                             w->apex ? "" : "at ", apex, rcode_text(r->rcode, rb, sizeof(rb)),
+                             r->sig ? " and records" : "", rcode_text(lo->rcode, rb2, sizeof(rb2)),
+                             lo->sig ? " and records" : "");
+        }
+    }
+    return found;
+}
+
+/* The codes that only the questions of judge_wide find. */
+static const cs_problems wide_codes = CS_PB_BIT(CS_PB_TCP_BROKEN) | CS_PB_BIT(CS_PB_EDNS_BROKEN) |
+                                      CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER);
+
+void cs_auth_judge_address(struct auth_addr *ad, unsigned tries)
+{
+    struct cs_auth_zone *z = ad->zone;
+    const struct cs_auth_server *s = &z->servers[ad->server];
+    const struct cs_auth_reply *p = s->probes;
+    const struct cs_auth_qname *aq = z->priv ? z->priv->apex_q : NULL;
+    const struct cs_auth_reply *mixed = aq && aq->replies ? &aq->replies[ad->server * tries] : NULL;
+    const struct cs_auth_reply *ns = &p[AUTH_PROBE_NS(tries)];
+    /* What the zone's own queries with EDNS at this address showed: NS and the apex's CAA. */
+    bool alive = ns->rcode >= 0 || ns->truncated || p[AUTH_PROBE_NOEDNS(tries)].rcode >= 0;
+    bool edns_ok = good(ns);
+    for (unsigned t = 0; mixed && t < tries; t++) {
+        alive |= mixed[t].rcode >= 0 || mixed[t].truncated;
+        edns_ok |= good(&mixed[t]);
+    }
+    cs_problems base = judge_question(s, ns, 1, "NS", z->apex, NULL, NULL) |
+                       (mixed ? judge_question(s, mixed, tries, "CAA", z->apex, NULL, NULL) : 0);
+    struct wide_in w = {
+        .mixed = mixed, .edns_first = ns, .alive = alive, .edns_ok = edns_ok, .apex = NULL};
+    cs_strbuf clause = {0};
+    cs_problems described = base;
+    cs_problems found = judge_wide(s, p, &w, tries, base, base, &described, &clause);
+    /* What the zone's own replies show is the zone's (every zone asks those questions itself);
+     * the rest belongs to the address. */
+    ad->codes = (found & ~base) | (found & wide_codes);
+    free(ad->text);
+    ad->text = NULL;
+    if (ad->codes && clause.len) {
+        /* The clause starts with the server's label: each zone's row puts its own. */
+        cs_strbuf label = {0};
+        server_label(s, &label);
+        size_t skip = label.len + 1;
+        ad->text = strdup(clause.len > skip ? clause.data + skip : clause.data);
+        cs_strbuf_free(&label);
+    }
+    cs_strbuf_free(&clause);
+}
+
 void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
 {
     if (z->why_unchecked) {
@@ -564,7 +725,6 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
     bool mem = serial && nsh && has_serial && has_ns && serial_text && ns_text && sbuf;
     const struct cs_auth_qname *aq = z->priv ? z->priv->apex_q : NULL;
     cs_strbuf clause = {0};
-    char rb[16], rb2[16];
     for (size_t i = 0; i < n; i++) {
         struct cs_auth_server *s = &z->servers[i];
         cs_strbuf_clear(&clause);
@@ -589,86 +749,41 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries)
         cs_problems described = 0;
         cs_problems codes = judge_question(s, p, tries, "SOA", z->apex, &clause, &described);
         codes |= judge_question(s, &p[AUTH_PROBE_NS(tries)], 1, "NS", z->apex, &clause, &described);
-        /* The lower-case CAA probe repeats what the apex's own CAA probes tell: only what they
-         * do not is said here. */
-        cs_problems cover =
-            described | (aq && aq->replies ? judge_question(s, &aq->replies[i * tries], tries,
-                                                            "CAA", z->apex, NULL, NULL)
-                                           : 0);
-        cs_problems before = cover;
-        cs_problems lower =
-            judge_question(s, &p[AUTH_PROBE_LOWER(tries)], 1, "CAA", z->apex, &clause, &cover);
-        codes |= lower;
-        if (cover != before)
-            described |= lower; /* told here */
-        bool alive = false, edns_ok = false;
-        for (unsigned t = 0; t < tries; t++) {
-            alive |= p[t].rcode >= 0 || p[t].truncated;
-            edns_ok |= good(&p[t]);
-        }
-        const struct cs_auth_reply *ne = &p[AUTH_PROBE_NOEDNS(tries)];
-        alive |= ne->rcode >= 0 || p[AUTH_PROBE_NS(tries)].rcode >= 0;
-        const struct cs_auth_reply *tcp = &p[AUTH_PROBE_TCP(tries)];
-        if (alive && usable(tcp) && tcp->rcode < 0) {
-            bool told = (codes & CS_PB_BIT(CS_PB_TCP_BROKEN)) != 0; /* TC, then TCP failed */
-            codes |= CS_PB_BIT(CS_PB_TCP_BROKEN);
-            if (!told) {
-                clause_next(s, &clause);
-                cs_strbuf_printf(&clause, " does not answer SOA %s over TCP (%s)", z->apex,
-                                 cs_outcome_name((cs_outcome)tcp->outcome));
+        if (z->priv && z->priv->addr) {
+            /* Sampling: the address's own questions were asked once, at some zone's apex. */
+            const struct auth_addr *ad = z->priv->addr[i];
+            if (ad && ad->done) {
+                codes |= ad->codes;
+                described |= ad->codes;
+                if (ad->text) {
+                    clause_next(s, &clause);
+                    cs_strbuf_printf(&clause, " %s", ad->text);
+                }
             }
-        } else if (tcp->rcode >= 0) {
-            /* An answer over TCP is judged like the others (told unless said already). */
-            char over_tcp[300];
-            snprintf(over_tcp, sizeof(over_tcp), "%s over TCP", z->apex);
-            codes |= judge_question(s, tcp, 1, "SOA", over_tcp, &clause, &described);
-        }
-        if (!edns_ok && good(ne)) {
-            codes |= CS_PB_BIT(CS_PB_EDNS_BROKEN);
-            clause_next(s, &clause);
-            cs_strbuf_printf(&clause, " answers %s to SOA %s with EDNS and %s without",
-                             p[0].rcode >= 0 ? rcode_text(p[0].rcode, rb, sizeof(rb)) : "nothing",
-                             z->apex, rcode_text(ne->rcode, rb2, sizeof(rb2)));
-        }
-        /* Case: the apex's CAA answers with upper-case letters in the name against the one
-         * asked in lower case. */
-        const struct cs_auth_reply *lo = &p[AUTH_PROBE_LOWER(tries)];
-        if (aq && aq->replies && good(lo)) {
-            uint64_t key = 0;
-            unsigned seen = 0;
-            bool consistent = true;
+        } else {
+            bool alive = false, edns_ok = false;
             for (unsigned t = 0; t < tries; t++) {
-                const struct cs_auth_reply *r = &aq->replies[i * tries + t];
-                if (!usable(r))
-                    continue;
-                if (!good(r))
-                    consistent = false; /* a failure: nothing to compare against */
-                if (!good(r) || !r->upper)
-                    continue;
-                if (seen++ == 0)
-                    key = reply_key(r);
-                else if (reply_key(r) != key)
-                    consistent = false;
+                alive |= p[t].rcode >= 0 || p[t].truncated;
+                edns_ok |= good(&p[t]);
             }
-            if (seen && consistent && key != reply_key(lo)) {
-                const struct cs_auth_reply *r = NULL;
-                for (unsigned t = 0; t < tries && !r; t++)
-                    if (aq->replies[i * tries + t].upper && good(&aq->replies[i * tries + t]))
-                        r = &aq->replies[i * tries + t];
-                codes |= CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER);
-                clause_next(s, &clause);
-                cs_strbuf_printf(
-                    &clause,
-                    " answers CAA %s with %s%s when the name has upper-case letters "
-                    "and %s%s in lower case",
-                    z->apex, rcode_text(r->rcode, rb, sizeof(rb)), r->sig ? " and records" : "",
-                    rcode_text(lo->rcode, rb2, sizeof(rb2)), lo->sig ? " and records" : "");
-            }
+            alive |= p[AUTH_PROBE_NOEDNS(tries)].rcode >= 0 || p[AUTH_PROBE_NS(tries)].rcode >= 0;
+            /* The lower-case CAA probe repeats what the apex's own CAA probes tell: only what
+             * they do not is said here. */
+            cs_problems cover =
+                described | (aq && aq->replies ? judge_question(s, &aq->replies[i * tries], tries,
+                                                                "CAA", z->apex, NULL, NULL)
+                                               : 0);
+            struct wide_in w = {
+                .mixed = aq && aq->replies ? &aq->replies[i * tries] : NULL,
+                .edns_first = &p[0],
+                .alive = alive,
+                .edns_ok = edns_ok,
+                .apex = z->apex,
+            };
+            codes |= judge_wide(s, p, &w, tries, codes, cover, &described, &clause);
         }
         s->zone_probs |= codes;
-        s->zone_described =
-            described | (codes & (CS_PB_BIT(CS_PB_TCP_BROKEN) | CS_PB_BIT(CS_PB_EDNS_BROKEN) |
-                                  CS_PB_BIT(CS_PB_CASE_SENSITIVE_ANSWER)));
+        s->zone_described = described | (codes & wide_codes);
         z->problems |= codes;
         server_note(s, codes, clause.data);
         if (clause.len) {
@@ -886,6 +1001,30 @@ bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_
     if (must_probe || zp->escalated || cs_auth_zone_disagrees(q->zone))
         return true;
     return cs_auth_sample_pick(q->name, nth);
+}
+
+bool cs_auth_qname_shows_problem(const struct cs_auth_qname *q, unsigned tries, unsigned sent)
+{
+    const struct cs_auth_zone *z = q->zone;
+    if (!z || !q->replies)
+        return false;
+    bool any = false;
+    uint64_t first = 0;
+    for (size_t i = 0; i < z->nservers; i++)
+        for (unsigned t = 0; t < sent && t < tries; t++) {
+            const struct cs_auth_reply *r = &q->replies[i * tries + t];
+            if (!usable(r))
+                continue;
+            if (!good(r) || reply_codes(r, false))
+                return true;
+            if (!any) {
+                any = true;
+                first = reply_key(r);
+            } else if (reply_key(r) != first) {
+                return true;
+            }
+        }
+    return false;
 }
 
 void cs_auth_judge_spared(struct cs_auth_qname *q, const struct cs_auth_qname *apex_q)

@@ -31,6 +31,11 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
 /* Keeps the CAA set of a reply when no server returned it before. */
 void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server);
 
+/* Keeps the SOA serial of a negative answer to the apex's CAA (the SOA in its authority section),
+ * so that the apex's CAA probes stand for the SOA query (--auth-depth sample). */
+void cs_auth_note_negative_serial(struct cs_auth_server *s, const ldns_pkt *pkt,
+                                  const struct cs_auth_reply *r);
+
 /* Takes a direct query's answer for server s (and, for a name probe, name q; NULL for a zone
  * probe): reads it into r, keeps the server's data, the name's CAA set and the round trip. */
 void cs_auth_take_reply(struct cs_auth_server *s, struct cs_auth_qname *q, uint16_t qtype,
@@ -38,6 +43,9 @@ void cs_auth_take_reply(struct cs_auth_server *s, struct cs_auth_qname *q, uint1
 
 /* Judges the zone probes of every server and compares the servers (zone problems, detail). */
 void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries);
+/* Judges an address's own questions (auth_probe.h, struct auth_addr) against what its zone's
+ * probes there showed: ad->codes and ad->text. */
+void cs_auth_judge_address(struct auth_addr *ad, unsigned tries);
 /* Judges the CAA probes of a name at every server and compares the servers. */
 void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries);
 
@@ -52,6 +60,9 @@ bool cs_auth_zone_disagrees(const struct cs_auth_zone *z);
 /* Whether name q, below its zone's apex, is asked at every address: a CA-side lookup that failed
  * or disagreed (must_probe), a zone whose servers disagree, an escalated zone, or the sample. */
 bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_zone_priv *zp);
+/* True when the first `sent` tries of name q show something at some server (an error, a timeout,
+ * a finding of the reply) or the servers answered differently: the name gets its other tries. */
+bool cs_auth_qname_shows_problem(const struct cs_auth_qname *q, unsigned tries, unsigned sent);
 /* Gives a name that was not asked (q->probed false) what the zone's apex CAA probes found at each
  * server (apex_q, done) except their disagreement, which is the apex's own: a server that answers
  * CAA with NOTIMP, REFUSED, SERVFAIL, no SOA or the wrong case does so for every name. */

@@ -66,6 +66,24 @@ struct auth_glue {
 cs_err cs_auth_glue_add(struct auth_glue *g, char *name, const struct cs_addr *addr);
 void cs_auth_glue_clear(struct auth_glue *g);
 
+/*
+ * An authoritative address's own questions (--auth-depth sample): SOA over TCP without EDNS, SOA
+ * without EDNS and CAA at the apex in lower case are facts of the server program at the address,
+ * not of a zone. They are asked once per run, at the apex of the first zone that reaches the
+ * address (its server `server`), judged once the answers and that zone's apex CAA probes are in,
+ * and the findings are given to every zone served there.
+ */
+struct auth_addr {
+    char *ip;                  /* the key */
+    struct cs_auth_zone *zone; /* the zone they were asked at */
+    size_t server;             /* its server at this address */
+    unsigned outstanding;      /* probes and the zone's apex name, not answered yet */
+    bool done;
+    cs_problems codes; /* what the address does wrong whatever the zone (TCP, EDNS, case, ...) */
+    char *text;        /* the clause that says it, without the server's label; NULL: none */
+    struct auth_waiter *waiters; /* zones waiting for the findings */
+};
+
 struct auth_zone_priv {
     struct cs_auth *a;
     char **ns; /* NS names */
@@ -83,6 +101,7 @@ struct auth_zone_priv {
     unsigned sample_pending; /* names below the apex being asked (sample mode) */
     struct auth_waiter *sample_waiters; /* names left out, waiting for those to finish */
     struct cs_auth_qname *apex_q;
+    struct auth_addr **addr; /* per server: its address's own findings (sample mode), or NULL */
     struct auth_waiter *ready_waiters, *done_waiters;
 };
 
@@ -91,6 +110,7 @@ struct auth_qname_priv {
     bool must_probe; /* a climb's CA-side lookup of the name failed or disagreed */
     bool decided;    /* the sample rule has been applied (sample mode) */
     bool picked;     /* ... and asks the name */
+    unsigned sent;   /* tries sent at each address so far */
     unsigned outstanding;
     struct auth_waiter *waiters;
 };
@@ -117,6 +137,7 @@ struct cs_auth {
     cs_auth_depth depth;
     uint32_t timeout_ms, min_timeout_ms;
     struct cs_strmap apexes, zones, hosts, qnames; /* keys: the values' own names */
+    struct cs_strmap addrs;                        /* address -> struct auth_addr (sample) */
     uint64_t queries;                              /* direct */
     uint64_t answered;                             /* direct queries that got a reply */
     uint64_t lookups;                              /* through the resolvers */

@@ -131,13 +131,14 @@ struct cs_auth_result {
 /* How much per-name probing the authoritative checks do (--auth-depth). */
 typedef enum cs_auth_depth {
     CS_AUTH_DEPTH_FULL = 0, /* every name of a climb asked at every address, `tries` times */
-    CS_AUTH_DEPTH_SAMPLE,   /* per-name CAA only where it can find something (docs/auth.md) */
+    CS_AUTH_DEPTH_SAMPLE,   /* what can differ asked once; per-name CAA where it can find
+                               something (docs/auth.md) */
 } cs_auth_depth;
 
 /* Sampling rule of CS_AUTH_DEPTH_SAMPLE: the first CS_AUTH_SAMPLE_FIRST names of a zone below its
  * apex are asked at every address, each later one when its hash falls in 1/CS_AUTH_SAMPLE_ONE_IN.
  */
-#define CS_AUTH_SAMPLE_FIRST  2
+#define CS_AUTH_SAMPLE_FIRST  1
 #define CS_AUTH_SAMPLE_ONE_IN 8
 
 /* Whether the sampling rule picks `name`, the `nth` (0-based) name below its zone's apex to be

@@ -1412,6 +1412,190 @@ static void test_sample_spared_attribution(void **state)
     free_levels(lv, 3);
 }
 
+/* Sampling: a zone whose slots are those zone_probe_sample leaves (every probe but NS unasked),
+ * with its NS answered and the apex's CAA in mixed case answered by mk at server 0. */
+static struct cs_auth_zone *sample_zone(ldns_pkt *(*mk)(const char *name, const char *arg),
+                                        const char *arg)
+{
+    struct cs_auth_zone *z = zone_with_apex(1);
+    struct cs_auth_server *s = &z->servers[0];
+    for (size_t k = 0; k < cs_auth_zone_probe_count(TRIES); k++) {
+        s->probes[k].outcome = CS_OUT_CANCELLED;
+        s->probes[k].rcode = -1;
+    }
+    feed(s, NULL, &s->probes[AUTH_PROBE_NS(TRIES)], LDNS_RR_TYPE_NS, CS_OUT_ANSWER, ns_pkt(1),
+         "eXample.tEst");
+    name_all(z->priv->apex_q, 0, CS_OUT_ANSWER, mk, arg, "exAMple.TEST");
+    return z;
+}
+
+/* An address's own questions, judged once at the zone where they were asked, and given to
+ * another zone served there with a clause that names no zone. */
+static void test_sample_address(void **state)
+{
+    (void)state;
+    /* TCP fails while UDP answers: TCP_BROKEN, a fact of the address. */
+    struct cs_auth_zone *a = sample_zone(mk_nodata, NULL);
+    struct cs_auth_server *s = &a->servers[0];
+    feed(s, NULL, &s->probes[AUTH_PROBE_TCP(TRIES)], LDNS_RR_TYPE_SOA, CS_OUT_TCP_FAILED, NULL,
+         "exAmple.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_NOEDNS(TRIES)], LDNS_RR_TYPE_SOA, CS_OUT_ANSWER,
+         soa_pkt(3, false), "EXample.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_LOWER(TRIES)], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         nodata_pkt(APEX, LDNS_RR_TYPE_CAA), APEX);
+    struct auth_addr ad = {.zone = a, .server = 0};
+    cs_auth_judge_address(&ad, TRIES);
+    ad.done = true;
+    assert_codes(ad.codes, PB(TCP_BROKEN));
+    assert_string_equal(ad.text, "does not answer SOA over TCP (tcp_failed)");
+
+    /* Another zone at that address: its own NS and SOA, and the address's finding. */
+    struct cs_auth_zone *b = sample_zone(mk_caa, "letsencrypt.org");
+    feed(&b->servers[0], NULL, &b->servers[0].probes[0], LDNS_RR_TYPE_SOA, CS_OUT_ANSWER,
+         soa_pkt(7, true), "ExAmple.test");
+    struct auth_addr *addrs[1] = {&ad};
+    b->priv->addr = addrs;
+    cs_auth_judge_zone(b, TRIES);
+    b->priv->addr = NULL;
+    assert_codes(b->problems, PB(TCP_BROKEN));
+    assert_codes(b->servers[0].findings, PB(TCP_BROKEN));
+    assert_codes(b->servers[0].zone_described, PB(TCP_BROKEN));
+    assert_int_equal(b->servers[0].queries, 0); /* the address's queries count where spent */
+    assert_string_equal(b->detail.data,
+                        "ns1.example.net (192.0.2.1) does not answer SOA over TCP (tcp_failed)");
+    zone_free(b);
+    free(ad.text);
+    zone_free(a);
+
+    /* FORMERR to everything with EDNS: the zone's own replies show AUTH_FORMERR (every zone asks
+     * those itself); EDNS_BROKEN is the address's. */
+    a = sample_zone(mk_rcode, "1");
+    s = &a->servers[0];
+    feed(s, NULL, &s->probes[AUTH_PROBE_NS(TRIES)], LDNS_RR_TYPE_NS, CS_OUT_ANSWER,
+         rcode_pkt(APEX, LDNS_RR_TYPE_NS, LDNS_RCODE_FORMERR), "example.TEST");
+    feed(s, NULL, &s->probes[AUTH_PROBE_TCP(TRIES)], LDNS_RR_TYPE_SOA, CS_OUT_ANSWER,
+         soa_pkt(4, false), "eXample.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_NOEDNS(TRIES)], LDNS_RR_TYPE_SOA, CS_OUT_ANSWER,
+         soa_pkt(4, false), "exAmple.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_LOWER(TRIES)], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         rcode_pkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_FORMERR), APEX);
+    ad = (struct auth_addr){.zone = a, .server = 0};
+    cs_auth_judge_address(&ad, TRIES);
+    assert_codes(ad.codes, PB(EDNS_BROKEN));
+    assert_string_equal(ad.text, "answers FORMERR to queries with EDNS and NOERROR to SOA without");
+    free(ad.text);
+    zone_free(a);
+
+    /* Case: NXDOMAIN in mixed case, a set in lower case. */
+    a = zone_with_apex(1);
+    s = &a->servers[0];
+    server_healthy(a, 0, 1, 1);
+    struct cs_auth_qname *aq = a->priv->apex_q;
+    for (unsigned t = 0; t < TRIES; t++)
+        feed(
+            s, aq, &aq->replies[t], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+            mkpkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_NXDOMAIN, true, true, SOA_LINE(APEX, 1), NULL),
+            "ExAmple.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_LOWER(TRIES)], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         caa_pkt(APEX, "letsencrypt.org"), APEX);
+    ad = (struct auth_addr){.zone = a, .server = 0};
+    cs_auth_judge_address(&ad, TRIES);
+    assert_codes(ad.codes, PB(CASE_SENSITIVE_ANSWER));
+    assert_string_equal(ad.text, "answers CAA at a zone apex with NXDOMAIN when the name has "
+                                 "upper-case letters and NOERROR and records in lower case");
+    free(ad.text);
+    zone_free(a);
+
+    /* A zone the server fails (SERVFAIL to its CAA, in any case): the zone's, not the address's.
+     * A dead address: nothing to judge. */
+    a = sample_zone(mk_rcode, "2");
+    s = &a->servers[0];
+    feed(s, NULL, &s->probes[AUTH_PROBE_TCP(TRIES)], LDNS_RR_TYPE_SOA, CS_OUT_ANSWER,
+         soa_pkt(4, false), "eXample.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_NOEDNS(TRIES)], LDNS_RR_TYPE_SOA, CS_OUT_ANSWER,
+         soa_pkt(4, false), "exAmple.test");
+    feed(s, NULL, &s->probes[AUTH_PROBE_LOWER(TRIES)], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         rcode_pkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_SERVFAIL), APEX);
+    ad = (struct auth_addr){.zone = a, .server = 0};
+    cs_auth_judge_address(&ad, TRIES);
+    assert_codes(ad.codes, 0);
+    assert_null(ad.text);
+    zone_free(a);
+    a = sample_zone(NULL, NULL);
+    s = &a->servers[0];
+    name_all(a->priv->apex_q, 0, CS_OUT_TIMEOUT, NULL, NULL, "exAMple.TEST");
+    for (size_t k = 0; k < cs_auth_zone_probe_count(TRIES); k++)
+        if (k >= AUTH_PROBE_NS(TRIES))
+            feed(s, NULL, &s->probes[k],
+                 k == AUTH_PROBE_NS(TRIES)      ? LDNS_RR_TYPE_NS
+                 : k == AUTH_PROBE_LOWER(TRIES) ? LDNS_RR_TYPE_CAA
+                                                : LDNS_RR_TYPE_SOA,
+                 CS_OUT_TIMEOUT, NULL, "example.TEST");
+    ad = (struct auth_addr){.zone = a, .server = 0};
+    cs_auth_judge_address(&ad, TRIES);
+    assert_codes(ad.codes, 0);
+    zone_free(a);
+}
+
+/* A negative answer to the apex's CAA carries the zone's SOA: its serial stands for the SOA
+ * query; an answer with CAA records does not. */
+static void test_sample_negative_serial(void **state)
+{
+    (void)state;
+    struct cs_auth_zone *z = zone_new(1);
+    struct cs_auth_server *s = &z->servers[0];
+    struct cs_auth_reply r;
+    struct cs_answer ans = {.qtype = LDNS_RR_TYPE_CAA, .outcome = CS_OUT_ANSWER};
+    ans.pkt = caa_pkt(APEX, "letsencrypt.org");
+    cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_CAA, &ans, &r);
+    cs_auth_note_negative_serial(s, ans.pkt, &r);
+    assert_false(s->has_serial);
+    ldns_pkt_free(ans.pkt);
+    ans.pkt = mkpkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_NOERROR, true, true,
+                    SOA_LINE(APEX, 2026010101), NULL);
+    cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_CAA, &ans, &r);
+    cs_auth_note_negative_serial(s, ans.pkt, &r);
+    assert_true(s->has_serial);
+    assert_int_equal(s->serial, 2026010101);
+    ldns_pkt_free(ans.pkt);
+    /* The SOA of another zone (a parent's) says nothing about this one. */
+    s->has_serial = false;
+    ans.pkt =
+        mkpkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_NOERROR, true, true, SOA_LINE("test", 9), NULL);
+    cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_CAA, &ans, &r);
+    cs_auth_note_negative_serial(s, ans.pkt, &r);
+    assert_false(s->has_serial);
+    ldns_pkt_free(ans.pkt);
+    cs_auth_zone_free(z);
+}
+
+/* A name asked once gets its other tries when its answers show something. */
+static void test_sample_name_escalates(void **state)
+{
+    (void)state;
+    struct cs_auth_zone *z = zone_new(2);
+    struct cs_auth_qname *q = qname_new(z, NAME);
+    feed(&z->servers[0], q, &q->replies[0], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         nodata_pkt(NAME, LDNS_RR_TYPE_CAA), "shop.Example.test");
+    feed(&z->servers[1], q, &q->replies[TRIES], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         nodata_pkt(NAME, LDNS_RR_TYPE_CAA), "shoP.example.test");
+    assert_false(cs_auth_qname_shows_problem(q, TRIES, 1));
+    /* A failure in a try not sent yet is not looked at. */
+    feed(&z->servers[1], q, &q->replies[TRIES + 1], LDNS_RR_TYPE_CAA, CS_OUT_TIMEOUT, NULL,
+         "shoP.example.test");
+    assert_false(cs_auth_qname_shows_problem(q, TRIES, 1));
+    assert_true(cs_auth_qname_shows_problem(q, TRIES, 2));
+    /* An error, or servers that disagree. */
+    feed(&z->servers[1], q, &q->replies[TRIES], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         rcode_pkt(NAME, LDNS_RR_TYPE_CAA, LDNS_RCODE_SERVFAIL), "shoP.example.test");
+    assert_true(cs_auth_qname_shows_problem(q, TRIES, 1));
+    feed(&z->servers[1], q, &q->replies[TRIES], LDNS_RR_TYPE_CAA, CS_OUT_ANSWER,
+         caa_pkt(NAME, "letsencrypt.org"), "shoP.example.test");
+    assert_true(cs_auth_qname_shows_problem(q, TRIES, 1));
+    cs_auth_qname_free(q);
+    cs_auth_zone_free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1449,6 +1633,9 @@ int main(void)
         cmocka_unit_test(test_sample_level_unclear),
         cmocka_unit_test(test_sample_decide),
         cmocka_unit_test(test_sample_spared_attribution),
+        cmocka_unit_test(test_sample_address),
+        cmocka_unit_test(test_sample_negative_serial),
+        cmocka_unit_test(test_sample_name_escalates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
