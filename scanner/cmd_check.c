@@ -7,11 +7,13 @@
 #include "options.h"
 
 #include "caascan/csvout.h"
+#include "caascan/fail_model.h"
 #include "caascan/name.h"
 #include "caascan/scan.h"
 
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +154,8 @@ static json_t *jservers(const struct cs_scan_result *res)
 
 static void json_out(struct check *ck, json_t *o)
 {
-    if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+    if (!o ||
+        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0)
         ck->json_failed = true;
     else
         putchar('\n');
@@ -174,9 +177,12 @@ static void json_name(struct check *ck, const struct cs_scan_result *res)
                                                 "relevant", (int)i == v->relevant, "deciding",
                                                 (int)i == v->deciding, "tries", tries));
     }
+    long tenths = lround(v->fail_pct * 10.0);
     json_out(ck,
-             json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
-                       res->name, "status", cs_status_name(v->status), "issuable", v->issuable,
+             json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                       "name", res->name, "status", cs_status_name(v->status), "issuable",
+                       v->issuable, "fail_pct",
+                       tenths % 10 ? json_real((double)tenths / 10.0) : json_integer(tenths / 10),
                        "problems", jproblems(v->problems), "fixes", fixes, "caa_owner",
                        jopt(v->caa_owner), "caa", jlist(v->caa), "zone", jopt(res->zone),
                        "nameservers", jlist(res->nameservers), "ede", jopt(v->ede), "detail",
@@ -193,10 +199,10 @@ static void json_invalid(struct check *ck, const char *input, const char *why)
     json_array_append_new(fixes, jfinding(&f, ck->policy->ca_domain));
     char detail[600];
     snprintf(detail, sizeof(detail), "not scanned: %s", why);
-    json_out(ck, json_pack("{s:o, s:s, s:s, s:[s], s:o, s:n, s:[], s:n, s:[], s:n, s:s, s:[], "
-                           "s:[]}",
-                           "name", jstr(input), "status", "INVALID", "issuable", "no", "problems",
-                           "INVALID_NAME", "fixes", fixes, "caa_owner", "caa", "zone",
+    json_out(ck, json_pack("{s:o, s:s, s:s, s:n, s:[s], s:o, s:n, s:[], s:n, s:[], s:n, s:s, "
+                           "s:[], s:[]}",
+                           "name", jstr(input), "status", "INVALID", "issuable", "no", "fail_pct",
+                           "problems", "INVALID_NAME", "fixes", fixes, "caa_owner", "caa", "zone",
                            "nameservers", "ede", "detail", detail, "levels", "servers"));
 }
 
@@ -341,7 +347,10 @@ static void on_done(const struct cs_scan_result *res, void *arg)
     }
     char problems[1024];
     cs_problems_format(v->problems, problems, sizeof(problems));
-    printf("%s: %s (issuable: %s)\n", res->name, cs_status_name(v->status), v->issuable);
+    char pct[16];
+    cs_fm_format_pct(v->fail_pct, pct, sizeof(pct));
+    printf("%s: %s (issuable: %s; the CAA check fails %s %% of issuance attempts)\n", res->name,
+           cs_status_name(v->status), v->issuable, pct);
     if (res->wildcard)
         printf("  a wildcard: the climb starts at %s and issuewild records count when there are "
                "any\n",

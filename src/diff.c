@@ -366,9 +366,10 @@ cs_err cs_diff_write(const char *old_dir, const char *new_dir, const cs_diff_opt
         cs_merge_open_run(&mn, new_dir, CS_TABLE_RESULTS, o->allow_incomplete, &man_n, err, errlen);
     if (rc != CS_OK)
         goto done;
-    /* Schema 2 only added the result table's fix column, which diff does not compare. */
+    /* Schemas 2 and 3 only added the result table's fix and fail_pct columns, which diff does
+     * not compare. */
     if (man_o && man_n && cs_manifest_schema(man_o) != cs_manifest_schema(man_n) &&
-        (cs_manifest_schema(man_o) > 2 || cs_manifest_schema(man_n) > 2)) {
+        (cs_manifest_schema(man_o) > 3 || cs_manifest_schema(man_n) > 3)) {
         snprintf(err, errlen, "%s has schema version %d, %s has %d: cannot compare", old_dir,
                  cs_manifest_schema(man_o), new_dir, cs_manifest_schema(man_n));
         rc = CS_EMISMATCH;

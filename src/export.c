@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <idn2.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "caascan/csvout.h"
+#include "caascan/fail_model.h"
 #include "caascan/fileio.h"
 #include "caascan/merge.h"
 #include "caascan/result.h"
@@ -95,6 +97,17 @@ static json_t *json_str_lossy(const char *s, size_t n)
     return v;
 }
 
+/* The fail_pct cell as a JSON number (58.4, 100), null when empty (INVALID rows) or not a
+ * percentage. */
+static json_t *pct_json(const char *cell)
+{
+    double pct;
+    if (!cs_fm_parse_pct(cell, &pct))
+        return json_null();
+    long tenths = lround(pct * 10.0);
+    return tenths % 10 ? json_real((double)tenths / 10.0) : json_integer(tenths / 10);
+}
+
 static json_t *row_json(const char *const *header, const bool *is_list, const char *const *f,
                         size_t n)
 {
@@ -112,6 +125,8 @@ static json_t *row_json(const char *const *header, const bool *is_list, const ch
                     json_decref(v);
                     v = NULL;
                 }
+        } else if (strcmp(header[i], "fail_pct") == 0) {
+            v = pct_json(f[i]);
         } else {
             v = json_str_lossy(f[i], strlen(f[i]));
         }
@@ -212,7 +227,8 @@ static cs_err row_text(const struct src *s, cs_strbuf *b, const char *const *f)
         return CS_OK;
     }
     json_t *j = row_json(s->h, s->is_list, f, s->n);
-    char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *line =
+        j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(j);
     if (!line)
         return CS_ENOMEM;

@@ -59,6 +59,53 @@ double cs_fm_combine(const double *q, size_t n)
     return 1.0 - ok;
 }
 
+double cs_fm_round_pct(double pct)
+{
+    if (!(pct >= 0.0)) /* NaN too */
+        return 0.0;
+    if (pct >= 100.0)
+        return 100.0;
+    return (double)llround(pct * 10.0) / 10.0;
+}
+
+size_t cs_fm_format_pct(double pct, char *buf, size_t size)
+{
+    int n;
+    if (pct < 0.0) {
+        n = snprintf(buf, size, "%s", "");
+    } else {
+        long tenths = llround(cs_fm_round_pct(pct) * 10.0);
+        n = tenths % 10 ? snprintf(buf, size, "%ld.%ld", tenths / 10, tenths % 10)
+                        : snprintf(buf, size, "%ld", tenths / 10);
+    }
+    return n < 0 ? 0 : (size_t)n;
+}
+
+bool cs_fm_parse_pct(const char *cell, double *out)
+{
+    *out = -1.0;
+    const char *p = cell;
+    long whole = 0;
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 4) {
+        whole = whole * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (digits == 0 || (digits > 1 && cell[0] == '0'))
+        return false;
+    long tenth = 0;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        tenth = *p++ - '0';
+    }
+    if (*p != '\0' || whole * 10 + tenth > 1000)
+        return false;
+    *out = (double)(whole * 10 + tenth) / 10.0;
+    return true;
+}
+
 enum cs_fm_class cs_fm_classify(double fail_pct, double pass_max_pct, double fail_min_pct)
 {
     if (fail_pct <= pass_max_pct)

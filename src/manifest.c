@@ -251,26 +251,31 @@ static cs_err check_table(const cs_manifest *m, const char *dir, cs_table t, uns
     }
     const json_t *cols = json_object_get(tab, "columns");
     const json_t *shards = json_object_get(tab, "shards");
-    /* Runs written before the result table had its fix column (schema 1) lack it, and only it:
-     * readers find columns by name, so such runs still read (the missing column reads as empty). */
+    /* Columns the result table got later: fix (schema 2) and fail_pct (schema 3). Runs written
+     * before lack them, and only them: readers find columns by name, so such runs still read (a
+     * missing column reads as empty). */
+    static const char *const late[] = {"fix", "fail_pct"};
     const char *const *fixed = cs_table_header(t);
-    size_t nfixed = cs_table_ncols(t);
-    bool before_fix = false;
-    if (t == CS_TABLE_RESULTS && json_is_array(cols))
-        for (size_t i = 0; i < json_array_size(cols) && i < nfixed; i++)
-            if (strcmp(fixed[i], "fix") == 0)
-                before_fix = !json_is_string(json_array_get(cols, i)) ||
-                             strcmp(json_string_value(json_array_get(cols, i)), "fix") != 0;
-    if (!json_is_array(cols) || json_array_size(cols) < nfixed - (before_fix ? 1 : 0) ||
-        !json_is_array(shards) || json_array_size(shards) == 0 ||
-        !json_is_integer(json_object_get(tab, "rows"))) {
+    size_t nfixed = cs_table_ncols(t), nlate = 0;
+    for (size_t f = 0; t == CS_TABLE_RESULTS && f < nfixed; f++)
+        for (size_t k = 0; k < sizeof(late) / sizeof(late[0]); k++)
+            nlate += strcmp(fixed[f], late[k]) == 0;
+    if (!json_is_array(cols) || json_array_size(cols) < nfixed - nlate || !json_is_array(shards) ||
+        json_array_size(shards) == 0 || !json_is_integer(json_object_get(tab, "rows"))) {
         snprintf(why, sizeof(why), "tables.%s needs columns, shards and rows", table_keys[t]);
         return load_fail(err, errlen, mpath, CS_ECORRUPT, why);
     }
     for (size_t i = 0, f = 0; i < json_array_size(cols); i++, f++) {
-        if (before_fix && f < nfixed && strcmp(fixed[f], "fix") == 0)
-            f++;
         const char *c = json_string_value(json_array_get(cols, i));
+        /* A late column the run does not have: the next fixed one must come instead. */
+        while (t == CS_TABLE_RESULTS && c && f < nfixed && strcmp(c, fixed[f]) != 0) {
+            bool is_late = false;
+            for (size_t k = 0; k < sizeof(late) / sizeof(late[0]); k++)
+                is_late |= strcmp(fixed[f], late[k]) == 0;
+            if (!is_late)
+                break;
+            f++;
+        }
         if (!c || (f < nfixed && strcmp(c, fixed[f]) != 0)) {
             snprintf(why, sizeof(why), "tables.%s.columns[%zu] is not \"%s\"", table_keys[t], i,
                      f < nfixed ? fixed[f] : "a string");
@@ -619,7 +624,7 @@ cs_err cs_run_create(cs_run **out, const char *dir, unsigned flags, char *err, s
                      errno ? strerror(errno) : "not a directory");
             return CS_EINVAL;
         }
-    } else if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    } else if (cs_mkdir_parents(dir) != CS_OK || (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
         cs_run_io_error(err, errlen, dir, "cannot create run directory", errno);
         return CS_EIO;
     }

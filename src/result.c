@@ -4,8 +4,8 @@
 #include <string.h>
 
 static const char *const result_cols[CS_RC_COUNT] = {
-    "name", "status",      "issuable",       "problems", "fix",    "caa_owner", "caa",
-    "zone", "nameservers", "resolver_rcode", "ede",      "detail", "sources",   "checked_at",
+    "name", "status",      "issuable",       "fail_pct", "problems", "fix",     "caa_owner",  "caa",
+    "zone", "nameservers", "resolver_rcode", "ede",      "detail",   "sources", "checked_at",
 };
 
 static const char *const server_cols[CS_SC_COUNT] = {

@@ -1,5 +1,6 @@
 /* scan_run.c -- an inventory scanned into a run directory (scan_run.h). */
 #include "caascan/scan_run.h"
+#include "caascan/fail_model.h"
 #include "caascan/journal.h"
 #include "caascan/manifest.h"
 #include "caascan/partition.h"
@@ -319,13 +320,15 @@ static void on_name_done(const struct cs_scan_result *res, void *arg)
     struct name_ctx *ctx = arg;
     struct scan_state *st = ctx->st;
     const char *fixed[CS_RC_COUNT] = {NULL};
-    char problems[1024], detail[256], fix[1024];
+    char problems[1024], detail[256], fix[1024], pct[16];
     fixed[CS_RC_NAME] = res->name;
     const struct cs_verdict *v = res->verdict;
     if (v) {
         cs_problems_format(v->problems, problems, sizeof(problems));
+        cs_fm_format_pct(v->fail_pct, pct, sizeof(pct));
         fixed[CS_RC_STATUS] = cs_status_name(v->status);
         fixed[CS_RC_ISSUABLE] = v->issuable;
+        fixed[CS_RC_FAIL_PCT] = pct;
         fixed[CS_RC_PROBLEMS] = problems;
         fixed[CS_RC_FIX] = v->fix;
         fixed[CS_RC_CAA_OWNER] = v->caa_owner;

@@ -574,6 +574,7 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         fill_ede(lv, out);
         out->status = status;
         out->issuable = cs_status_issuable(status);
+        out->fail_pct = 100.0; /* every lookup of a level the check needs failed */
         out->caa = strdup("");
         return out->caa ? build_fix(out, wildcard, levels, nlevels, NULL) : CS_ENOMEM;
     }
@@ -606,8 +607,10 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
                  rl->caa_owner ? rl->caa_owner : rl->name);
         if (format_set(worst, out) != CS_OK)
             return CS_ENOMEM;
-        if (!cv.authorized)
+        if (!cv.authorized) {
             status = CS_ST_CAA_FORBIDS;
+            out->fail_pct = 100.0;
+        }
         append(d, dsize, &dlen, "%s (CAA at %s%s%s)", cv.reason, out->caa_owner,
                rl->alias ? ", reached through an alias of " : "", rl->alias ? rl->name : "");
         if (rl->n_other_sets > 0) {
@@ -650,8 +653,9 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
             }
             char note[256];
             const struct cs_fm_perspectives *ps = pol ? pol->perspectives : NULL;
-            double pct =
-                100.0 * cs_fm_level_fail_prob(tfail, via, lv->ntries, ps, R, f, note, sizeof(note));
+            double pct = cs_fm_round_pct(100.0 * cs_fm_level_fail_prob(tfail, via, lv->ntries, ps,
+                                                                       R, f, note, sizeof(note)));
+            out->fail_pct = pct;
             if (note[0])
                 append(d, dsize, &dlen, "; failed by perspective: %s", note);
             append(d, dsize, &dlen,
@@ -817,6 +821,7 @@ cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_lev
                 }
                 free(old);
                 v->status = CS_ST_CAA_FORBIDS;
+                v->fail_pct = 100.0;
                 v->problems |= cv.problems;
                 snprintf(v->forbid_server, sizeof(v->forbid_server), "%s", s->ns);
                 snprintf(v->forbid_ip, sizeof(v->forbid_ip), "%s", s->ip);

@@ -62,6 +62,21 @@ double cs_fm_fail_prob_each(double p_primary, const double *p_remote, unsigned r
  * 1 - prod(1 - q[i]); 0 for n == 0. */
 double cs_fm_combine(const double *q, size_t n);
 
+/*
+ * The fail_pct cell (result column, docs/run-format.md): a probability in percent rounded to one
+ * decimal, written without a trailing ".0": "0", "0.4", "58.4", "100". The status is judged on
+ * the rounded value, so that the cell and the status always agree.
+ */
+/* pct (0 to 100; NaN and out of range clamped) rounded to one decimal. */
+double cs_fm_round_pct(double pct);
+/* Writes the cell for pct (rounded as cs_fm_round_pct) into buf, "" for pct < 0 (no estimate:
+ * INVALID rows); NUL-terminated, truncated to size; returns the length the full text needs. */
+size_t cs_fm_format_pct(double pct, char *buf, size_t size);
+/* Reads a fail_pct cell: a decimal number from 0 to 100 with at most one decimal written as
+ * cs_fm_format_pct writes it (a ".0" tail is taken too). False for an empty cell or anything else
+ * (*out then -1). */
+bool cs_fm_parse_pct(const char *cell, double *out);
+
 enum cs_fm_class { CS_FM_PASS = 0, CS_FM_FLAKY, CS_FM_FAIL };
 
 /* The class of a failure probability in percent: <= pass_max_pct passes, >= fail_min_pct fails,

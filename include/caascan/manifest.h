@@ -24,7 +24,8 @@
 #include "caascan/result.h"
 #include "caascan/shard.h"
 
-#define CS_MANIFEST_SCHEMA 2 /* schema version this caascan writes and reads (2: results fix) */
+/* Schema version this caascan writes and reads (2: the results' fix column, 3: fail_pct). */
+#define CS_MANIFEST_SCHEMA 3
 #define CS_MANIFEST_FILE   "manifest.json" /* in the run directory */
 #define CS_RUN_LOCK_FILE   "RUNNING"       /* present while a scan writes the run */
 

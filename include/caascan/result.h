@@ -17,6 +17,7 @@ typedef enum cs_result_col {
     CS_RC_NAME = 0,       /* normalized name (A-labels, lower case, no trailing dot) */
     CS_RC_STATUS,         /* one of the cs_status names */
     CS_RC_ISSUABLE,       /* yes, no or unknown */
+    CS_RC_FAIL_PCT,       /* % of issuance attempts failing the CAA check; "" when INVALID */
     CS_RC_PROBLEMS,       /* ';'-joined problem codes */
     CS_RC_FIX,            /* what to do and who must do it: sentences joined by "; " */
     CS_RC_CAA_OWNER,      /* owner name of the relevant CAA set */

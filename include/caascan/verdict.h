@@ -24,6 +24,9 @@
 struct cs_verdict {
     cs_status status;
     const char *issuable; /* "yes", "no" or "unknown" */
+    /* How many issuance attempts would fail the CA's CAA check, in percent, rounded to one
+     * decimal (the fail_pct column; fail_model.h) */
+    double fail_pct;
     cs_problems problems;
     int relevant;        /* index of the level holding the relevant set, -1 when none */
     int deciding;        /* index of the level the status comes from (failure or relevant) */

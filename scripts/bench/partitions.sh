@@ -63,7 +63,13 @@ for k in $(seq 1 "$P"); do parts+=("$T/part$k"); done
 t0=$(date +%s.%N)
 "$CAASCAN" merge -o "$T/merged" "${parts[@]}"
 echo "merge: $(echo "$(date +%s.%N) - $t0" | bc) s"
-a=$("$CAASCAN" export "$T/single" | cut -d, -f1,2 | md5sum)
-b=$("$CAASCAN" export "$T/merged" | cut -d, -f1,2 | md5sum)
+# name,status of every row, taken by header name.
+name_status() {
+    "$CAASCAN" export --raw "$1" | python3 -c 'import csv, io, sys
+for r in csv.DictReader(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")):
+    print(r["name"] + "," + r["status"])'
+}
+a=$(name_status "$T/single" | md5sum)
+b=$(name_status "$T/merged" | md5sum)
 [ "$a" = "$b" ] && same=yes || same=no
 echo "$n names; merged names and statuses identical to the single run: $same"

@@ -30,11 +30,12 @@ import csv, sys
 rows = list(csv.reader(sys.stdin))
 header = rows[0]
 i = header.index("other_cas") if "other_cas" in header else None
+name, status = header.index("name"), header.index("status")
 out = set()
 for r in rows:
     if r == header:
         continue
-    out.add("\t".join([r[0], r[1], r[i] if i is not None else "-"]))
+    out.add("\t".join([r[name], r[status], r[i] if i is not None else "-"]))
 print("\n".join(sorted(out)))'
 }
 
@@ -44,7 +45,7 @@ print("\n".join(sorted(out)))'
 expect "rows with fallback CAs" "$(rows "$TMP/run")" "$(sort "$TMP/expect.tsv")"
 expect "header: other_cas after the fixed columns" \
     "$(for f in "$TMP"/run/results-0000.csv.zst; do zstdcat "$f" | head -1 | tr -d '\r'; done)" \
-    "name,status,issuable,problems,fix,caa_owner,caa,zone,nameservers,resolver_rcode,ede,detail,sources,checked_at,other_cas"
+    "name,status,issuable,fail_pct,problems,fix,caa_owner,caa,zone,nameservers,resolver_rcode,ede,detail,sources,checked_at,other_cas"
 expect "manifest: the CA that decides" \
     "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["options"]["ca"], m["options"]["other-cas"])' "$TMP/run/manifest.json")" \
     "letsencrypt.org ['other-ca.test', 'pki.goog']"

@@ -181,10 +181,10 @@ PY
 expect "rows exported" "$(head -1 "$TMP/rowcheck")" "$(wc -l <"$TMP/names.txt")"
 expect "fix column problems" "$(tail -n +2 "$TMP/rowcheck")" ""
 hdr=$(zstdcat "$TMP/run/results-0000.csv.zst" | sed -n 1p)
-expect "fix column after problems" "${hdr%%,caa,*}" "name,status,issuable,problems,fix,caa_owner"
+expect "fix column after problems" "${hdr%%,caa,*}" "name,status,issuable,fail_pct,problems,fix,caa_owner"
 
-# A run written before the fix column (schema 1: the same run without it) still exports, reports
-# and diffs against tonight's: the missing column reads as empty.
+# A run written before the fix and fail_pct columns (schema 1: the same run without them) still
+# exports, reports and diffs against tonight's: the missing columns read as empty.
 mkdir "$TMP/old"
 python3 - "$TMP/run" "$TMP/old" <<'PY'
 import csv, io, json, subprocess, sys
@@ -192,13 +192,15 @@ src, dst = sys.argv[1], sys.argv[2]
 m = json.load(open(f"{src}/manifest.json"))
 m["schema_version"] = 1
 m["tables"]["results"]["columns"].remove("fix")
+m["tables"]["results"]["columns"].remove("fail_pct")
 for table in ("results", "servers"):
     for sh in m["tables"][table]["shards"]:
         text = subprocess.run(["zstdcat", f"{src}/{sh['file']}"], capture_output=True, check=True).stdout.decode()
         rows = list(csv.reader(io.StringIO(text, newline="")))
         if table == "results":
-            i = rows[0].index("fix")
-            rows = [r[:i] + r[i + 1:] for r in rows]
+            for col in ("fix", "fail_pct"):
+                i = rows[0].index(col)
+                rows = [r[:i] + r[i + 1:] for r in rows]
         out = io.StringIO(newline="")
         csv.writer(out, lineterminator="\r\n").writerows(rows)
         subprocess.run(["zstd", "-q", "-o", f"{dst}/{sh['file']}"], input=out.getvalue().encode(), check=True)
@@ -206,12 +208,12 @@ json.dump(m, open(f"{dst}/manifest.json", "w"), indent=2)
 PY
 "$CAASCAN" export "$TMP/old" --format jsonl -o "$TMP/old.jsonl" || fail "export of a schema-1 run: exit $?"
 expect "schema-1 run exports every row" "$(wc -l <"$TMP/old.jsonl")" "$(wc -l <"$TMP/names.txt")"
-expect "schema-1 rows have no fix" "$(jq -s 'map(select(has("fix"))) | length' "$TMP/old.jsonl")" 0
+expect "schema-1 rows have no fix" "$(jq -s 'map(select(has("fix") or has("fail_pct"))) | length' "$TMP/old.jsonl")" 0
 "$CAASCAN" report "$TMP/old" --by party --format csv -o "$TMP/old-party.csv" || fail "report of a schema-1 run: exit $?"
 rc=0
 "$CAASCAN" diff "$TMP/old" "$TMP/run" -o "$TMP/old-new.csv" 2>"$TMP/diff.err" || rc=$?
-expect "diff schema 1 against 2: exit status" "$rc" 0
-expect "diff schema 1 against 2: no change" "$(tail -n +2 "$TMP/old-new.csv" | wc -l)" 0
+expect "diff schema 1 against 3: exit status" "$rc" 0
+expect "diff schema 1 against 3: no change" "$(tail -n +2 "$TMP/old-new.csv" | wc -l)" 0
 
 # 5. report --by party: one line per nameserver to fix, one for customers, one for the scanner's
 # operator, with the exact counts.

@@ -40,6 +40,57 @@ shard_rows() {
     [ "$found" = 1 ]
 }
 
+# The cells of some columns of CSV tables with a header row, found by header name (never by
+# position: a new column must not shift what a test reads). Used by cells and shard_cells.
+CELLS_PY='import csv, io, subprocess, sys
+cols, name, srcs = sys.argv[1], sys.argv[2], sys.argv[3:]
+out = csv.writer(sys.stdout, lineterminator="\n")
+for src in srcs:
+    if src == "-":
+        f = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
+    elif src.endswith(".zst"):
+        text = subprocess.run(["zstdcat", src], check=True, stdout=subprocess.PIPE).stdout
+        f = io.StringIO(text.decode("utf-8"), newline="")
+    else:
+        f = open(src, encoding="utf-8-sig", newline="")
+    rows = csv.reader(f)
+    head = next(rows, None)
+    if head is None:
+        continue
+    if cols.startswith("!"):
+        want = [h for h in head if h not in cols[1:].split(",")]
+    else:
+        want = cols.split(",")
+    at = [head.index(c) if c in head else None for c in want]
+    key = head.index("name") if "name" in head else 0
+    for r in rows:
+        if not name or r[key] == name:
+            out.writerow([r[i] if i is not None else "" for i in at])'
+
+# cells SRC COLUMNS [NAME]: the cells of COLUMNS (header names, comma-separated, in the order
+# wanted; "!A,B" for every column but A and B) of each row of SRC, joined by ',' (a cell with a
+# ',' or '"' CSV-quoted), one row a line in SRC's order; with NAME only that name's row. SRC is a
+# CSV file (an export, a diff) or a run directory, exported exactly (--raw). A column SRC lacks
+# reads as empty.
+cells() {
+    if [ -d "$1" ]; then
+        "$CAASCAN" export --raw "$1" | python3 -c "$CELLS_PY" "$2" "${3-}" -
+    else
+        python3 -c "$CELLS_PY" "$2" "${3-}" "$1"
+    fi
+}
+
+# shard_cells RUN COLUMNS: the same from every result shard of RUN as it is on disk (also an
+# incomplete run), shard after shard; fails when there is no shard or one does not decompress.
+shard_cells() {
+    local f found=0
+    for f in "$1"/results-*.csv.zst; do
+        [ -e "$f" ] || return 1
+        found=1
+    done
+    [ "$found" = 1 ] && python3 -c "$CELLS_PY" "$2" "" "$1"/results-*.csv.zst
+}
+
 # expect WHAT GOT WANT
 expect() {
     if [ "$2" == "$3" ]; then

@@ -69,9 +69,7 @@ resolver_peak() {
 
 # run_rows RUN: "name,status" lines, sorted (fails the test when a shard is broken).
 run_rows() {
-    shard_rows "$1" results | python3 -c 'import csv, sys
-for r in csv.reader(sys.stdin):
-    print(r[0] + "," + r[1])' | LC_ALL=C sort
+    shard_cells "$1" name,status | LC_ALL=C sort
 }
 
 tail -n +2 "$SCEN" | cut -f1 >"$TMP/names.txt"
@@ -98,7 +96,7 @@ tcp=$(python3 "$METER" tsv "$TMP/qps5.pcap" |
     awk -F'\t' '$2 == "127.0.0.1" && $4 == "127.0.20.9" && $6 == "tcp" && $7 == "q"' | wc -l)
 [ "$tcp" -ge 14 ] && expect "qps5: TCP retries to the TC server counted" ok ok ||
     fail "qps5: only $tcp TCP queries to 127.0.20.9 (want >= 14: two per name of tc.test)"
-expect "qps5: tc.test status" "$("$CAASCAN" export "$TMP/run5" | grep '^tc.test,' | cut -d, -f2)" OK
+expect "qps5: tc.test status" "$(cells "$TMP/run5" status tc.test)" OK
 
 # 3. --qps 200 (burst 2): <= 202 queries in every second over all destinations. The slow resolver
 # takes over 1,000 a second with 1,000 in flight (at 128 in flight a loaded machine, where its
@@ -126,7 +124,7 @@ p=$(resolver_peak inflight128 "$WORLD_SLOW_RESOLVER")
 [ "$p" -le 128 ] && [ "$p" -ge 112 ] && expect "inflight128: peak outstanding 112..128" ok ok ||
     fail "inflight128: peak outstanding on the slow resolver: $p (want 112..128)"
 expect "inflight128: every name OK" \
-    "$("$CAASCAN" export "$TMP/runi" | tail -n +2 | cut -d, -f2 | sort | uniq -c | awk '{print $2 ":" $1}')" \
+    "$(cells "$TMP/runi" status | sort | uniq -c | awk '{print $2 ":" $1}')" \
     "OK:400"
 
 # 5. --partition: three parts, run side by side, against the unpartitioned run of 1.

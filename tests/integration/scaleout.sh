@@ -26,9 +26,7 @@ total=$(wc -l <"$TMP/names.txt")
 
 # rows RUN: "name,status,problems" lines of RUN's results, sorted.
 rows() {
-    shard_rows "$1" results | python3 -c 'import csv, sys
-for r in csv.reader(sys.stdin):
-    print(",".join(r[:2]) + "," + r[3])' | LC_ALL=C sort
+    shard_cells "$1" name,status,problems | LC_ALL=C sort
 }
 # auth_over LABEL MAX: authoritative addresses above MAX queries in their busiest second.
 auth_over() {

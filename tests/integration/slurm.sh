@@ -119,9 +119,7 @@ tail -n +2 "$SCEN" | cut -f1 >"$TMP/names.txt"
 total=$(wc -l <"$TMP/names.txt")
 
 rows() {
-    shard_rows "$1" results | python3 -c 'import csv, sys
-for r in csv.reader(sys.stdin):
-    print(",".join(r[:2]) + "," + r[3])' | LC_ALL=C sort
+    shard_cells "$1" name,status,problems | LC_ALL=C sort
 }
 
 # 1. The job array and the dependent merge, with a capture around them.

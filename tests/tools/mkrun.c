@@ -3,6 +3,7 @@
  * benchmarks and for trying export/diff/report on big runs.
  *
  *   mkrun DIR N [--seed S] [--shards K] [--perturb P] [--servers M] [--partition K/N]
+ *               [--old-format]
  *
  * Row i is a function of i alone (name, status, problems, CAA, zone, nameservers, sources), so two
  * runs of the same N describe the same inventory. --perturb P (0..1) makes a "second night": a
@@ -11,9 +12,12 @@
  * --servers M writes M per-server rows (default N / 10). --partition K/N writes only the rows of
  * partition K of N (by registered domain, as scan --partition does) and records it in the
  * manifest as a scan does, so that N such runs are the parts of one job for caascan merge.
+ * --old-format writes a run as caascan wrote them before the fail_pct column (schema 2: the
+ * result table without fail_pct), for the tests that older runs still read.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +78,7 @@ static cs_problems problems_for(cs_status st, uint64_t r)
 
 struct row_text {
     char name[128], problems[256], caa[160], zone[64], ns[160], detail[256], sources[96];
+    char fail_pct[8];
     const char *status, *issuable;
 };
 
@@ -91,6 +96,15 @@ static void make_row(uint64_t i, uint64_t variant, struct row_text *t)
                   : st == CS_ST_FLAKY                   ? "unknown"
                                                         : "no";
     cs_problems_format(problems_for(st, r >> 20), t->problems, sizeof(t->problems));
+    /* fail_pct as a scan writes it: 0 for passing names, 100 for certain failures, an estimate
+     * for FLAKY ones (1.5 to 98.5), empty for INVALID. */
+    if (st == CS_ST_FLAKY)
+        snprintf(t->fail_pct, sizeof(t->fail_pct), "%u.5", 1 + (unsigned)((r >> 40) % 98));
+    else
+        snprintf(t->fail_pct, sizeof(t->fail_pct), "%s",
+                 st == CS_ST_INVALID                                             ? ""
+                 : st == CS_ST_OK || st == CS_ST_AT_RISK || st == CS_ST_NXDOMAIN ? "0"
+                                                                                 : "100");
     unsigned provider = (unsigned)(zone % 50);
     snprintf(t->ns, sizeof(t->ns), "ns1.dns%02u.test/127.0.%u.1;ns2.dns%02u.test/127.0.%u.2",
              provider, provider, provider, provider);
@@ -115,7 +129,7 @@ static void make_row(uint64_t i, uint64_t variant, struct row_text *t)
 static void usage(void)
 {
     fprintf(stderr, "usage: mkrun DIR N [--seed S] [--shards K] [--perturb P] [--servers M] "
-                    "[--partition K/N]\n");
+                    "[--partition K/N] [--old-format]\n");
 }
 
 int main(int argc, char **argv)
@@ -129,12 +143,19 @@ int main(int argc, char **argv)
     uint64_t n = strtoull(argv[2], &end, 10), seed = 1, nservers = UINT64_MAX;
     unsigned shards = CS_SHARDS_DEFAULT, part_k = 0, part_n = 0;
     double perturb = 0;
+    bool old_format = false;
     if (*end) {
         usage();
         return 2;
     }
-    for (int i = 3; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--seed") == 0)
+    for (int i = 3; i < argc; i += 2) {
+        if (strcmp(argv[i], "--old-format") == 0) {
+            old_format = true;
+            i--;
+        } else if (i + 1 == argc) {
+            usage();
+            return 2;
+        } else if (strcmp(argv[i], "--seed") == 0)
             seed = strtoull(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--shards") == 0)
             shards = (unsigned)strtoul(argv[i + 1], NULL, 10);
@@ -159,11 +180,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "mkrun: %s\n", err);
         return 3;
     }
+    /* The result header: without fail_pct in the old format. */
+    const char *header[CS_RC_COUNT];
+    size_t ncols = 0;
+    for (size_t c = 0; c < CS_RC_COUNT; c++)
+        if (!old_format || c != CS_RC_FAIL_PCT)
+            header[ncols++] = cs_result_col_name((cs_result_col)c);
     cs_shard_writer *w = NULL, *ws = NULL;
     cs_manifest *m = cs_manifest_new();
-    if (!m ||
-        cs_shard_writer_open(&w, dir, "results", cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT,
-                             shards) != CS_OK ||
+    if (!m || cs_shard_writer_open(&w, dir, "results", header, ncols, shards) != CS_OK ||
         cs_shard_writer_open(&ws, dir, "servers", cs_table_header(CS_TABLE_SERVERS), CS_SC_COUNT,
                              shards) != CS_OK) {
         fprintf(stderr, "mkrun: cannot start the writers (bad --shards?)\n");
@@ -192,6 +217,7 @@ int main(int argc, char **argv)
             t.name,
             t.status,
             t.issuable,
+            t.fail_pct,
             t.problems,
             "",
             t.caa[0] ? t.zone : "",
@@ -205,6 +231,9 @@ int main(int argc, char **argv)
             "2026-11-23T02:00:00Z",
         };
         counts[cs_status_parse(t.status)]++;
+        if (old_format)
+            memmove(&f[CS_RC_FAIL_PCT], &f[CS_RC_FAIL_PCT + 1],
+                    (CS_RC_COUNT - CS_RC_FAIL_PCT - 1) * sizeof(f[0]));
         rc = cs_shard_writer_add(w, f);
     }
     for (uint64_t i = 0; i < nservers && rc == CS_OK; i++) {
@@ -242,7 +271,9 @@ int main(int argc, char **argv)
         cs_manifest_set_member(m, "partition",
                                json_pack("{s:i, s:i, s:s}", "k", (int)part_k, "n", (int)part_n,
                                          "rule", CS_PARTITION_RULE));
-    cs_manifest_set_table(m, CS_TABLE_RESULTS, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, w);
+    cs_manifest_set_table(m, CS_TABLE_RESULTS, header, ncols, w);
+    if (old_format)
+        cs_manifest_set_member(m, "schema_version", json_integer(2));
     cs_manifest_set_table(m, CS_TABLE_SERVERS, cs_table_header(CS_TABLE_SERVERS), CS_SC_COUNT, ws);
     if (cs_run_finish(run, m, err, sizeof(err)) != CS_OK) {
         fprintf(stderr, "mkrun: %s\n", err);

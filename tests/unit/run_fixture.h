@@ -17,10 +17,13 @@
 #include "caascan/result.h"
 #include "caascan/shard.h"
 
-/* A result row of the 14 fixed columns from the cells a test cares about (fix empty). */
-#define FX_ROW(name, status, problems, caa, zone, ns, sources)                    \
-    name, status, "yes", problems, "", "", caa, zone, ns, "NOERROR", "", "", sources, \
+/* A result row of the 15 fixed columns from the cells a test cares about (fix empty). */
+#define FX_ROW_PCT(name, status, fail_pct, problems, caa, zone, ns, sources)                    \
+    name, status, "yes", fail_pct, problems, "", "", caa, zone, ns, "NOERROR", "", "", sources, \
         "2026-11-23T02:00:00Z"
+/* The same with fail_pct empty. */
+#define FX_ROW(name, status, problems, caa, zone, ns, sources) \
+    FX_ROW_PCT(name, status, "", problems, caa, zone, ns, sources)
 
 __attribute__((unused)) static int fx_unlink_cb(const char *path, const struct stat *sb, int flag,
                                                 struct FTW *ftw)

@@ -188,7 +188,7 @@ static void test_refuses_incomplete_and_other_schema(void **state)
     json_decref(root);
     assert_int_equal(run_diff(r->old, r->new, false, &text, &st, err, sizeof(err)), CS_EMISMATCH);
     free(text);
-    assert_non_null(strstr(err, "schema version 3 (this caascan reads 1 to 2)"));
+    assert_non_null(strstr(err, "schema version 4 (this caascan reads 1 to 3)"));
     /* Put the run back for the other tests. */
     fx_write_run(r->new, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, new_rows, 10, NULL, 0, 3);
     free(m);

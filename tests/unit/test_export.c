@@ -17,25 +17,25 @@
 #include "caascan/fileio.h"
 
 static const char *const header[] = {
-    "name",    "status",     "issuable",    "problems",       "fix", "caa_owner",
-    "caa",     "zone",       "nameservers", "resolver_rcode", "ede", "detail",
-    "sources", "checked_at", "customer_id", "plan",
+    "name",      "status",  "issuable",   "fail_pct",    "problems",       "fix",
+    "caa_owner", "caa",     "zone",       "nameservers", "resolver_rcode", "ede",
+    "detail",    "sources", "checked_at", "customer_id", "plan",
 };
 
-#define ROW(name, status, problems, caa, sources, cust, plan)                                  \
-    FX_ROW(name, status, problems, caa, "example.test", "ns1.p.test/127.0.3.1;ns2.p.test/::1", \
-           sources),                                                                           \
+#define ROW(name, status, pct, problems, caa, sources, cust, plan) \
+    FX_ROW_PCT(name, status, pct, problems, caa, "example.test",   \
+               "ns1.p.test/127.0.3.1;ns2.p.test/::1", sources),    \
         cust, plan
 
 static const char *const rows[] = {
-    ROW("d.example.test", "OK", "", "0 issue \"letsencrypt.org\"", "in.csv:4", "c4", "pro"),
-    ROW("a.example.test", "SERVFAIL", "RESOLVER_SERVFAIL;AUTH_SERVFAIL", "", "in.csv:1;crtsh:42",
-        "c1", "free"),
-    ROW("c.example.test", "AT_RISK", "CASE_NOT_PRESERVED", "", "in.csv:3", "c3;c3b", "pro"),
-    ROW("b.example.test", "CAA_FORBIDS", "CAA_NOT_AUTHORIZED",
+    ROW("d.example.test", "OK", "0", "", "0 issue \"letsencrypt.org\"", "in.csv:4", "c4", "pro"),
+    ROW("a.example.test", "SERVFAIL", "100", "RESOLVER_SERVFAIL;AUTH_SERVFAIL", "",
+        "in.csv:1;crtsh:42", "c1", "free"),
+    ROW("c.example.test", "AT_RISK", "0.4", "CASE_NOT_PRESERVED", "", "in.csv:3", "c3;c3b", "pro"),
+    ROW("b.example.test", "CAA_FORBIDS", "84.4", "CAA_NOT_AUTHORIZED",
         "0 issue \"ca.test; accounturi=https://ca.test/acct/1\";0 iodef \"mailto:x@y\"", "crtsh:42",
         "c2", "free"),
-    ROW("e.example.test", "OK", "", "", "in.csv:5", "c5", "pro"),
+    ROW("e.example.test", "OK", "", "", "", "in.csv:5", "c5", "pro"),
 };
 
 static char *run_dir;
@@ -43,7 +43,7 @@ static char *run_dir;
 static int setup(void **state)
 {
     run_dir = fx_tmpdir();
-    fx_write_run(run_dir, header, 16, rows, 5, NULL, 0, 3);
+    fx_write_run(run_dir, header, 17, rows, 5, NULL, 0, 3);
     return 0;
 }
 
@@ -78,20 +78,19 @@ static void test_export_all_sorted(void **state)
     char *text = export(NULL, CS_EXPORT_CSV, &n);
     assert_int_equal(n, 5);
     const char *want =
-        "name,status,issuable,problems,fix,caa_owner,caa,zone,nameservers,resolver_rcode,ede,"
-        "detail,"
-        "sources,checked_at,customer_id,plan\r\n"
-        "a.example.test,SERVFAIL,yes,RESOLVER_SERVFAIL;AUTH_SERVFAIL,,,,example.test,"
+        "name,status,issuable,fail_pct,problems,fix,caa_owner,caa,zone,nameservers,"
+        "resolver_rcode,ede,detail,sources,checked_at,customer_id,plan\r\n"
+        "a.example.test,SERVFAIL,yes,100,RESOLVER_SERVFAIL;AUTH_SERVFAIL,,,,example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:1;crtsh:42,2026-11-23T02:00:00Z,c1,"
         "free\r\n"
-        "b.example.test,CAA_FORBIDS,yes,CAA_NOT_AUTHORIZED,,,\"0 issue \"\"ca.test; "
+        "b.example.test,CAA_FORBIDS,yes,84.4,CAA_NOT_AUTHORIZED,,,\"0 issue \"\"ca.test; "
         "accounturi=https://ca.test/acct/1\"\";0 iodef \"\"mailto:x@y\"\"\",example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,crtsh:42,2026-11-23T02:00:00Z,c2,free\r\n"
-        "c.example.test,AT_RISK,yes,CASE_NOT_PRESERVED,,,,example.test,"
+        "c.example.test,AT_RISK,yes,0.4,CASE_NOT_PRESERVED,,,,example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:3,2026-11-23T02:00:00Z,c3;c3b,pro\r\n"
-        "d.example.test,OK,yes,,,,\"0 issue \"\"letsencrypt.org\"\"\",example.test,"
+        "d.example.test,OK,yes,0,,,,\"0 issue \"\"letsencrypt.org\"\"\",example.test,"
         "ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,in.csv:4,2026-11-23T02:00:00Z,c4,pro\r\n"
-        "e.example.test,OK,yes,,,,,example.test,ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,"
+        "e.example.test,OK,yes,,,,,,example.test,ns1.p.test/127.0.3.1;ns2.p.test/::1,NOERROR,,,"
         "in.csv:5,2026-11-23T02:00:00Z,c5,pro\r\n";
     assert_string_equal(text, want);
     free(text);
@@ -166,18 +165,40 @@ static void test_jsonl(void **state)
                         "c2");
     assert_int_equal(json_array_size(json_object_get(b, "fix")), 0);
     assert_string_equal(json_string_value(json_object_get(b, "detail")), "");
-    assert_int_equal(json_object_size(b), 16);
+    /* fail_pct is a number: 84.4 exactly as the cell, not 84.400000000000006. */
+    assert_true(json_is_real(json_object_get(b, "fail_pct")));
+    assert_true(json_real_value(json_object_get(b, "fail_pct")) == 84.4);
+    assert_non_null(strstr(text, "\"fail_pct\":84.4,"));
+    assert_int_equal(json_object_size(b), 17);
     json_decref(b);
     json_t *c = json_loads(nl + 1, 0, &je);
     assert_non_null(c);
     assert_string_equal(json_string_value(json_object_get(c, "name")), "c.example.test");
     assert_int_equal(json_array_size(json_object_get(c, "caa")), 0);
+    assert_true(json_real_value(json_object_get(c, "fail_pct")) == 0.4);
     /* Two values kept for the name: both, not the string "c3;c3b". */
     const json_t *cust = json_object_get(c, "customer_id");
     assert_int_equal(json_array_size(cust), 2);
     assert_string_equal(json_string_value(json_array_get(cust, 0)), "c3");
     assert_string_equal(json_string_value(json_array_get(cust, 1)), "c3b");
     json_decref(c);
+    free(text);
+}
+
+/* fail_pct in JSON lines: a whole number as an integer, an empty cell (INVALID rows) as null. */
+static void test_jsonl_fail_pct(void **state)
+{
+    uint64_t n;
+    char *text = export("SERVFAIL", CS_EXPORT_JSONL, &n);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(text, "\"issuable\":\"yes\",\"fail_pct\":100,\"problems\""));
+    free(text);
+    text = export("OK", CS_EXPORT_JSONL, &n);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(text, "\"name\":\"d.example.test\",\"status\":\"OK\",\"issuable\":"
+                                 "\"yes\",\"fail_pct\":0,"));
+    assert_non_null(strstr(text, "\"name\":\"e.example.test\",\"status\":\"OK\",\"issuable\":"
+                                 "\"yes\",\"fail_pct\":null,"));
     free(text);
 }
 
@@ -256,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_export_all_sorted),
         cmocka_unit_test(test_status_filter),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_fail_pct),
         cmocka_unit_test(test_full_output_device),
         cmocka_unit_test(test_outfile_never_replaces_a_device),
         cmocka_unit_test(test_incomplete_run_refused),

@@ -96,6 +96,66 @@ static void test_thresholds(void **state)
                      CS_FM_FLAKY);
 }
 
+/* The fail_pct cell: one decimal, no ".0" tail, "" without an estimate; read back exactly. */
+static void test_pct_cell(void **state)
+{
+    static const struct {
+        double pct;
+        const char *cell;
+    } cases[] = {
+        {0.0, "0"},
+        {0.04, "0"},
+        {0.05, "0.1"},
+        {0.4, "0.4"},
+        {1.0, "1"},
+        {14.707, "14.7"},
+        {58.44, "58.4"},
+        {60.0, "60"},
+        {84.375, "84.4"},
+        {98.96, "99"},
+        {99.94, "99.9"},
+        {99.96, "100"},
+        {100.0, "100"},
+        {150.0, "100"},
+        {-1.0, ""},
+        {NAN, "0"},
+        {100.0 * 505.0 / 729.0, "69.3"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[16];
+        size_t n = cs_fm_format_pct(cases[i].pct, buf, sizeof(buf));
+        assert_string_equal(buf, cases[i].cell);
+        assert_int_equal(n, strlen(cases[i].cell));
+        double back;
+        if (!cases[i].cell[0]) {
+            assert_false(cs_fm_parse_pct(buf, &back));
+            assert_true(back < 0);
+            continue;
+        }
+        assert_true(cs_fm_parse_pct(buf, &back));
+        assert_true(back == cs_fm_round_pct(cases[i].pct));
+    }
+    /* Truncated to the buffer like snprintf. */
+    char small[3];
+    assert_int_equal(cs_fm_format_pct(58.4, small, sizeof(small)), 4);
+    assert_string_equal(small, "58");
+    /* The reader takes what the writer writes (and a ".0" tail), nothing else. */
+    double v;
+    assert_true(cs_fm_parse_pct("100.0", &v) && v == 100.0);
+    assert_true(cs_fm_parse_pct("7.0", &v) && v == 7.0);
+    static const char *const bad[] = {"",    " 1",   "1 ",    "-1",  "+1",  "1.",
+                                      ".5",  "1.25", "100.1", "101", "007", "1e2",
+                                      "abc", "0x10", "12345", "5%",  "1,5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(cs_fm_parse_pct(bad[i], &v));
+        assert_true(v < 0);
+    }
+    /* The status is judged on the cell: 1.04 rounds to 1 and passes, 98.96 to 99 and fails. */
+    assert_int_equal(cs_fm_classify(cs_fm_round_pct(1.04), 1.0, 99.0), CS_FM_PASS);
+    assert_int_equal(cs_fm_classify(cs_fm_round_pct(1.05), 1.0, 99.0), CS_FM_FLAKY);
+    assert_int_equal(cs_fm_classify(cs_fm_round_pct(98.96), 1.0, 99.0), CS_FM_FAIL);
+}
+
 static void test_sequential_sampling(void **state)
 {
     assert_int_equal(cs_fm_more_lookups(0, 3, 12), 0);  /* clean: nothing extra */
@@ -179,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_per_perspective_rates),
         cmocka_unit_test(test_certificates),
         cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_pct_cell),
         cmocka_unit_test(test_sequential_sampling),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_level_by_perspective),

@@ -72,8 +72,9 @@ static void test_round_trip(void **state)
     assert_true(json_is_string(json_object_get(j, "finished_at")));
     const json_t *t = json_object_get(json_object_get(j, "tables"), "results");
     assert_string_equal(json_string_value(json_object_get(t, "partition")), "fnv1a64(name) mod 4");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(t, "columns"), 13)),
-                        "checked_at");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(t, "columns"), CS_RC_CHECKED_AT)),
+        "checked_at");
     cs_manifest_free(m);
     /* The run is complete: neither RUNNING nor temporaries are left. */
     char *lock = fx_path(dir, "RUNNING");
@@ -133,6 +134,53 @@ static void bad_file_name(json_t *root)
     json_object_set_new(s, "file", json_string("../etc/passwd"));
 }
 
+/* Removes the result column named *column from the manifest's list (an older run's header). */
+static const char *dropped_column;
+static void drop_column(json_t *root)
+{
+    json_t *cols =
+        json_object_get(json_object_get(json_object_get(root, "tables"), "results"), "columns");
+    for (size_t i = 0; i < json_array_size(cols); i++)
+        if (strcmp(json_string_value(json_array_get(cols, i)), dropped_column) == 0) {
+            json_array_remove(cols, i);
+            return;
+        }
+    fail();
+}
+
+/* The result columns in file order; runs written before fix and fail_pct existed still load,
+ * a run without any other fixed column does not. */
+static void test_result_columns(void **state)
+{
+    static const char *const want[] = {
+        "name",      "status",  "issuable",   "fail_pct",    "problems",       "fix",
+        "caa_owner", "caa",     "zone",       "nameservers", "resolver_rcode", "ede",
+        "detail",    "sources", "checked_at",
+    };
+    assert_int_equal(CS_RC_COUNT, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < CS_RC_COUNT; i++)
+        assert_string_equal(cs_result_col_name((cs_result_col)i), want[i]);
+    assert_int_equal(CS_RC_FAIL_PCT, 3);
+    assert_null(cs_result_col_name(CS_RC_COUNT));
+    char err[8192];
+    cs_manifest *m;
+    char *dir = make_run(2);
+    static const char *const late[] = {"fail_pct", "fix"};
+    for (size_t i = 0; i < 2; i++) { /* schema 2 (no fail_pct), then schema 1 (neither) */
+        dropped_column = late[i];
+        edit_manifest(dir, drop_column);
+        assert_int_equal(cs_manifest_load(&m, dir, 0, err, sizeof(err)), CS_OK);
+        cs_manifest_free(m);
+    }
+    fx_write_run(dir, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, rows, 3, srv, 1, 2);
+    dropped_column = "problems";
+    edit_manifest(dir, drop_column);
+    assert_int_equal(cs_manifest_load(&m, dir, 0, err, sizeof(err)), CS_ECORRUPT);
+    assert_non_null(strstr(err, "tables.results.columns[4] is not \"problems\""));
+    fx_rm_rf(dir);
+    free(dir);
+}
+
 static void test_validation_errors(void **state)
 {
     char err[8192], want[8192];
@@ -150,7 +198,7 @@ static void test_validation_errors(void **state)
 
     edit_manifest(dir, bump_schema);
     assert_int_equal(cs_manifest_load(&m, dir, 0, err, sizeof(err)), CS_EMISMATCH);
-    snprintf(want, sizeof(want), "%s: schema version 3 (this caascan reads 1 to 2)", mpath);
+    snprintf(want, sizeof(want), "%s: schema version 4 (this caascan reads 1 to 3)", mpath);
     assert_string_equal(err, want);
     fx_write_run(dir, cs_table_header(CS_TABLE_RESULTS), CS_RC_COUNT, rows, 3, srv, 1, 2);
 
@@ -345,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_builder_inputs_and_options),
         cmocka_unit_test(test_validation_errors),
+        cmocka_unit_test(test_result_columns),
         cmocka_unit_test(test_incomplete_and_busy_runs),
         cmocka_unit_test(test_interrupted_run_life),
         cmocka_unit_test(test_full_disk_leaves_no_manifest),

@@ -13,9 +13,9 @@
 #include "caascan/report.h"
 
 static const char *const header[] = {
-    "name",      "status", "issuable", "problems",    "fix",
-    "caa_owner", "caa",    "zone",     "nameservers", "resolver_rcode",
-    "ede",       "detail", "sources",  "checked_at",  "customer_id",
+    "name",      "status",  "issuable",   "fail_pct",    "problems",       "fix",
+    "caa_owner", "caa",     "zone",       "nameservers", "resolver_rcode", "ede",
+    "detail",    "sources", "checked_at", "customer_id",
 };
 
 #define DNSPROV "ns1.dnsprov.test/127.0.3.1;ns2.dnsprov.test/127.0.3.2"
@@ -89,7 +89,7 @@ static char *run_dir;
 static int setup(void **state)
 {
     run_dir = fx_tmpdir();
-    fx_write_run(run_dir, header, 15, rows, 7, servers, 6, 3);
+    fx_write_run(run_dir, header, 16, rows, 7, servers, 6, 3);
     return 0;
 }
 
