@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,33 @@ cs_err cs_fsync_dir(const char *dir)
     if (rc != 0) {
         errno = saved;
         return CS_EIO;
+    }
+    return CS_OK;
+}
+
+cs_err cs_mkdir_parents(const char *path)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+    if (n >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return CS_EINVAL;
+    }
+    memcpy(buf, path, n + 1);
+    while (n > 0 && buf[n - 1] == '/') /* "runs/x/" names runs/x */
+        buf[--n] = '\0';
+    char *last = strrchr(buf, '/');
+    if (!last || last == buf)
+        return CS_OK;
+    *last = '\0';
+    for (char *p = buf + 1; p <= last; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return CS_EIO;
+        *p = saved;
     }
     return CS_OK;
 }

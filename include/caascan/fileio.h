@@ -27,6 +27,14 @@ cs_err cs_fsync_close(int fd);
 cs_err cs_fsync_dir(const char *dir);
 
 /*
+ * Creates every missing directory above path (as `mkdir -p "$(dirname path)"` does), mode 0755,
+ * so that partitions started at once can each write RUNS/NIGHT/part-K. A directory another
+ * process creates meanwhile is fine. CS_OK, or CS_EIO with errno (CS_EINVAL for a path longer
+ * than PATH_MAX).
+ */
+cs_err cs_mkdir_parents(const char *path);
+
+/*
  * Formats "PATH: WHAT: strerror(errnum)" into err (errlen bytes); for ENOSPC, EDQUOT and EFBIG it
  * adds "(disk full)".
  */

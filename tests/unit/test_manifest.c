@@ -12,6 +12,7 @@
 #include "run_fixture.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "caascan/fileio.h"
 
@@ -387,6 +388,39 @@ static void test_full_disk_leaves_no_manifest(void **state)
     free(dir);
 }
 
+/* A run directory below directories that do not exist yet (RUNS/NIGHT/part-K, written by
+ * partitions started at once) is created with its parents; a parent that is a file is an error. */
+static void test_run_directory_parents(void **state)
+{
+    char err[8192], want[8192];
+    char *dir = fx_tmpdir();
+    char *night = fx_path(dir, "runs/20261202");
+    char *sub = fx_path(dir, "runs/20261202/part-0/");
+    cs_run *run;
+    assert_int_equal(cs_run_create(&run, sub, 0, err, sizeof(err)), CS_OK);
+    struct stat st;
+    assert_int_equal(stat(night, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    cs_run_abort(run);
+    /* A second partition of the same night: the parents are there. */
+    char *sub1 = fx_path(dir, "runs/20261202/part-1");
+    assert_int_equal(cs_run_create(&run, sub1, 0, err, sizeof(err)), CS_OK);
+    cs_run_abort(run);
+    char *file = fx_path(dir, "plain"), *below = fx_path(dir, "plain/night/part-0");
+    FILE *f = fopen(file, "w");
+    fclose(f);
+    assert_int_equal(cs_run_create(&run, below, 0, err, sizeof(err)), CS_EIO);
+    snprintf(want, sizeof(want), "%s: cannot create run directory: Not a directory", below);
+    assert_string_equal(err, want);
+    free(file);
+    free(below);
+    free(sub1);
+    free(sub);
+    free(night);
+    fx_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_incomplete_and_busy_runs),
         cmocka_unit_test(test_interrupted_run_life),
         cmocka_unit_test(test_full_disk_leaves_no_manifest),
+        cmocka_unit_test(test_run_directory_parents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
