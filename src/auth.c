@@ -1159,6 +1159,7 @@ static void qname_start(void *arg)
     else
         a->names_spared++;
     q->replies = calloc(z->nservers * tries + 1, sizeof(*q->replies));
+    q->tries = q->replies ? tries : 0;
     for (size_t k = 0; q->replies && k < z->nservers * tries; k++) {
         q->replies[k].outcome = CS_OUT_CANCELLED;
         q->replies[k].rcode = -1;

@@ -175,16 +175,16 @@ ldns_rr_list *cs_caa_set_copy(const ldns_rr_list *an, char **owner)
     return list;
 }
 
-/* Whether a CAA set with this hash is stored already (the first set or one of the others). The
+/* Which stored CAA set has this hash: 0 the first set, k + 1 other_sets[k]; -1 when none. The
  * tries answer in any order, so the stored sets, not the try indices, say what was seen. */
-static bool set_known(const struct cs_ca_level *lv, uint64_t hash)
+static int set_index(const struct cs_ca_level *lv, uint64_t hash)
 {
     if (cs_caa_set_hash(lv->caa) == hash)
-        return true;
+        return 0;
     for (unsigned i = 0; i < lv->n_other_sets; i++)
         if (cs_caa_set_hash(lv->other_sets[i]) == hash)
-            return true;
-    return false;
+            return (int)i + 1;
+    return -1;
 }
 
 static void level_finish(struct cs_ca_level *lv)
@@ -225,6 +225,7 @@ static bool sample_more(struct cs_ca_lookup *cl, struct cs_ca_level *lv)
         lv->tries[i].rcode = -1;
         lv->tries[i].cd_rcode = -1;
         lv->tries[i].ede = -1;
+        lv->tries[i].set = -1;
     }
     lv->ntries = from + more;
     lv->outstanding = more + 1; /* held while sending */
@@ -316,6 +317,7 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
     t->case_mismatch = ans->outcome == CS_OUT_CASE_MISMATCH;
     t->truncated = ans->pkt != NULL && ldns_pkt_tc(ans->pkt);
     t->ede = -1;
+    t->set = -1;
     if (ans->pkt) {
         struct cs_ede ede[1];
         if (cs_pkt_ede(ans->pkt, ede, 1) > 0) {
@@ -352,7 +354,7 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
         if (ncaa) {
             if (!lv->caa)
                 lv->caa = cs_caa_set_copy(an, &lv->caa_owner);
-            else if (!set_known(lv, cs_caa_set_hash(an))) {
+            else if (set_index(lv, cs_caa_set_hash(an)) < 0) {
                 ldns_rr_list **v =
                     realloc(lv->other_sets, (lv->n_other_sets + 1) * sizeof(*lv->other_sets));
                 if (v) {
@@ -360,6 +362,7 @@ static void record_try(struct cs_ca_lookup *cl, struct cs_ca_level *lv, struct c
                     v[lv->n_other_sets++] = cs_caa_set_copy(an, NULL);
                 }
             }
+            t->set = set_index(lv, cs_caa_set_hash(an));
         }
     }
     switch (t->result) {
@@ -455,6 +458,7 @@ cs_err cs_ca_lookup_level(struct cs_ca_lookup *cl, const char *name, cs_ca_level
         lv->tries[i].rcode = -1;
         lv->tries[i].cd_rcode = -1;
         lv->tries[i].ede = -1;
+        lv->tries[i].set = -1;
     }
     /* Hold one reference while sending so that a synchronous failure cannot finish it early. */
     lv->outstanding++;

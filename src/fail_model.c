@@ -4,6 +4,14 @@
 #include <math.h>
 #include <stdio.h>
 
+void cs_fm_config_default(struct cs_fm_config *c)
+{
+    c->remotes = CS_FM_REMOTES_DEFAULT;
+    c->allowed = cs_fm_allowed_failures(CS_FM_REMOTES_DEFAULT);
+    c->pass_max_pct = CS_FM_PASS_MAX_PCT_DEFAULT;
+    c->fail_min_pct = CS_FM_FAIL_MIN_PCT_DEFAULT;
+}
+
 unsigned cs_fm_allowed_failures(unsigned remotes)
 {
     /* Boulder va.go maxAllowedFailures, after BR 3.2.2.9's table of allowed non-corroborations. */
@@ -115,6 +123,37 @@ enum cs_fm_class cs_fm_classify(double fail_pct, double pass_max_pct, double fai
     return CS_FM_FLAKY;
 }
 
+unsigned cs_fm_view_of(unsigned k, unsigned nviews)
+{
+    if (nviews < 2 || k == 0)
+        return 0;
+    return 1 + (k - 1) % (nviews - 1);
+}
+
+double cs_fm_fail_prob_views(const double *view_p, unsigned nviews, unsigned remotes,
+                             unsigned allowed)
+{
+    if (remotes > CS_FM_REMOTES_MAX)
+        return -1.0;
+    if (nviews > CS_FM_REMOTES_MAX + 1)
+        nviews = CS_FM_REMOTES_MAX + 1;
+    double rem[CS_FM_REMOTES_MAX];
+    for (unsigned j = 0; j < remotes; j++)
+        rem[j] = view_p[cs_fm_view_of(1 + j, nviews)];
+    return cs_fm_fail_prob_each(view_p[0], rem, remotes, allowed);
+}
+
+double cs_fm_climb_fail_prob(const struct cs_fm_level *levels, size_t n)
+{
+    double reach = 1.0, fail = 0.0;
+    for (size_t i = 0; i < n && reach > 0.0; i++) {
+        double e = clamp01(levels[i].err), f = clamp01(levels[i].forbid);
+        fail += reach * (e + (1.0 - e) * f);
+        reach *= (1.0 - e) * clamp01(levels[i].nocaa);
+    }
+    return clamp01(fail);
+}
+
 double cs_fm_level_fail_prob(const bool *failed, const unsigned *resolver, unsigned n,
                              const struct cs_fm_perspectives *ps, unsigned remotes,
                              unsigned allowed, char *note, size_t note_size)
@@ -146,10 +185,7 @@ double cs_fm_level_fail_prob(const bool *failed, const unsigned *resolver, unsig
             len = w < 0 ? len : len + (size_t)w;
         }
     }
-    double rem[CS_FM_REMOTES_MAX];
-    for (unsigned j = 0; j < remotes; j++)
-        rem[j] = share[1 + j % (np - 1)];
-    return cs_fm_fail_prob_each(share[0], rem, remotes, allowed);
+    return cs_fm_fail_prob_views(share, np, remotes, allowed);
 }
 
 unsigned cs_fm_more_lookups(unsigned failed, unsigned lookups, unsigned cap)

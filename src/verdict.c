@@ -520,11 +520,310 @@ static cs_err build_fix(struct cs_verdict *v, bool wildcard, struct cs_ca_level 
     return CS_OK;
 }
 
+/* ---- fail_pct: how often the CA's check fails, from everything measured (fail_model.h) ---- */
+
+#define MAX_VIEWS (CS_FM_REMOTES_MAX + 1)
+
+/* The network view the lookups through resolver r stand for (0 without --perspective). */
+static unsigned view_of_resolver(const struct cs_fm_perspectives *ps, unsigned nviews, unsigned r)
+{
+    if (nviews < 2 || r >= ps->nresolvers || ps->of[r] >= nviews)
+        return 0;
+    return ps->of[r];
+}
+
+/* Whether each set of sets[0..n) forbids the CA: forbids[k] (n at most 64 are judged; a set past
+ * that counts as forbidding). */
+static cs_err judge_sets(const ldns_rr_list *const *sets, size_t n, bool wildcard,
+                         const struct cs_caa_policy *pol, bool *forbids)
+{
+    for (size_t k = 0; k < n && k < 64; k++) {
+        struct cs_caa_verdict cv;
+        cs_err err = evaluate_set(sets[k], wildcard, pol, &cv);
+        if (err != CS_OK)
+            return err;
+        forbids[k] = !cv.authorized;
+    }
+    for (size_t k = 64; k < n; k++)
+        forbids[k] = true;
+    return CS_OK;
+}
+
+/* What the resolvers' lookups of lv saw, by view: share[v] for each of nviews views; a view
+ * without a lookup of this level gets the shares of all of them. */
+static cs_err level_by_views(const struct cs_ca_level *lv, bool wildcard,
+                             const struct cs_caa_policy *pol, unsigned nviews,
+                             struct cs_fm_level *share)
+{
+    unsigned nsets = lv->caa ? 1 + lv->n_other_sets : 0;
+    const ldns_rr_list *sets[65];
+    bool forbids[65] = {false};
+    for (unsigned k = 0; k < nsets && k < 65; k++)
+        sets[k] = k == 0 ? lv->caa : lv->other_sets[k - 1];
+    cs_err err = judge_sets(sets, nsets < 65 ? nsets : 65, wildcard, pol, forbids);
+    if (err != CS_OK)
+        return err;
+    /* [v][0] lookups, [1] failed, [2] forbidding set, [3] no CAA; [nviews] all of them. */
+    unsigned c[MAX_VIEWS + 1][4];
+    memset(c, 0, sizeof(c));
+    for (unsigned i = 0; i < lv->ntries; i++) {
+        const struct cs_ca_try *t = &lv->tries[i];
+        unsigned v = view_of_resolver(pol ? pol->perspectives : NULL, nviews, t->resolver);
+        unsigned what = try_failed(t)               ? 1
+                        : t->result != CS_TRY_DATA  ? 3
+                        : t->set > 0 && t->set < 65 ? (forbids[t->set] ? 2 : 0)
+                        : nsets && forbids[0]       ? 2
+                                                    : 0;
+        c[v][0]++;
+        c[nviews][0]++;
+        if (what) {
+            c[v][what]++;
+            c[nviews][what]++;
+        }
+    }
+    for (unsigned v = 0; v < nviews; v++) {
+        const unsigned *k = c[v][0] ? c[v] : c[nviews];
+        unsigned answered = k[0] - k[1];
+        share[v].err = k[0] ? (double)k[1] / k[0] : 0.0;
+        share[v].forbid = answered ? (double)k[2] / answered : 0.0;
+        share[v].nocaa = answered ? (double)k[3] / answered : (k[0] ? 0.0 : 1.0);
+    }
+    return CS_OK;
+}
+
+/* What the zone's servers answered when asked directly for one level's CAA. */
+struct servers_seen {
+    bool asked;    /* some server got a query: err holds */
+    bool data;     /* some server answered, without an alias: forbid and nocaa hold */
+    double err;    /* a lookup fails when each server it tries fails: the product of shares */
+    double forbid; /* of the answers, with a set that forbids the CA (mean over the servers) */
+    double nocaa;  /* of the answers, without CAA records (mean over the servers) */
+    bool timeouts; /* every failed query got no reply at all */
+    unsigned forbidding, answering; /* servers with a forbidding answer, servers that answered */
+};
+
+static cs_err level_servers(const struct cs_auth_qname *q, bool wildcard,
+                            const struct cs_caa_policy *pol, struct servers_seen *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->timeouts = true;
+    if (!q || !q->done || !q->replies || !q->tries || !q->zone)
+        return CS_OK; /* a name not asked (--auth-depth sample) has no reply sent either */
+    bool *forbids = calloc(q->nsets ? q->nsets : 1, sizeof(bool));
+    uint64_t *hash = calloc(q->nsets ? q->nsets : 1, sizeof(uint64_t));
+    cs_err err = forbids && hash ? CS_OK : CS_ENOMEM;
+    for (unsigned k = 0; err == CS_OK && k < q->nsets; k++) {
+        struct cs_caa_verdict cv;
+        err = evaluate_set(q->sets[k], wildcard, pol, &cv);
+        forbids[k] = err == CS_OK && !cv.authorized;
+        hash[k] = cs_caa_set_hash(q->sets[k]);
+    }
+    double all_fail = 1.0, fsum = 0.0, nsum = 0.0;
+    bool alias = false;
+    for (size_t k = 0; err == CS_OK && k < q->zone->nservers; k++) {
+        unsigned sent = 0, failed = 0, good = 0, f = 0, none = 0;
+        for (unsigned t = 0; t < q->tries; t++) {
+            const struct cs_auth_reply *r = &q->replies[k * q->tries + t];
+            if (r->outcome == CS_OUT_CANCELLED || r->outcome == 0xff)
+                continue; /* not asked (--auth-depth sample), or not answered yet */
+            sent++;
+            /* What a CA's resolver cannot use: no reply, an error, a referral, an empty answer,
+             * a name in another case than sent (0x20). */
+            if (r->outcome != CS_OUT_ANSWER ||
+                (r->shape != CS_SHAPE_ANSWER && r->shape != CS_SHAPE_NODATA &&
+                 r->shape != CS_SHAPE_NXDOMAIN)) {
+                failed++;
+                out->timeouts &= r->outcome == CS_OUT_TIMEOUT;
+                continue;
+            }
+            good++;
+            if (r->shape != CS_SHAPE_ANSWER) {
+                none++;
+            } else if (!r->sig) {
+                alias = true; /* the set is elsewhere: the servers cannot tell */
+            } else {
+                for (unsigned s = 0; s < q->nsets; s++)
+                    if (hash[s] == r->sig) {
+                        f += forbids[s];
+                        break;
+                    }
+            }
+        }
+        if (!sent)
+            continue;
+        out->asked = true;
+        all_fail *= (double)failed / sent;
+        if (good) {
+            fsum += (double)f / good;
+            nsum += (double)none / good;
+            out->answering++;
+            out->forbidding += f > 0;
+        }
+    }
+    free(forbids);
+    free(hash);
+    out->err = out->asked ? all_fail : 0.0;
+    out->data = out->answering > 0 && !alias;
+    if (out->data) {
+        out->forbid = fsum / out->answering;
+        out->nocaa = nsum / out->answering;
+    }
+    return err;
+}
+
+/* The estimate of a climb: per view, each level from the resolvers' lookups and the servers'. */
+struct estimate {
+    double pct;        /* the check's failure probability, in percent (not rounded) */
+    double lookup;     /* one lookup's failure probability at the first view */
+    double lookup_res; /* the same from the resolvers' lookups alone */
+    bool mixed;        /* some level's lookups (or servers) disagreed */
+    bool forbid_led;   /* forbidding sets weigh more than failed lookups */
+    bool srv_timeouts; /* failures only the servers showed were all timeouts */
+    const char *srv_zone;
+    char srv_level[256]; /* the lowest level whose servers' answers raised the estimate */
+};
+
+static cs_err estimate(bool wildcard, struct cs_ca_level *const *levels, size_t nlevels,
+                       const struct cs_auth_result *ar, const struct cs_caa_policy *pol,
+                       const struct cs_fm_config *m, struct estimate *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->srv_timeouts = true;
+    const struct cs_fm_perspectives *ps = pol ? pol->perspectives : NULL;
+    unsigned nviews = ps && ps->n >= 2 ? (ps->n < MAX_VIEWS ? ps->n : MAX_VIEWS) : 1;
+    struct cs_fm_level *per = calloc(nlevels * (nviews + 1), sizeof(*per));
+    if (!per)
+        return CS_ENOMEM;
+    struct cs_fm_level *res0 = per + nlevels * nviews; /* the first view, resolvers alone */
+    cs_err err = CS_OK;
+    double weigh_err = 0.0, weigh_forbid = 0.0, reach = 1.0;
+    for (size_t i = 0; i < nlevels && err == CS_OK; i++) {
+        struct cs_fm_level res[MAX_VIEWS];
+        struct servers_seen sv;
+        err = level_by_views(levels[i], wildcard, pol, nviews, res);
+        if (err == CS_OK)
+            err = level_servers(ar && i < ar->nlevels ? ar->qnames[i] : NULL, wildcard, pol, &sv);
+        if (err != CS_OK)
+            break;
+        res0[i] = res[0];
+        for (unsigned v = 0; v < nviews; v++) {
+            struct cs_fm_level *l = &per[v * nlevels + i];
+            *l = res[v];
+            if (sv.asked && sv.err > l->err)
+                l->err = sv.err;
+            /* The servers' own answers say how often a resolver gets which data; the resolvers'
+             * repeated lookups mostly say what their caches hold. A forbidding set only the
+             * resolvers saw (another view of the data) still counts. */
+            if (sv.data && (sv.forbid > 0.0 || res[v].forbid == 0.0)) {
+                l->forbid = sv.forbid;
+                l->nocaa = sv.nocaa;
+            }
+            out->mixed |= (l->err > 0.0 && l->err < 1.0) || (l->forbid > 0.0 && l->forbid < 1.0);
+        }
+        const struct cs_fm_level *l0 = &per[i];
+        if (reach > 0.0 && !out->srv_level[0] &&
+            (l0->err > res[0].err || l0->forbid > res[0].forbid || l0->nocaa != res[0].nocaa) &&
+            ar && i < ar->nlevels && ar->qnames[i] && ar->qnames[i]->zone) {
+            snprintf(out->srv_level, sizeof(out->srv_level), "%s", levels[i]->name);
+            out->srv_zone = ar->qnames[i]->zone->apex;
+        }
+        if (sv.asked && sv.err > res[0].err)
+            out->srv_timeouts &= sv.timeouts;
+        weigh_err += reach * l0->err;
+        weigh_forbid += reach * (1.0 - l0->err) * l0->forbid;
+        reach *= (1.0 - l0->err) * l0->nocaa;
+    }
+    if (err == CS_OK) {
+        double view_p[MAX_VIEWS];
+        for (unsigned v = 0; v < nviews; v++)
+            view_p[v] = cs_fm_climb_fail_prob(per + v * nlevels, nlevels);
+        out->lookup = view_p[0];
+        out->lookup_res = cs_fm_climb_fail_prob(res0, nlevels);
+        double p = cs_fm_fail_prob_views(view_p, nviews, m->remotes, m->allowed);
+        out->pct = p < 0.0 ? 100.0 : 100.0 * p;
+        out->forbid_led = weigh_forbid > weigh_err;
+    }
+    free(per);
+    return err;
+}
+
+static bool failing_status(cs_status st)
+{
+    return st == CS_ST_DNSSEC_BOGUS || st == CS_ST_SERVFAIL || st == CS_ST_TIMEOUT ||
+           st == CS_ST_CAA_FORBIDS;
+}
+
+/*
+ * Judges v by the estimate of its climb: fail_pct, and the status that follows from it with the
+ * model's thresholds; issuable from the status. When the lookups disagreed (flaky: some lookups
+ * of a level failed), the detail ends with the model's sentence, whose start model_at keeps.
+ */
+static cs_err judge_estimate(struct cs_verdict *v, bool wildcard, struct cs_ca_level *const *levels,
+                             size_t nlevels, const struct cs_auth_result *ar,
+                             const struct cs_caa_policy *pol, bool flaky)
+{
+    struct cs_fm_config dflt;
+    const struct cs_fm_config *m = pol && pol->model ? pol->model : NULL;
+    if (!m) {
+        cs_fm_config_default(&dflt);
+        m = &dflt;
+    }
+    struct estimate e;
+    cs_err err = estimate(wildcard, levels, nlevels, ar, pol, m, &e);
+    if (err != CS_OK)
+        return err;
+    v->fail_pct = cs_fm_round_pct(e.pct);
+    cs_status st = v->status;
+    switch (cs_fm_classify(v->fail_pct, m->pass_max_pct, m->fail_min_pct)) {
+    case CS_FM_FAIL:
+        if (!failing_status(st)) {
+            /* The cause that weighs most: a forbidding set, else the lookups' failures. */
+            const struct cs_ca_level *lv = NULL;
+            for (size_t i = 0; i < nlevels && !lv; i++)
+                if (levels[i]->n_error + levels[i]->n_timeout > 0)
+                    lv = levels[i];
+            st = e.forbid_led   ? CS_ST_CAA_FORBIDS
+                 : !lv          ? (e.srv_timeouts ? CS_ST_TIMEOUT : CS_ST_SERVFAIL)
+                 : lv->n_dnssec ? CS_ST_DNSSEC_BOGUS
+                 : lv->n_error  ? CS_ST_SERVFAIL
+                                : CS_ST_TIMEOUT;
+        }
+        break;
+    case CS_FM_FLAKY:
+        st = CS_ST_FLAKY;
+        break;
+    case CS_FM_PASS:
+        /* Some lookups failed or found a forbidding set, too rarely to matter. */
+        if (st == CS_ST_FLAKY || failing_status(st))
+            st = CS_ST_AT_RISK;
+        break;
+    }
+    v->status = st;
+    v->issuable = cs_status_issuable(st);
+    if (!flaky && !e.mixed)
+        return CS_OK;
+    char *d = v->detail;
+    size_t dsize = sizeof(v->detail), dlen = strlen(d);
+    v->model_at = (int)dlen;
+    if (e.srv_level[0] && e.lookup > e.lookup_res)
+        append(d, dsize, &dlen,
+               "; counting what the servers of %s answered when asked directly, a lookup of CAA %s "
+               "and up fails or finds a set that forbids %s %.0f %% of the time",
+               e.srv_zone, e.srv_level, v->ca_domain, 100.0 * e.lookup);
+    append(d, dsize, &dlen,
+           "; with a primary and %u remote perspective%s allowing %u failure%s, about %.0f %% of "
+           "issuance attempts would fail",
+           m->remotes, m->remotes == 1 ? "" : "s", m->allowed, m->allowed == 1 ? "" : "s",
+           v->fail_pct);
+    return CS_OK;
+}
+
 cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *const *levels,
                           size_t nlevels, const struct cs_caa_policy *pol,
                           const struct cs_resolver_pool *pool, struct cs_verdict *out)
 {
     memset(out, 0, sizeof(*out));
+    out->model_at = -1;
     snprintf(out->ca_domain, sizeof(out->ca_domain), "%s",
              pol && pol->ca_domain ? pol->ca_domain : "");
     out->relevant = -1;
@@ -607,10 +906,8 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
                  rl->caa_owner ? rl->caa_owner : rl->name);
         if (format_set(worst, out) != CS_OK)
             return CS_ENOMEM;
-        if (!cv.authorized) {
+        if (!cv.authorized)
             status = CS_ST_CAA_FORBIDS;
-            out->fail_pct = 100.0;
-        }
         append(d, dsize, &dlen, "%s (CAA at %s%s%s)", cv.reason, out->caa_owner,
                rl->alias ? ", reached through an alias of " : "", rl->alias ? rl->name : "");
         if (rl->n_other_sets > 0) {
@@ -641,10 +938,9 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
         append(d, dsize, &dlen, "; ");
         describe_failures(lv, pool, d, dsize, &dlen);
         append(d, dsize, &dlen, ", %u answered", lv->n_data + lv->n_empty + lv->n_nxdomain);
-        if (status == CS_ST_FLAKY) {
-            /* How often the CA's multi-perspective check fails at that rate (fail_model.h);
-             * near certain failure keeps the failing status. */
-            unsigned R = CS_FM_REMOTES_DEFAULT, f = cs_fm_allowed_failures(R);
+        /* The lookups of each network view, when the resolvers stand for several. */
+        const struct cs_fm_perspectives *ps = pol ? pol->perspectives : NULL;
+        if (ps && ps->n >= 2) {
             bool tfail[CS_MAX_ATTEMPTS];
             unsigned via[CS_MAX_ATTEMPTS];
             for (unsigned i = 0; i < lv->ntries && i < CS_MAX_ATTEMPTS; i++) {
@@ -652,21 +948,9 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
                 via[i] = lv->tries[i].resolver;
             }
             char note[256];
-            const struct cs_fm_perspectives *ps = pol ? pol->perspectives : NULL;
-            double pct = cs_fm_round_pct(100.0 * cs_fm_level_fail_prob(tfail, via, lv->ntries, ps,
-                                                                       R, f, note, sizeof(note)));
-            out->fail_pct = pct;
+            cs_fm_level_fail_prob(tfail, via, lv->ntries, ps, 0, 0, note, sizeof(note));
             if (note[0])
                 append(d, dsize, &dlen, "; failed by perspective: %s", note);
-            append(d, dsize, &dlen,
-                   "; with a primary and %u remote perspectives allowing %u failure%s, about "
-                   "%.0f %% of issuance attempts would fail",
-                   R, f, f == 1 ? "" : "s", pct);
-            if (cs_fm_classify(pct, CS_FM_PASS_MAX_PCT_DEFAULT, CS_FM_FAIL_MIN_PCT_DEFAULT) ==
-                CS_FM_FAIL)
-                status = lv->n_dnssec > 0  ? CS_ST_DNSSEC_BOGUS
-                         : lv->n_error > 0 ? CS_ST_SERVFAIL
-                                           : CS_ST_TIMEOUT;
         }
         deciding = flaky;
         out->deciding = flaky;
@@ -689,8 +973,8 @@ cs_err cs_verdict_compute(const char *name, bool wildcard, struct cs_ca_level *c
     fill_rcodes(levels[deciding], out);
     fill_ede(levels[deciding], out);
     out->status = status;
-    out->issuable = cs_status_issuable(status);
-    return build_fix(out, wildcard, levels, nlevels, NULL);
+    cs_err err = judge_estimate(out, wildcard, levels, nlevels, NULL, pol, flaky >= 0);
+    return err == CS_OK ? build_fix(out, wildcard, levels, nlevels, NULL) : err;
 }
 
 cs_err cs_verdict_other_cas(struct cs_verdict *v, const char *name, bool wildcard,
@@ -713,7 +997,8 @@ cs_err cs_verdict_other_cas(struct cs_verdict *v, const char *name, bool wildcar
     for (size_t i = 0; i < n; i++) {
         struct cs_caa_policy other = {.ca_domain = cas[i],
                                       .validation_method = pol ? pol->validation_method : NULL,
-                                      .perspectives = pol ? pol->perspectives : NULL};
+                                      .perspectives = pol ? pol->perspectives : NULL,
+                                      .model = pol ? pol->model : NULL};
         if (cs_caa_policy_check(&other, NULL, 0) != CS_OK) {
             free(text);
             return CS_EINVAL;
@@ -774,6 +1059,10 @@ cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_lev
 {
     size_t n = ar->nlevels < nlevels ? ar->nlevels : nlevels;
     cs_problems found = 0;
+    /* The model's sentence ends the detail: it is said again, with the servers counted. */
+    if (v->model_at >= 0 && (size_t)v->model_at < sizeof(v->detail))
+        v->detail[v->model_at] = '\0';
+    v->model_at = -1;
     size_t dlen = strlen(v->detail);
     char *d = v->detail;
     size_t dsize = sizeof(v->detail);
@@ -821,7 +1110,6 @@ cs_err cs_verdict_add_auth(struct cs_verdict *v, bool wildcard, struct cs_ca_lev
                 }
                 free(old);
                 v->status = CS_ST_CAA_FORBIDS;
-                v->fail_pct = 100.0;
                 v->problems |= cv.problems;
                 snprintf(v->forbid_server, sizeof(v->forbid_server), "%s", s->ns);
                 snprintf(v->forbid_ip, sizeof(v->forbid_ip), "%s", s->ip);
@@ -868,6 +1156,9 @@ judged:
     v->problems |= found;
     if (v->status == CS_ST_OK && (found & auth_codes))
         v->status = CS_ST_AT_RISK;
-    v->issuable = cs_status_issuable(v->status);
-    return build_fix(v, wildcard, levels, nlevels, ar);
+    bool flaky = false;
+    for (size_t i = 0; i < nlevels && (int)i <= (v->relevant >= 0 ? v->relevant : (int)i); i++)
+        flaky |= level_failed_some(levels[i]) && !level_failed_all(levels[i]);
+    cs_err err = judge_estimate(v, wildcard, levels, nlevels, ar, pol, flaky);
+    return err == CS_OK ? build_fix(v, wildcard, levels, nlevels, ar) : err;
 }

@@ -102,6 +102,7 @@ struct cs_auth_qname {
     struct cs_auth_zone *zone;
     bool done;
     struct cs_auth_reply *replies; /* nservers x tries, server-major */
+    unsigned tries;                /* replies per server (those not sent: CS_OUT_CANCELLED) */
     ldns_rr_list **sets;           /* distinct non-empty CAA sets the servers returned */
     unsigned *set_server;          /* for each set, the first server that returned it */
     unsigned nsets;

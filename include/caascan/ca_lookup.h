@@ -45,6 +45,8 @@ struct cs_ca_try {
     int cd_rcode;       /* its RCODE, -1 without an answer */
     int ede;            /* first EDE code of the answer, -1 when none */
     char *ede_text;     /* its EXTRA-TEXT (owned), NULL when none or empty: most have none */
+    /* The CAA set a DATA try saw: 0 the level's caa, k + 1 its other_sets[k]; -1 otherwise. */
+    int set;
 };
 
 struct cs_ca_level {

@@ -68,6 +68,7 @@ enum cs_caa_method cs_caa_method_parse(const char *name);
 size_t cs_caa_methods_format(unsigned mask, char *buf, size_t size);
 
 struct cs_fm_perspectives;
+struct cs_fm_config;
 
 /*
  * Who wants to issue: the CA and, optionally, the ACME account and validation method.
@@ -87,6 +88,8 @@ struct cs_caa_policy {
     const char *account_id; /* decimal ACME account id, or NULL; needs prefixes for ca_domain */
     /* How the scan's resolvers stand for the CA's perspectives (fail_model.h), NULL: as one. */
     const struct cs_fm_perspectives *perspectives;
+    /* The CA's perspectives and the status thresholds (fail_model.h), NULL: Let's Encrypt's. */
+    const struct cs_fm_config *model;
 };
 
 /*

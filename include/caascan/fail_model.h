@@ -28,6 +28,22 @@
 #define CS_FM_FAIL_MIN_PCT_DEFAULT 99.0
 
 /*
+ * The model's numbers (scan --remotes, --allowed-failures, --pass-max-pct, --fail-min-pct).
+ * remotes at most CS_FM_REMOTES_MAX, allowed at most remotes, 0 <= pass_max_pct < fail_min_pct
+ * <= 100.
+ */
+struct cs_fm_config {
+    unsigned remotes;    /* R remote perspectives */
+    unsigned allowed;    /* f: remote perspectives allowed to fail */
+    double pass_max_pct; /* a fail_pct up to this passes (OK or AT_RISK) */
+    double fail_min_pct; /* from this on the check fails (the failing status) */
+};
+
+/* Let's Encrypt's numbers: CS_FM_REMOTES_DEFAULT remotes, Boulder's allowed failures for them,
+ * the default thresholds. */
+void cs_fm_config_default(struct cs_fm_config *c);
+
+/*
  * The resolvers grouped into the network views they stand for (scan --perspective NAME=IP,...):
  * of[i] is the perspective of pool resolver i (nresolvers of them), names[k] perspective k's
  * name. The CA's primary is modelled as seeing what the first perspective sees, its remote
@@ -93,6 +109,38 @@ enum cs_fm_class cs_fm_classify(double fail_pct, double pass_max_pct, double fai
 double cs_fm_level_fail_prob(const bool *failed, const unsigned *resolver, unsigned n,
                              const struct cs_fm_perspectives *ps, unsigned remotes,
                              unsigned allowed, char *note, size_t note_size);
+
+/*
+ * The network view CA perspective k is modelled on, with nviews views (0 or 1: all the same):
+ * the primary (k = 0) on view 0, remote j (k = 1 + j) on view 1 + j mod (nviews - 1).
+ */
+unsigned cs_fm_view_of(unsigned k, unsigned nviews);
+
+/*
+ * The check's failure probability when a lookup fails with probability view_p[v] at view v
+ * (nviews of them, at most CS_FM_REMOTES_MAX + 1; 0 or NULL: view_p[0] alone for everyone): each
+ * CA perspective gets its view's rate (cs_fm_view_of). -1 for remotes above CS_FM_REMOTES_MAX.
+ */
+double cs_fm_fail_prob_views(const double *view_p, unsigned nviews, unsigned remotes,
+                             unsigned allowed);
+
+/*
+ * What the lookups of one level of an RFC 8659 climb showed, as shares: err of the lookups failed
+ * (an error, a truncated answer, no answer); of those answered, forbid found a set that forbids
+ * the CA and nocaa found no CAA records (the climb goes on to the parent); the rest found a set
+ * that authorizes the CA.
+ */
+struct cs_fm_level {
+    double err, forbid, nocaa;
+};
+
+/*
+ * The probability that one lookup of a whole climb fails: the levels (levels[0] the name, then
+ * each parent, n of them) are asked as a CA asks them, and a level matters only when every lower
+ * one gave no CAA records: P = sum over levels of reach_i * (err_i + (1 - err_i) * forbid_i), with
+ * reach_0 = 1 and reach_(i+1) = reach_i * (1 - err_i) * nocaa_i. Levels are taken as independent.
+ */
+double cs_fm_climb_fail_prob(const struct cs_fm_level *levels, size_t n);
 
 /*
  * Sequential sampling: how many more lookups a level should get after `lookups` of which

@@ -6,9 +6,15 @@
  * to and including the TLD) is judged as a CA judges it: the relevant set is the first level
  * whose tries returned CAA records; NXDOMAIN below the TLD counts as empty; a level at or below
  * the relevant one whose every try failed fails the check (DNSSEC_BOGUS, SERVFAIL or TIMEOUT);
- * failures of some tries only make the name FLAKY; levels above the relevant one do not matter.
- * The relevant set is then judged for the CA by cs_caa_evaluate(). Findings of the authoritative
- * checks are added by the caller (cs_verdict_add_auth).
+ * levels above the relevant one do not matter. The relevant set is then judged for the CA by
+ * cs_caa_evaluate(). Findings of the authoritative checks are added by the caller
+ * (cs_verdict_add_auth).
+ *
+ * How often the CA's check fails is estimated from what each lookup saw (failed, or found a set
+ * that forbids the CA), per network view, and from each authoritative server's share of failed
+ * or forbidding direct answers, under the multi-perspective model of fail_model.h; the status
+ * follows that figure (fail_pct): near certain failure keeps the failing status, near certain
+ * success is OK or AT_RISK, anything between is FLAKY (docs/caa.md).
  */
 #ifndef CAASCAN_VERDICT_H
 #define CAASCAN_VERDICT_H
@@ -25,8 +31,10 @@ struct cs_verdict {
     cs_status status;
     const char *issuable; /* "yes", "no" or "unknown" */
     /* How many issuance attempts would fail the CA's CAA check, in percent, rounded to one
-     * decimal (the fail_pct column; fail_model.h) */
+     * decimal (the fail_pct column; fail_model.h): estimated from every lookup of the climb and,
+     * once added, the authoritative servers' own answers. The status follows it. */
     double fail_pct;
+    int model_at; /* where the model's sentence starts in detail, -1 when there is none */
     cs_problems problems;
     int relevant;        /* index of the level holding the relevant set, -1 when none */
     int deciding;        /* index of the level the status comes from (failure or relevant) */

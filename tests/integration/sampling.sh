@@ -3,7 +3,8 @@
 # meter: clean names cost exactly --attempts (3) CAA lookups a level, nothing extra; flaky.test
 # (resolver 1 always SERVFAILs it, resolver 2 answers) is topped up to 12 lookups, 6 of which
 # fail (each failed one also asked again with CD=1), and its detail gives the estimate the
-# multi-perspective model makes of it (docs/caa.md).
+# multi-perspective model makes of it (docs/caa.md); a server that fails every second CAA query
+# gives the fail_pct the model makes of the share measured, within one lookup of 1/2.
 . "$(dirname "$0")/lib.sh"
 METER="$(dirname "$0")/meter.py"
 
@@ -34,6 +35,32 @@ expect "flaky.test lookups" "$(col flaky.test resolver_rcode | tr ';' '\n' | sor
 expect "flaky.test estimate" "$(col flaky.test detail | grep -o '6 of 12 lookups.*')" \
     "6 of 12 lookups of CAA flaky.test returned SERVFAIL via 127.0.10.1:53, 6 answered; with a primary and 4 remote perspectives allowing 1 failure, about 84 % of issuance attempts would fail"
 expect "clean names" "$(col ok-le.test status) $(col www.ok-le.test status) $(col nocaa.test status)" "OK OK OK"
+
+# A server that fails a known share of CAA queries: cannedns at 127.0.20.4 answers SERVFAIL to
+# every second CAA query for servfail-some.test (tests/world/README.md); asked here as the only
+# resolver (it answers its zone to anyone). The first lookups disagree, so the level is topped up
+# to 12; the share of failed lookups is 1/2 give or take one lookup (the CD=1 check of a failed
+# lookup is a CAA query too and takes a turn), and fail_pct is the model's figure for the share
+# measured: 84.4 % at 6 of 12, at least 73.9 % (5) and at most 91.7 % (7).
+printf 'servfail-some.test\n' >"$TMP/share.txt"
+"$CAASCAN" scan -q --no-auth -r 127.0.20.4 -o "$TMP/share" "$TMP/share.txt" ||
+    fail "scan through the canned server: exit status $?"
+"$CAASCAN" export "$TMP/share" -o "$TMP/all.csv" || fail "export exit status $?"
+rcodes=$(col servfail-some.test resolver_rcode)
+failed=$(tr ';' '\n' <<<"$rcodes" | grep -c SERVFAIL || true)
+expect "servfail-some.test: lookups" "$(tr ';' '\n' <<<"$rcodes" | wc -l)" 12
+[ "$failed" -ge 5 ] && [ "$failed" -le 7 ] && expect "servfail-some.test: 1/2 of the lookups fail, +- 1" ok ok ||
+    fail "servfail-some.test: $failed of 12 lookups failed ($rcodes)"
+expect "servfail-some.test: fail_pct is the model's for $failed of 12" \
+    "$(col servfail-some.test fail_pct)" \
+    "$(python3 -c 'import sys; p = int(sys.argv[1]) / 12
+q = 100 * (1 - (1 - p) * ((1 - p) ** 4 + 4 * p * (1 - p) ** 3))
+t = round(q * 10); print(t // 10 if t % 10 == 0 else t / 10)' "$failed")"
+pct=$(col servfail-some.test fail_pct)
+python3 -c 'import sys; sys.exit(not 73.9 <= float(sys.argv[1]) <= 91.7)' "$pct" &&
+    expect "servfail-some.test: fail_pct within 73.9..91.7" ok ok ||
+    fail "servfail-some.test: fail_pct $pct outside 73.9..91.7"
+expect "servfail-some.test status" "$(col servfail-some.test status)" FLAKY
 
 # Perspectives: resolver 1 and resolver 2 as two network views. flaky.test fails always at the
 # first, never at the second; the pooled estimate (84 %) hides that a CA whose perspectives see

@@ -195,6 +195,7 @@ static struct cs_auth_qname *qname_new(struct cs_auth_zone *z, const char *name)
     q->name = strdup(name);
     q->zone = z;
     q->replies = calloc(z->nservers * TRIES + 1, sizeof(*q->replies));
+    q->tries = TRIES;
     for (size_t i = 0; i < z->nservers * TRIES; i++) {
         q->replies[i].outcome = CS_OUT_CANCELLED;
         q->replies[i].rcode = -1;
@@ -1114,8 +1115,11 @@ static void test_verdict_server_forbids(void **state)
     name_all(q, 2, CS_OUT_ANSWER, mk_caa, "other-ca.test", "shop.Example.test");
     struct cs_verdict v;
     verdict_with(lv, q, &v);
-    assert_string_equal(cs_status_name(v.status), "CAA_FORBIDS");
-    assert_string_equal(v.issuable, "no");
+    /* One server of three forbids: a CA's lookup meets it one time in three; with a primary and
+     * 4 remotes allowing 1 failure, 1 - (2/3) * (16 + 32) / 81 = 60.5 % of attempts fail. */
+    assert_string_equal(cs_status_name(v.status), "FLAKY");
+    assert_string_equal(v.issuable, "unknown");
+    assert_true(v.fail_pct == 60.5);
     assert_codes(v.problems, PB(CAA_NOT_AUTHORIZED) | PB(AUTH_INCONSISTENT_CAA));
     assert_string_equal(v.caa, "0 issue \"other-ca.test\"");
     assert_string_equal(v.caa_owner, NAME);
@@ -1126,11 +1130,65 @@ static void test_verdict_server_forbids(void **state)
                         "(192.0.2.3)); resolvers saw: no CAA records from shop.example.test up to "
                         "test: any CA may issue; servers disagree on CAA shop.example.test: "
                         "ns1.example.net (192.0.2.1), ns2.example.net (192.0.2.2) answered no "
-                        "CAA; ns3.example.net (192.0.2.3) answered CAA 0 issue \"other-ca.test\"");
+                        "CAA; ns3.example.net (192.0.2.3) answered CAA 0 issue \"other-ca.test\"; "
+                        "counting what the servers of example.test answered when asked "
+                        "directly, a lookup of CAA shop.example.test and up fails or finds a set "
+                        "that forbids letsencrypt.org 33 % of the time; with a primary and 4 "
+                        "remote perspectives allowing 1 failure, about 60 % of issuance attempts "
+                        "would fail");
     cs_verdict_clear(&v);
     cs_auth_qname_free(q);
     zone_free(z);
     free_levels(lv, 3);
+}
+
+/* How often each server fails the name's direct CAA queries: a CA's resolver moves on to another
+ * server when one fails, so a lookup fails only when every server it tries fails. */
+static void test_verdict_servers_fail_share(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t nservers;
+        const char *fails; /* per server, per try: 'S' SERVFAIL, 'T' no reply, 'n' NODATA */
+        const char *status;
+        double pct;
+    } cases[] = {
+        /* One server fails every query, the other none: the resolver always gets an answer. */
+        {2, "SSnn", "AT_RISK", 0.0},
+        /* The only server fails one query in two: p = 1/2, 1 - (1/2)(5/16) = 84.4 %. */
+        {1, "Sn", "FLAKY", 84.4},
+        /* Both fail one in two: p = 1/4, 1 - (3/4)(81 + 108)/256 = 44.6 %. */
+        {2, "SnTn", "FLAKY", 44.6},
+        /* Both fail every query (one with no reply): the check fails every time. */
+        {2, "SSTT", "SERVFAIL", 100.0},
+        /* The only server never answers: TIMEOUT. */
+        {1, "TT", "TIMEOUT", 100.0},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        print_message("case %zu: %s\n", c, cases[c].fails);
+        struct cs_ca_level *lv[3] = {level(NAME, "EE", NULL, NULL), level(APEX, "EE", NULL, NULL),
+                                     level("test", "EE", NULL, NULL)};
+        struct cs_auth_zone *z = healthy_zone(cases[c].nservers);
+        struct cs_auth_qname *q = qname_new(z, NAME);
+        for (size_t k = 0; k < cases[c].nservers * TRIES; k++) {
+            char f = cases[c].fails[k];
+            feed(&z->servers[k / TRIES], q, &q->replies[k], LDNS_RR_TYPE_CAA,
+                 f == 'T' ? CS_OUT_TIMEOUT : CS_OUT_ANSWER,
+                 f == 'T'   ? NULL
+                 : f == 'S' ? mk_rcode(NAME, "2")
+                            : mk_nodata(NAME, NULL),
+                 "shop.example.tEst");
+        }
+        struct cs_verdict v;
+        verdict_with(lv, q, &v);
+        assert_string_equal(cs_status_name(v.status), cases[c].status);
+        assert_true(v.fail_pct == cases[c].pct);
+        assert_string_equal(v.issuable, cs_status_issuable(v.status));
+        cs_verdict_clear(&v);
+        cs_auth_qname_free(q);
+        zone_free(z);
+        free_levels(lv, 3);
+    }
 }
 
 static void test_verdict_notimp_at_risk(void **state)
@@ -1626,6 +1684,7 @@ int main(void)
         cmocka_unit_test(test_zone_case_sensitive_answer),
         cmocka_unit_test(test_zone_server_without_address),
         cmocka_unit_test(test_verdict_server_forbids),
+        cmocka_unit_test(test_verdict_servers_fail_share),
         cmocka_unit_test(test_verdict_notimp_at_risk),
         cmocka_unit_test(test_verdict_nxdomain_stays),
         cmocka_unit_test(test_verdict_zone_finding_told_once),

@@ -24,12 +24,13 @@
 
 /* Boulder's caa_test.go runs with account 123 and http-01. */
 static const struct cs_caa_policy le_boulder = {
-    "letsencrypt.org", ACCT, "http-01", NULL, 0, NULL, NULL};
+    "letsencrypt.org", ACCT, "http-01", NULL, 0, NULL, NULL, NULL};
 /* A scan without --account-uri and --validation-method. */
-static const struct cs_caa_policy le_plain = {"letsencrypt.org", NULL, NULL, NULL, 0, NULL, NULL};
+static const struct cs_caa_policy le_plain = {
+    "letsencrypt.org", NULL, NULL, NULL, 0, NULL, NULL, NULL};
 static const struct cs_caa_policy le_http = {
-    "letsencrypt.org", NULL, "http-01", NULL, 0, NULL, NULL};
-static const struct cs_caa_policy ca1 = {"ca1.example", NULL, NULL, NULL, 0, NULL, NULL};
+    "letsencrypt.org", NULL, "http-01", NULL, 0, NULL, NULL, NULL};
+static const struct cs_caa_policy ca1 = {"ca1.example", NULL, NULL, NULL, 0, NULL, NULL, NULL};
 
 struct eval_case {
     const char *name;
@@ -107,9 +108,9 @@ static void test_rfc8659_examples(void **state)
 static void test_rfc8657_parameters(void **state)
 {
     static const struct cs_caa_policy acct_http = {
-        "example.net", "https://example.net/account/1234", "http-01", NULL, 0, NULL, NULL};
+        "example.net", "https://example.net/account/1234", "http-01", NULL, 0, NULL, NULL, NULL};
     static const struct cs_caa_policy acct_dns = {
-        "example.net", "https://example.net/account/2345", "dns-01", NULL, 0, NULL, NULL};
+        "example.net", "https://example.net/account/2345", "dns-01", NULL, 0, NULL, NULL, NULL};
     /* clang-format off */
     static const struct eval_case cases[] = {
         {"3: accounturi matches",
@@ -374,7 +375,8 @@ static void test_malformed_values(void **state)
 /* accounturi and validationmethods, including what Boulder does with duplicates and odd lists. */
 static void test_parameters(void **state)
 {
-    static const struct cs_caa_policy acct = {"letsencrypt.org", ACCT, NULL, NULL, 0, NULL, NULL};
+    static const struct cs_caa_policy acct = {
+        "letsencrypt.org", ACCT, NULL, NULL, 0, NULL, NULL, NULL};
     static const char *pm = "CAA_NOT_AUTHORIZED;CAA_PARAM_MISMATCH";
     /* clang-format off */
     const struct eval_case cases[] = {
@@ -426,7 +428,7 @@ static void test_parameters(void **state)
          &le_http, false, pm, 0, 0, NULL},
         {"tls-alpn-01 not in http-01,dns-01",
          {R(0, "issue", "letsencrypt.org; validationmethods=http-01,dns-01")}, 1, false,
-         &(const struct cs_caa_policy){"letsencrypt.org", NULL, "tls-alpn-01", NULL, 0, NULL, NULL}, false, pm, 0, 0,
+         &(const struct cs_caa_policy){"letsencrypt.org", NULL, "tls-alpn-01", NULL, 0, NULL, NULL, NULL}, false, pm, 0, 0,
          NULL},
         {"no method configured: the methods it allows are reported",
          {R(0, "issue", "letsencrypt.org; validationmethods=dns-01,tls-alpn-01")}, 1, false,
@@ -462,12 +464,13 @@ static void test_parameters(void **state)
 static void test_boulder_parity(void **state)
 {
     static const struct cs_caa_policy id_http = {"letsencrypt.org", NULL, "http-01", NULL, 0,
-                                                 "123456789",       NULL};
+                                                 "123456789",       NULL, NULL};
     static const char *const two[] = {"https://acme.other.test/acct/7",
                                       "https://acme.other.test/acct/8"};
-    static const struct cs_caa_policy uris = {"letsencrypt.org", NULL, NULL, two, 2, NULL, NULL};
+    static const struct cs_caa_policy uris = {
+        "letsencrypt.org", NULL, NULL, two, 2, NULL, NULL, NULL};
     static const struct cs_caa_policy uri_and_id = {
-        "letsencrypt.org", LE_V2 "1", NULL, NULL, 0, "55", NULL};
+        "letsencrypt.org", LE_V2 "1", NULL, NULL, 0, "55", NULL, NULL};
     const struct cs_caa_policy *p = &le_plain;
     /* clang-format off */
     const struct eval_case cases[] = {
@@ -537,14 +540,14 @@ static void test_boulder_parity(void **state)
     /* The account id: digits, no leading zero, for a CA whose prefixes are known. */
     static const char *const no_scheme[] = {"no scheme"};
     static const struct cs_caa_policy bad[] = {
-        {"letsencrypt.org", NULL, NULL, NULL, 0, "", NULL},
-        {"letsencrypt.org", NULL, NULL, NULL, 0, "0123", NULL},
-        {"letsencrypt.org", NULL, NULL, NULL, 0, "12a", NULL},
-        {"letsencrypt.org", NULL, NULL, NULL, 0, "-5", NULL},
-        {"letsencrypt.org", NULL, NULL, NULL, 0, "12345678901234567890", NULL},
-        {"sectigo.com", NULL, NULL, NULL, 0, "123", NULL},
-        {"letsencrypt.org", NULL, NULL, NULL, 1, NULL, NULL},
-        {"letsencrypt.org", NULL, NULL, no_scheme, 1, NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "", NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "0123", NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "12a", NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "-5", NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, NULL, 0, "12345678901234567890", NULL, NULL},
+        {"sectigo.com", NULL, NULL, NULL, 0, "123", NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, NULL, 1, NULL, NULL, NULL},
+        {"letsencrypt.org", NULL, NULL, no_scheme, 1, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char why[256] = "";
@@ -558,7 +561,7 @@ static void test_boulder_parity(void **state)
                         "--account-id: the account URI prefixes of this CA are not known "
                         "(they are for letsencrypt.org): give the full URI with --account-uri");
     const struct cs_caa_policy good = {"letsencrypt.org",     NULL, NULL, two, 2,
-                                       "1234567890123456789", NULL};
+                                       "1234567890123456789", NULL, NULL};
     assert_int_equal(cs_caa_policy_check(&good, NULL, 0), CS_OK);
 }
 
@@ -576,22 +579,22 @@ static void test_bad_arguments(void **state)
         struct cs_caa_policy pol;
         const char *why;
     } bad[] = {
-        {{NULL, NULL, NULL, NULL, 0, NULL, NULL}, "the CA's issuer domain name is empty"},
-        {{"", NULL, NULL, NULL, 0, NULL, NULL}, "the CA's issuer domain name is empty"},
-        {{"letsencrypt.org.", NULL, NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"lets_encrypt.org", NULL, NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"-le.org", NULL, NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"le-.org", NULL, NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"a..b", NULL, NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"letsencrypt.org", "no scheme", NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"letsencrypt.org", "https://a.test/acct 1", NULL, NULL, 0, NULL, NULL},
+        {{NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL}, "the CA's issuer domain name is empty"},
+        {{"", NULL, NULL, NULL, 0, NULL, NULL, NULL}, "the CA's issuer domain name is empty"},
+        {{"letsencrypt.org.", NULL, NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"lets_encrypt.org", NULL, NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"-le.org", NULL, NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"le-.org", NULL, NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"a..b", NULL, NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"letsencrypt.org", "no scheme", NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"letsencrypt.org", "https://a.test/acct 1", NULL, NULL, 0, NULL, NULL, NULL},
          "the account URI may hold only printable ASCII without spaces or \";\""},
-        {{"letsencrypt.org", "https://a.test/a;b", NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"letsencrypt.org", "https://a.test/%zz", NULL, NULL, 0, NULL, NULL},
+        {{"letsencrypt.org", "https://a.test/a;b", NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"letsencrypt.org", "https://a.test/%zz", NULL, NULL, 0, NULL, NULL, NULL},
          "the account URI has a \"%\" not followed by two hex digits"},
-        {{"letsencrypt.org", "https:", NULL, NULL, 0, NULL, NULL}, NULL},
-        {{"letsencrypt.org", NULL, "tls-sni-01", NULL, 0, NULL, NULL}, NULL},
-        {{"letsencrypt.org", NULL, "HTTP-01", NULL, 0, NULL, NULL}, NULL},
+        {{"letsencrypt.org", "https:", NULL, NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"letsencrypt.org", NULL, "tls-sni-01", NULL, 0, NULL, NULL, NULL}, NULL},
+        {{"letsencrypt.org", NULL, "HTTP-01", NULL, 0, NULL, NULL, NULL}, NULL},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char why[160] = "";
@@ -602,7 +605,7 @@ static void test_bad_arguments(void **state)
         assert_int_equal(cs_caa_evaluate(&r, 1, false, &bad[i].pol, &v), CS_EINVAL);
     }
     const struct cs_caa_policy good = {
-        "x-1.y2.test", "https://a.test/acct/%2F1", "dns-persist-01", NULL, 0, NULL, NULL};
+        "x-1.y2.test", "https://a.test/acct/%2F1", "dns-persist-01", NULL, 0, NULL, NULL, NULL};
     assert_int_equal(cs_caa_policy_check(&good, NULL, 0), CS_OK);
 }
 

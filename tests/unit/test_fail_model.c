@@ -156,6 +156,58 @@ static void test_pct_cell(void **state)
     assert_int_equal(cs_fm_classify(cs_fm_round_pct(98.96), 1.0, 99.0), CS_FM_FAIL);
 }
 
+/* One lookup of a whole climb: a level counts only when every lower one had no CAA records. */
+static void test_climb(void **state)
+{
+    /* The name fails 1 in 12, has no CAA otherwise; the parent fails 1 in 12 and holds the set
+     * (authorizing): 1/12 + (11/12)(1/12) = 23/144. */
+    const struct cs_fm_level two[3] = {{1.0 / 12, 0, 1}, {1.0 / 12, 0, 0}, {1, 0, 0}};
+    assert_near(cs_fm_climb_fail_prob(two, 3), 23.0 / 144.0);
+    /* Levels above the set are never reached: the TLD's failures do not count. */
+    assert_near(cs_fm_climb_fail_prob(two, 2), 23.0 / 144.0);
+    /* Servers that disagree: half the answers at the name have no CAA and send the lookup to the
+     * parent, whose set forbids; the other half hold a set that authorizes: 1/2. */
+    const struct cs_fm_level up[2] = {{0, 0, 0.5}, {0, 1, 0}};
+    assert_near(cs_fm_climb_fail_prob(up, 2), 0.5);
+    /* A forbidding set at one answer in three, and one failed lookup in four: 1/4 + (3/4)(1/3). */
+    const struct cs_fm_level both[1] = {{0.25, 1.0 / 3, 0}};
+    assert_near(cs_fm_climb_fail_prob(both, 1), 0.5);
+    assert_near(cs_fm_climb_fail_prob(both, 0), 0.0);
+    /* docs/caa.md's worked example: the name fails 2 of 12 lookups and has no CAA; the parent's
+     * servers disagree, one of two returning a forbidding set: p = 1/6 + (5/6)(1/2) = 7/12, and
+     * the check fails 1 - (5/12)(4125/20736) = 91.7 % of attempts. */
+    const struct cs_fm_level example[3] = {{1.0 / 6, 0, 1}, {0, 0.5, 0}, {0, 0, 1}};
+    assert_near(cs_fm_climb_fail_prob(example, 3), 7.0 / 12.0);
+    assert_near(cs_fm_fail_prob(7.0 / 12.0, 4, 1), 1.0 - (5.0 / 12.0) * 4125.0 / 20736.0);
+    assert_true(cs_fm_round_pct(100.0 * cs_fm_fail_prob(7.0 / 12.0, 4, 1)) == 91.7);
+    assert_true(cs_fm_round_pct(100.0 * cs_fm_fail_prob(1.0 / 6.0, 4, 1)) == 27.7);
+    const struct cs_fm_level clamp[1] = {{-1, 2, 0}};
+    assert_near(cs_fm_climb_fail_prob(clamp, 1), 1.0);
+}
+
+/* CA perspectives on network views: the primary on the first, the remotes on the others. */
+static void test_views(void **state)
+{
+    assert_int_equal(cs_fm_view_of(0, 3), 0);
+    assert_int_equal(cs_fm_view_of(1, 3), 1);
+    assert_int_equal(cs_fm_view_of(2, 3), 2);
+    assert_int_equal(cs_fm_view_of(3, 3), 1);
+    assert_int_equal(cs_fm_view_of(4, 1), 0);
+    assert_int_equal(cs_fm_view_of(4, 0), 0);
+    const double ab[2] = {1.0, 0.0}, ba[2] = {0.0, 1.0}, eq[3] = {0.2, 0.2, 0.2};
+    assert_near(cs_fm_fail_prob_views(ab, 2, 4, 1), 1.0); /* the primary always fails */
+    assert_near(cs_fm_fail_prob_views(ba, 2, 4, 1), 1.0); /* all 4 remotes do, 1 allowed */
+    assert_near(cs_fm_fail_prob_views(ba, 2, 1, 1), 0.0); /* 1 remote, allowed to fail */
+    assert_near(cs_fm_fail_prob_views(eq, 3, 4, 1), cs_fm_fail_prob(0.2, 4, 1));
+    assert_near(cs_fm_fail_prob_views(eq, 1, 4, 1), cs_fm_fail_prob(0.2, 4, 1));
+    assert_true(cs_fm_fail_prob_views(eq, 3, CS_FM_REMOTES_MAX + 1, 1) < 0);
+    struct cs_fm_config c;
+    cs_fm_config_default(&c);
+    assert_int_equal(c.remotes, 4);
+    assert_int_equal(c.allowed, 1);
+    assert_true(c.pass_max_pct == 1.0 && c.fail_min_pct == 99.0);
+}
+
 static void test_sequential_sampling(void **state)
 {
     assert_int_equal(cs_fm_more_lookups(0, 3, 12), 0);  /* clean: nothing extra */
@@ -240,6 +292,8 @@ int main(void)
         cmocka_unit_test(test_certificates),
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_pct_cell),
+        cmocka_unit_test(test_climb),
+        cmocka_unit_test(test_views),
         cmocka_unit_test(test_sequential_sampling),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_level_by_perspective),

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "caascan/fail_model.h"
 #include "caascan/verdict.h"
 #include "levels_fixture.h"
 
@@ -268,12 +269,26 @@ static void test_worst_of_differing_sets_counts(void **state)
     ldns_rr_list_push_rr(other, rr);
     lv[0]->other_sets = &other;
     lv[0]->n_other_sets = 1;
+    lv[0]->tries[2].set = 1; /* the third lookup saw the other set */
     struct cs_verdict v;
     assert_int_equal(cs_verdict_compute("split.test", false, lv, 2, &le, pool2(), &v), CS_OK);
-    assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
+    /* The worst set is shown and named; the set a CA meets at quorum decides the status: one
+     * lookup in three meets the forbidding set, 60.5 % of attempts fail. */
+    assert_int_equal(v.status, CS_ST_FLAKY);
+    assert_true(v.fail_pct == 60.5);
     assert_int_equal(v.problems,
                      CS_PB_BIT(CS_PB_CAA_NOT_AUTHORIZED) | CS_PB_BIT(CS_PB_INTERMITTENT));
     assert_string_equal(v.caa, "0 issue \"other-ca.test\"");
+    assert_non_null(strstr(v.detail, "; resolvers returned different CAA sets for split.test; with "
+                                     "a primary and 4 remote perspectives allowing 1 failure, "
+                                     "about 60 % of issuance attempts would fail"));
+    cs_verdict_clear(&v);
+    /* Every lookup met it: the check fails every time. */
+    for (unsigned i = 0; i < 3; i++)
+        lv[0]->tries[i].set = 1;
+    assert_int_equal(cs_verdict_compute("split.test", false, lv, 2, &le, pool2(), &v), CS_OK);
+    assert_int_equal(v.status, CS_ST_CAA_FORBIDS);
+    assert_true(v.fail_pct == 100.0);
     cs_verdict_clear(&v);
     ldns_rr_list_deep_free(other);
     free_levels(lv, 2);
@@ -330,6 +345,98 @@ static void test_other_cas(void **state)
     free_levels(fl, 2);
 }
 
+/* fail_pct and the status it gives, with one view or several, over the levels of a climb. */
+static double pct_of(struct cs_ca_level **lv, size_t n, const char *name,
+                     const struct cs_caa_policy *pol, cs_status *st)
+{
+    struct cs_verdict v;
+    assert_int_equal(cs_verdict_compute(name, false, lv, n, pol, pool2(), &v), CS_OK);
+    double pct = v.fail_pct;
+    *st = v.status;
+    assert_string_equal(v.issuable, cs_status_issuable(v.status));
+    cs_verdict_clear(&v);
+    return pct;
+}
+
+static void test_fail_pct(void **state)
+{
+    cs_status st;
+    /* Clean, forbidding, failing every time, a name that does not exist. */
+    struct cs_ca_level *ok[2] = {
+        level("ok.test", "DDD", "ok.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    assert_true(pct_of(ok, 2, "ok.test", &le, &st) == 0.0 && st == CS_ST_OK);
+    struct cs_ca_level *no[2] = {level("no.test", "DDD", "no.test. CAA 0 issue \"other.test\"", 0),
+                                 level("test", "EEE", 0, 0)};
+    assert_true(pct_of(no, 2, "no.test", &le, &st) == 100.0 && st == CS_ST_CAA_FORBIDS);
+    struct cs_ca_level *sf[2] = {level("sf.test", "SSS", 0, 0), level("test", "EEE", 0, 0)};
+    assert_true(pct_of(sf, 2, "sf.test", &le, &st) == 100.0 && st == CS_ST_SERVFAIL);
+    struct cs_ca_level *nx[2] = {level("nx.test", "NNN", 0, 0), level("test", "EEE", 0, 0)};
+    assert_true(pct_of(nx, 2, "nx.test", &le, &st) == 0.0 && st == CS_ST_NXDOMAIN);
+    /* One failed lookup of three: p = 1/3, 1 - (2/3) * 48/81 = 60.5 %. */
+    struct cs_ca_level *fl[2] = {
+        level("fl.test", "SDD", "fl.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    assert_true(pct_of(fl, 2, "fl.test", &le, &st) == 60.5 && st == CS_ST_FLAKY);
+    /* Two levels, each failing 1 of 12 lookups: a lookup of the climb fails with
+     * 1/12 + (11/12)(1/12) = 23/144, and the check with cs_fm_fail_prob(23/144, 4, 1). */
+    struct cs_ca_level *two[3] = {
+        level("a.b.test", "SEEEEEEEEEEE", 0, 0),
+        level("b.test", "DDDDDDDDDDDS", "b.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    double want = cs_fm_round_pct(100.0 * cs_fm_fail_prob(23.0 / 144.0, 4, 1));
+    assert_true(want == 26.3);
+    assert_true(pct_of(two, 3, "a.b.test", &le, &st) == want && st == CS_ST_FLAKY);
+    /* Resolver 0 (view "a") sees a forbidding set, resolver 1 (view "b") one that authorizes.
+     * As one view: half the lookups meet it, 84.4 %. As two views with "a" the primary's: the
+     * primary is refused every time, 100 %; with "b" the primary's, all 4 remotes are, 100 %. */
+    struct cs_ca_level *sp[2] = {
+        level("sp.test", "DDDDDD", "sp.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    ldns_rr *rr = NULL;
+    assert_int_equal(
+        ldns_rr_new_frm_str(&rr, "sp.test. CAA 0 issue \"other.test\"", 300, NULL, NULL),
+        LDNS_STATUS_OK);
+    ldns_rr_list *other = ldns_rr_list_new();
+    ldns_rr_list_push_rr(other, rr);
+    sp[0]->other_sets = &other;
+    sp[0]->n_other_sets = 1;
+    for (unsigned i = 0; i < 6; i += 2)
+        sp[0]->tries[i].set = 1;
+    assert_true(pct_of(sp, 2, "sp.test", &le, &st) == 84.4 && st == CS_ST_FLAKY);
+    static const char *const names[] = {"a", "b"};
+    static const unsigned of_ab[] = {0, 1}, of_ba[] = {1, 0};
+    const struct cs_fm_perspectives ab = {2, names, of_ab, 2}, ba = {2, names, of_ba, 2};
+    struct cs_caa_policy pol = {.ca_domain = "letsencrypt.org", .perspectives = &ab};
+    assert_true(pct_of(sp, 2, "sp.test", &pol, &st) == 100.0 && st == CS_ST_CAA_FORBIDS);
+    pol.perspectives = &ba;
+    assert_true(pct_of(sp, 2, "sp.test", &pol, &st) == 100.0 && st == CS_ST_CAA_FORBIDS);
+    /* The thresholds are the model's: 1 failed lookup of 12 is 11.7 %; with --pass-max-pct 15 it
+     * passes (AT_RISK: it did fail once), with --fail-min-pct 10 it fails. */
+    struct cs_ca_level *rare[2] = {
+        level("r.test", "SDDDDDDDDDDD", "r.test. CAA 0 issue \"letsencrypt.org\"", 0),
+        level("test", "EEE", 0, 0)};
+    assert_true(pct_of(rare, 2, "r.test", &le, &st) == 11.7 && st == CS_ST_FLAKY);
+    struct cs_fm_config m = {4, 1, 15.0, 99.0};
+    pol = (struct cs_caa_policy){.ca_domain = "letsencrypt.org", .model = &m};
+    assert_true(pct_of(rare, 2, "r.test", &pol, &st) == 11.7 && st == CS_ST_AT_RISK);
+    m = (struct cs_fm_config){4, 1, 1.0, 10.0};
+    assert_true(pct_of(rare, 2, "r.test", &pol, &st) == 11.7 && st == CS_ST_SERVFAIL);
+    /* Another CA model: 6 remotes allowing 2. */
+    m = (struct cs_fm_config){6, 2, 1.0, 99.0};
+    assert_true(pct_of(fl, 2, "fl.test", &pol, &st) ==
+                cs_fm_round_pct(100.0 * cs_fm_fail_prob(1.0 / 3.0, 6, 2)));
+    ldns_rr_list_deep_free(other);
+    free_levels(ok, 2);
+    free_levels(no, 2);
+    free_levels(sf, 2);
+    free_levels(nx, 2);
+    free_levels(fl, 2);
+    free_levels(two, 3);
+    free_levels(sp, 2);
+    free_levels(rare, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_rejects_unfinished),
         cmocka_unit_test(test_other_cas),
         cmocka_unit_test(test_flaky_thresholds),
+        cmocka_unit_test(test_fail_pct),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cs_pool_free(pool2());
