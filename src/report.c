@@ -12,6 +12,7 @@
 
 #include "caascan/csvout.h"
 #include "caascan/diff.h"
+#include "caascan/fail_model.h"
 #include "caascan/merge.h"
 #include "caascan/result.h"
 #include "caascan/shard.h"
@@ -28,10 +29,19 @@ cs_report_by cs_report_by_parse(const char *s)
     return CS_REPORT_BY_COUNT;
 }
 
+/* One name that drives a group's fail_pct. */
+struct driver {
+    double pct;
+    char *name;
+};
+
 struct agg {
     cs_report_group g;
     cs_strbuf fail_ex, risk_ex, hosts, pol_ex;
     size_t nfail_ex, nrisk_ex, npol_ex;
+    double ok;              /* product of the rated names' (1 - fail_pct / 100) */
+    struct driver *drivers; /* the names with the largest fail_pct, largest first */
+    size_t ndrivers;
 };
 
 struct groups {
@@ -91,6 +101,7 @@ static struct agg *group_get(struct groups *gs, const char *key, size_t len)
     if (!a->g.key)
         return NULL;
     a->g.worst = CS_ST_COUNT;
+    a->ok = 1.0;
     gs->slots[h] = ++gs->n;
     return a;
 }
@@ -103,6 +114,9 @@ static void groups_free(struct groups *gs)
         cs_strbuf_free(&gs->v[i].risk_ex);
         cs_strbuf_free(&gs->v[i].hosts);
         cs_strbuf_free(&gs->v[i].pol_ex);
+        for (size_t k = 0; k < gs->v[i].ndrivers; k++)
+            free(gs->v[i].drivers[k].name);
+        free(gs->v[i].drivers);
     }
     free(gs->v);
     free(gs->slots);
@@ -124,10 +138,43 @@ static cs_err add_host(struct agg *a, const char *host, size_t len)
     return cs_strbuf_append(&a->hosts, host, len);
 }
 
-static cs_err count_name(struct agg *a, const char *name, cs_status st, bool policy,
+/* Keeps name among the max names with the largest pct (ties: the smaller name first). */
+static cs_err add_driver(struct agg *a, const char *name, double pct, size_t max)
+{
+    size_t at = a->ndrivers;
+    while (at > 0 && (a->drivers[at - 1].pct < pct ||
+                      (a->drivers[at - 1].pct == pct && strcmp(a->drivers[at - 1].name, name) > 0)))
+        at--;
+    if (at >= max)
+        return CS_OK;
+    if (!a->drivers) {
+        a->drivers = calloc(max, sizeof(*a->drivers));
+        if (!a->drivers)
+            return CS_ENOMEM;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return CS_ENOMEM;
+    if (a->ndrivers == max)
+        free(a->drivers[--a->ndrivers].name);
+    memmove(&a->drivers[at + 1], &a->drivers[at], (a->ndrivers - at) * sizeof(*a->drivers));
+    a->drivers[at] = (struct driver){pct, copy};
+    a->ndrivers++;
+    return CS_OK;
+}
+
+/* Counts a name (its fail_pct pct, -1 when it has none) in group a. */
+static cs_err count_name(struct agg *a, const char *name, cs_status st, double pct, bool policy,
                          size_t max_names)
 {
     a->g.names++;
+    if (pct >= 0.0) {
+        /* A renewal of the group fails when any of its names fails (cs_fm_combine). */
+        a->ok *= 1.0 - pct / 100.0;
+        a->g.rated++;
+        if (pct > 0.0 && add_driver(a, name, pct, max_names) != CS_OK)
+            return CS_ENOMEM;
+    }
     if (st < a->g.worst)
         a->g.worst = st;
     cs_strbuf *ex = NULL;
@@ -183,9 +230,10 @@ struct ctx {
     size_t nps;
     int col_zone;
     const psl_ctx_t *psl;
-    int col_name, col_status, col_key, col_problems;
+    int col_name, col_status, col_key, col_problems, col_pct;
     size_t max_names;
     const char *cur_problems; /* problems cell of the row being counted */
+    double cur_pct;           /* fail_pct of the row being counted, -1 when it has none */
 };
 
 /* A CAA_FORBIDS name whose problems are all CAA record-set codes: its owner's CAA policy forbids
@@ -216,7 +264,7 @@ static cs_err add_to(struct ctx *c, struct seen *s, const char *key, size_t len,
         *out = a;
     bool policy = c->o->by == CS_REPORT_NAMESERVER && c->col_problems >= 0 &&
                   caa_policy_only(st, c->cur_problems);
-    return count_name(a, name, st, policy, c->max_names);
+    return count_name(a, name, st, c->cur_pct, policy, c->max_names);
 }
 
 static int party_server_cmp(const void *x, const void *y)
@@ -347,6 +395,9 @@ static cs_err result_row(struct ctx *c, const char *const *f)
     const char *item;
     cs_err rc = CS_OK;
     c->cur_problems = c->col_problems >= 0 ? f[c->col_problems] : "";
+    /* A run written before fail_pct, or an INVALID row: no figure (a bad cell reads as none). */
+    if (c->col_pct < 0 || !cs_fm_parse_pct(f[c->col_pct], &c->cur_pct))
+        c->cur_pct = -1.0;
     switch (c->o->by) {
     case CS_REPORT_CERTIFICATE:
         while (rc == CS_OK && cs_list_next(f[c->col_key], &pos, &item, &len)) {
@@ -421,6 +472,15 @@ static int group_cmp(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
+/* Certificates: how often their renewal fails first. */
+static int cert_cmp(const void *x, const void *y)
+{
+    const cs_report_group *a = x, *b = y;
+    if (a->fail_pct != b->fail_pct)
+        return a->fail_pct > b->fail_pct ? -1 : 1;
+    return group_cmp(x, y);
+}
+
 static cs_err read_servers(struct ctx *c, const char *dir, char *err, size_t errlen)
 {
     cs_merge *mg;
@@ -487,6 +547,7 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
     c.col_problems = cs_header_find(h, n, "problems");
     c.col_key = cs_header_find(h, n, kc);
     c.col_zone = cs_header_find(h, n, "zone");
+    c.col_pct = cs_header_find(h, n, "fail_pct");
     if (o->by == CS_REPORT_PARTY && (rc = read_party_servers(&c, dir, err, errlen)) != CS_OK)
         goto done;
     if (c.col_key < 0) {
@@ -564,12 +625,26 @@ cs_err cs_report_build(const char *dir, const cs_report_opts *o, cs_report **out
         g->nexamples = k;
         g->hosts = a->hosts.data ? strdup(a->hosts.data) : strdup("");
         g->policy_examples = strdup(a->pol_ex.data ? a->pol_ex.data : "");
-        if (!g->examples || !g->hosts || !g->policy_examples) {
+        g->fail_pct = a->g.rated ? cs_fm_round_pct(100.0 * (1.0 - a->ok)) : -1.0;
+        cs_strbuf dr = {0};
+        for (size_t d = 0; d < a->ndrivers; d++) {
+            char pct[16];
+            cs_fm_format_pct(a->drivers[d].pct, pct, sizeof(pct));
+            if (cs_strbuf_printf(&dr, "%s%s (%s %%)", d ? ";" : "", a->drivers[d].name, pct) !=
+                CS_OK) {
+                cs_strbuf_free(&dr);
+                dr.data = NULL;
+                break;
+            }
+        }
+        g->drivers = dr.data ? dr.data : a->ndrivers ? NULL : strdup("");
+        if (!g->examples || !g->hosts || !g->policy_examples || !g->drivers) {
             rc = CS_ENOMEM;
             goto done;
         }
     }
-    qsort(rep->groups, rep->ngroups, sizeof(*rep->groups), group_cmp);
+    qsort(rep->groups, rep->ngroups, sizeof(*rep->groups),
+          o->by == CS_REPORT_CERTIFICATE ? cert_cmp : group_cmp);
 done:
     if (rc == CS_ENOMEM && !err[0])
         snprintf(err, errlen, "out of memory");
@@ -597,6 +672,7 @@ void cs_report_free(cs_report *rep)
         free(rep->groups[i].examples);
         free(rep->groups[i].hosts);
         free(rep->groups[i].policy_examples);
+        free(rep->groups[i].drivers);
     }
     free(rep->groups);
     free(rep->key_column);
@@ -630,11 +706,15 @@ static struct table table_of(const cs_report *rep)
     if (rep->by == CS_REPORT_NAMESERVER)
         COL("caa_policy", true);
     if (rep->by == CS_REPORT_CERTIFICATE)
+        COL("fail_pct", true);
+    if (rep->by == CS_REPORT_CERTIFICATE)
         COL("verdict", false);
     else
         COL("worst_status", false);
     if (rep->by == CS_REPORT_ZONE || rep->by == CS_REPORT_NAMESERVER)
         COL("server_findings", false);
+    if (rep->by == CS_REPORT_CERTIFICATE)
+        COL("fail_drivers", false);
     COL("names_to_fix", false);
     if (rep->by == CS_REPORT_NAMESERVER)
         COL("policy_names", false);
@@ -643,7 +723,7 @@ static struct table table_of(const cs_report *rep)
 }
 
 /* Cells of group g in table order; numbers and findings go to the scratch buffers. */
-static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv, char num[4][24],
+static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv, char num[5][24],
                        cs_strbuf *findings, cs_strbuf *ex, cs_strbuf *pol, const char **cell)
 {
     size_t k = 0;
@@ -651,6 +731,7 @@ static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv,
     snprintf(num[1], 24, "%llu", (unsigned long long)g->failing);
     snprintf(num[2], 24, "%llu", (unsigned long long)g->at_risk);
     snprintf(num[3], 24, "%llu", (unsigned long long)g->caa_policy);
+    cs_fm_format_pct(g->fail_pct, num[4], 24);
     cell[k++] = g->key;
     if (rep->by == CS_REPORT_NAMESERVER)
         cell[k++] = g->hosts;
@@ -659,6 +740,8 @@ static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv,
     cell[k++] = num[2];
     if (rep->by == CS_REPORT_NAMESERVER)
         cell[k++] = num[3];
+    if (rep->by == CS_REPORT_CERTIFICATE)
+        cell[k++] = num[4];
     if (rep->by == CS_REPORT_CERTIFICATE)
         cell[k++] = g->failing ? "FAILS" : g->at_risk ? "AT_RISK" : "OK";
     else
@@ -672,6 +755,8 @@ static cs_err cells_of(const cs_report *rep, const cs_report_group *g, bool csv,
         findings->len = need;
         cell[k++] = findings->data;
     }
+    if (rep->by == CS_REPORT_CERTIFICATE)
+        cell[k++] = g->drivers;
     cs_strbuf_clear(ex);
     if (cs_strbuf_puts(ex, g->examples) != CS_OK)
         return CS_ENOMEM;
@@ -714,7 +799,7 @@ static cs_err write_xlsx(const cs_report *rep, const cs_report_out *o, char *err
         return rc;
     cs_xlsx_kind kinds[MAXCOLS];
     kinds_of(rep, &t, kinds);
-    char num[4][24];
+    char num[5][24];
     cs_strbuf findings = {0}, ex = {0}, pol = {0};
     const char *cell[MAXCOLS];
     cs_xlsx_sheet *s = cs_xlsx_add_table(x, "report", t.head, kinds, t.ncols);
@@ -771,7 +856,7 @@ cs_err cs_report_write_to(const cs_report *rep, const cs_report_out *o, FILE *ou
     bool csv = o->format == CS_REPORT_CSV;
     struct table t = table_of(rep);
     size_t width[MAXCOLS] = {0};
-    char num[4][24];
+    char num[5][24];
     cs_strbuf findings = {0}, ex = {0}, pol = {0}, line = {0};
     const char *cell[MAXCOLS];
     cs_err rc = CS_OK;

@@ -5,7 +5,10 @@
  * (cs_status_is_failing(): every status but OK and AT_RISK) and its at-risk names:
  *   certificate        one group per crt.sh certificate: every "crtsh:ID" item of sources; with
  *                      group_column, one group per ';'-item of that kept input column instead.
- *                      A certificate would fail renewal when any of its names is failing.
+ *                      A certificate would fail renewal when any of its names is failing; how
+ *                      often it fails is the combination of its names' fail_pct (a certificate
+ *                      fails when any name fails, names independent: 1 - prod(1 - q), as
+ *                      cs_fm_combine), and the names with the largest fail_pct drive it.
  *   zone               the zone column; findings come from the per-server table rows of the zone.
  *   nameserver         every address of the nameservers column ("host/address"); findings and
  *                      host names also from the per-server table rows of that address.
@@ -20,7 +23,8 @@
  * CAA_FORBIDS and only CAA_* problems) is the customer's choice, not the server's fault: it is
  * counted in caa_policy (and listed in policy_examples), not in failing.
  * Groups are sorted worst first: failing names, then at-risk names, then names (all descending),
- * then key. Memory grows with the number of groups (and max_names examples each), not with rows.
+ * then key; certificate reports first by their combined fail_pct (groups without one last).
+ * Memory grows with the number of groups (and max_names examples each), not with rows.
  */
 #ifndef CAASCAN_REPORT_H
 #define CAASCAN_REPORT_H
@@ -68,6 +72,13 @@ typedef struct cs_report_group {
     char *examples;       /* ';'-joined "NAME (STATUS)": failing names first, then at-risk */
     size_t nexamples;
     char *policy_examples; /* nameserver report: ';'-joined "NAME (CAA_FORBIDS)" of caa_policy */
+    /* How often a renewal of the group fails, in percent rounded as the fail_pct cell (names'
+     * fail_pct combined: 1 - prod(1 - q)); -1 when no name of it has a fail_pct (INVALID names,
+     * runs written before the column). */
+    double fail_pct;
+    uint64_t rated; /* names with a fail_pct */
+    char *drivers;  /* ';'-joined "NAME (PCT %)" of the max_names names with the largest fail_pct
+                       above 0, largest first (ties by name) */
 } cs_report_group;
 
 typedef struct cs_report {

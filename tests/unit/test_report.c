@@ -10,6 +10,7 @@
 
 #include "run_fixture.h"
 
+#include "caascan/fail_model.h"
 #include "caascan/report.h"
 
 static const char *const header[] = {
@@ -19,18 +20,20 @@ static const char *const header[] = {
 };
 
 #define DNSPROV "ns1.dnsprov.test/127.0.3.1;ns2.dnsprov.test/127.0.3.2"
-#define ROW(name, status, zone, ns, sources, cust) \
-    FX_ROW(name, status, "", "", zone, ns, sources), cust
+#define ROW(name, status, pct, zone, ns, sources, cust) \
+    FX_ROW_PCT(name, status, pct, "", "", zone, ns, sources), cust
 
 static const char *const rows[] = {
-    ROW("shop.example.com", "OK", "example.com", DNSPROV, "in.csv:1;crtsh:100", "c1"),
-    ROW("www.example.com", "SERVFAIL", "example.com", DNSPROV, "crtsh:100;crtsh:200", "c1"),
-    ROW("api.example.com", "AT_RISK", "example.com", DNSPROV, "crtsh:200;crtsh:200", "c1;c2"),
-    ROW("a.shop.co.uk", "CAA_FORBIDS", "shop.co.uk", "ns1.other.test/127.0.4.1", "crtsh:300", "c2"),
-    ROW("b.shop.co.uk", "OK", "shop.co.uk", "ns1.other.test/127.0.4.1", "crtsh:300", "c2"),
-    ROW("*.cdn.example.net", "TIMEOUT", "example.net", "ns2.dnsprov.test/127.0.3.2", "in.csv:6",
-        "c3"),
-    ROW("quiet.example.org", "OK", "example.org", "ns9.q.test/127.0.9.9", "crtsh:400", "c4"),
+    ROW("shop.example.com", "OK", "0", "example.com", DNSPROV, "in.csv:1;crtsh:100", "c1"),
+    ROW("www.example.com", "SERVFAIL", "100", "example.com", DNSPROV, "crtsh:100;crtsh:200", "c1"),
+    ROW("api.example.com", "AT_RISK", "0.4", "example.com", DNSPROV, "crtsh:200;crtsh:200",
+        "c1;c2"),
+    ROW("a.shop.co.uk", "CAA_FORBIDS", "100", "shop.co.uk", "ns1.other.test/127.0.4.1", "crtsh:300",
+        "c2"),
+    ROW("b.shop.co.uk", "OK", "0", "shop.co.uk", "ns1.other.test/127.0.4.1", "crtsh:300", "c2"),
+    ROW("*.cdn.example.net", "TIMEOUT", "100", "example.net", "ns2.dnsprov.test/127.0.3.2",
+        "in.csv:6", "c3"),
+    ROW("quiet.example.org", "OK", "0", "example.org", "ns9.q.test/127.0.9.9", "crtsh:400", "c4"),
 };
 
 static const char *const servers[] = {
@@ -138,13 +141,19 @@ static void test_by_certificate(void **state)
                 "www.example.com (SERVFAIL);api.example.com (AT_RISK)");
     check_group(&rep->groups[1], "100", 2, 1, 0, "www.example.com (SERVFAIL)");
     check_group(&rep->groups[2], "300", 2, 1, 0, "a.shop.co.uk (CAA_FORBIDS)");
+    assert_true(rep->groups[0].fail_pct == 100.0);
+    assert_int_equal(rep->groups[0].rated, 2);
     char *text = render(rep, false);
     assert_string_equal(
-        text, "certificate  names  failing  at_risk  verdict  names_to_fix\n"
-              "200              2        1        1  FAILS    www.example.com (SERVFAIL);"
-              "api.example.com (AT_RISK)\n"
-              "100              2        1        0  FAILS    www.example.com (SERVFAIL)\n"
-              "300              2        1        0  FAILS    a.shop.co.uk (CAA_FORBIDS)\n");
+        text,
+        "certificate  names  failing  at_risk  fail_pct  verdict  fail_drivers                     "
+        "                names_to_fix\n"
+        "200              2        1        1       100  FAILS    www.example.com (100 %);"
+        "api.example.com (0.4 %)  www.example.com (SERVFAIL);api.example.com (AT_RISK)\n"
+        "100              2        1        0       100  FAILS    www.example.com (100 %)        "
+        "                  www.example.com (SERVFAIL)\n"
+        "300              2        1        0       100  FAILS    a.shop.co.uk (100 %)           "
+        "                  a.shop.co.uk (CAA_FORBIDS)\n");
     free(text);
     cs_report_free(rep);
 
@@ -154,7 +163,7 @@ static void test_by_certificate(void **state)
     assert_int_equal(rep->ngroups, 4);
     check_group(&rep->groups[3], "400", 1, 0, 0, "");
     text = render(rep, true);
-    assert_string_equal(strstr(text, "400"), "400,1,0,0,OK,\r\n");
+    assert_string_equal(strstr(text, "400"), "400,1,0,0,0,OK,,\r\n");
     free(text);
     cs_report_free(rep);
 }
@@ -263,6 +272,108 @@ static void test_by_registered_domain_and_max_names(void **state)
     assert_int_equal(cs_report_by_parse("cert"), CS_REPORT_BY_COUNT);
 }
 
+/* How often each certificate's renewal fails: its names' fail_pct combined (a certificate fails
+ * when any name fails), groups ranked by it, the names that drive it named. The hosting
+ * certificate of 99 customer names with three slightly flaky ones (20 % each) fails
+ * 1 - 0.8^3 = 48.8 % of renewals. */
+static void test_certificate_fail_pct(void **state)
+{
+    (void)state;
+    char *dir = fx_tmpdir();
+    size_t nfixed = cs_table_ncols(CS_TABLE_RESULTS), ncols = nfixed + 1;
+    const char **h = calloc(ncols, sizeof(char *));
+    memcpy(h, cs_table_header(CS_TABLE_RESULTS), nfixed * sizeof(char *));
+    h[nfixed] = "customer";
+    enum { N = 99 + 1 + 2 + 2 };
+    static char names[N][32];
+    const char **cells = calloc(N * ncols, sizeof(char *));
+    for (size_t i = 0; i < N; i++) {
+        const char **r = cells + i * ncols;
+        for (size_t c = 0; c < ncols; c++)
+            r[c] = "";
+        const char *status = "OK", *pct = "0", *src = "crtsh:1", *cust = "hosting";
+        if (i < 99) {
+            snprintf(names[i], sizeof(names[i]), "n%03zu.hosting.test", i);
+            if (i == 7 || i == 42 || i == 98) {
+                status = "FLAKY";
+                pct = "20";
+            }
+        } else if (i == 99) {
+            snprintf(names[i], sizeof(names[i]), "flaky.single.test");
+            status = "FLAKY", pct = "60.5", src = "crtsh:2", cust = "single";
+        } else if (i < 102) {
+            snprintf(names[i], sizeof(names[i]), "p%zu.pair.test", i);
+            status = "FLAKY", pct = "30", src = "crtsh:3", cust = "pair";
+        } else {
+            /* No figure: an INVALID name, and a cell that is not one (read as none). */
+            snprintf(names[i], sizeof(names[i]), i == 102 ? "bad..name" : "q.odd.test");
+            status = i == 102 ? "INVALID" : "SERVFAIL", pct = i == 102 ? "" : "n/a";
+            src = "crtsh:4", cust = "odd";
+        }
+        r[CS_RC_NAME] = names[i];
+        r[CS_RC_STATUS] = status;
+        r[CS_RC_FAIL_PCT] = pct;
+        r[CS_RC_SOURCES] = src;
+        r[nfixed] = cust;
+    }
+    fx_write_run(dir, h, ncols, cells, N, NULL, 0, 3);
+    cs_report_opts o = {.by = CS_REPORT_CERTIFICATE, .all = true};
+    cs_report *rep;
+    char err[8192];
+    assert_int_equal(cs_report_build(dir, &o, &rep, err, sizeof(err)), CS_OK);
+    assert_int_equal(rep->ngroups, 4);
+    /* Ranked by how often the renewal fails, not by the count of failing names. */
+    assert_string_equal(rep->groups[0].key, "2");
+    assert_true(rep->groups[0].fail_pct == 60.5);
+    assert_string_equal(rep->groups[1].key, "3");
+    assert_true(rep->groups[1].fail_pct == 51.0); /* 1 - 0.7^2 */
+    assert_string_equal(rep->groups[2].key, "1");
+    assert_true(rep->groups[2].fail_pct == 48.8); /* 1 - 0.8^3 */
+    double q[99] = {0};
+    q[7] = q[42] = q[98] = 0.2;
+    assert_true(cs_fm_round_pct(100.0 * cs_fm_combine(q, 99)) == rep->groups[2].fail_pct);
+    assert_int_equal(rep->groups[2].names, 99);
+    assert_int_equal(rep->groups[2].rated, 99);
+    assert_int_equal(rep->groups[2].failing, 3);
+    assert_string_equal(rep->groups[2].drivers, "n007.hosting.test (20 %);n042.hosting.test (20 %);"
+                                                "n098.hosting.test (20 %)");
+    assert_string_equal(rep->groups[3].key, "4");
+    assert_true(rep->groups[3].fail_pct < 0);
+    assert_int_equal(rep->groups[3].rated, 0);
+    char *text = render(rep, true);
+    assert_string_equal(
+        text,
+        "certificate,names,failing,at_risk,fail_pct,verdict,fail_drivers,names_to_fix\r\n"
+        "2,1,1,0,60.5,FAILS,flaky.single.test (60.5 %),flaky.single.test (FLAKY)\r\n"
+        "3,2,2,0,51,FAILS,p100.pair.test (30 %);p101.pair.test (30 %),p100.pair.test "
+        "(FLAKY);p101.pair.test (FLAKY)\r\n"
+        "1,99,3,0,48.8,FAILS,n007.hosting.test (20 %);n042.hosting.test (20 %);n098.hosting.test "
+        "(20 %),n007.hosting.test (FLAKY);n042.hosting.test (FLAKY);n098.hosting.test (FLAKY)\r\n"
+        "4,2,2,0,,FAILS,,bad..name (INVALID);q.odd.test (SERVFAIL)\r\n");
+    free(text);
+    cs_report_free(rep);
+    /* The drivers are the largest first, max_names of them; by a kept column the same. */
+    o = (cs_report_opts){.by = CS_REPORT_CERTIFICATE, .group_column = "customer", .max_names = 2};
+    assert_int_equal(cs_report_build(dir, &o, &rep, err, sizeof(err)), CS_OK);
+    assert_string_equal(rep->groups[2].key, "hosting");
+    assert_true(rep->groups[2].fail_pct == 48.8);
+    assert_string_equal(rep->groups[2].drivers,
+                        "n007.hosting.test (20 %);n042.hosting.test (20 %)");
+    /* A workbook with the figure as a number. */
+    char *x = fx_path(dir, "report.xlsx");
+    cs_report_out ro = {.format = CS_REPORT_XLSX, .xlsx = x, .run = dir};
+    assert_int_equal(cs_report_write_to(rep, &ro, NULL, err, sizeof(err)), CS_OK);
+    char *z = fx_slurp(x, NULL);
+    assert_memory_equal(z, "PK\x03\x04", 4);
+    free(z);
+    free(x);
+    cs_report_free(rep);
+    free(cells);
+    free(h);
+    fx_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_by_zone),
         cmocka_unit_test(test_by_nameserver),
         cmocka_unit_test(test_by_registered_domain_and_max_names),
+        cmocka_unit_test(test_certificate_fail_pct),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
