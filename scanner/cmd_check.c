@@ -27,7 +27,7 @@ static const char usage_text[] =
     "  -r, --resolvers LIST       resolvers: IP[:port],... or FILE (default: /etc/resolv.conf)\n"
     "      --ca DOMAIN            CA issuer domain (default letsencrypt.org)\n"
     "      --account-uri URI      ACME account URI, for RFC 8657 accounturi\n"
-    "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n"
+    "      --validation-method M  http-01, dns-01, tls-alpn-01, ...\n" OPT_MODEL_USAGE
     "      --attempts N           lookups of every CAA level (default 3)\n"
     "      --timeout MS           longest wait for one query (default 8000)\n"
     "      --min-timeout MS       shortest wait (default 8000)\n"
@@ -412,10 +412,14 @@ int cmd_check(int argc, char **argv)
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
         {"json", no_argument, 0, O_JSON},
         OPT_AUTH_LONGOPTS,
+        OPT_MODEL_LONGOPTS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    struct cs_caa_policy policy = {.ca_domain = "letsencrypt.org"};
+    struct cs_fm_config model;
+    bool allowed_given = false;
+    cs_fm_config_default(&model);
+    struct cs_caa_policy policy = {.ca_domain = "letsencrypt.org", .model = &model};
     struct cs_engine_config cfg;
     cs_engine_config_default(&cfg);
     cfg.timeout_ms = 8000; /* as scan: the resolver's own recursion is waited for */
@@ -464,7 +468,8 @@ int cmd_check(int argc, char **argv)
             fputs(usage_text, stdout);
             return CS_EXIT_OK;
         default:
-            if (opt_auth("check", c, optarg, &cfg, &acfg, &no_auth, &ok))
+            if (opt_auth("check", c, optarg, &cfg, &acfg, &no_auth, &ok) ||
+                opt_model("check", c, optarg, &model, &allowed_given, &ok))
                 break;
             return opt_fail("check", c, argv, longopts);
         }
@@ -479,6 +484,8 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "caascan: check: %s\n", why);
         return CS_EXIT_USAGE;
     }
+    if (!opt_model_finish("check", &model, allowed_given))
+        return CS_EXIT_USAGE;
     struct cs_resolver_pool pool;
     int rc = opt_pool("check", resolvers, cfg.min_timeout_ms, &pool);
     if (rc != CS_EXIT_OK)

@@ -35,7 +35,8 @@ static const char usage_text[] =
     "      --perspective NAME=IP,...  resolvers that stand for one network view (repeatable,\n"
     "                             instead of -r): the first is modelled as the CA's primary\n"
     "                             perspective, the others as its remote perspectives\n"
-    "      --validation-method M  http-01, dns-01, tls-alpn-01, ... for validationmethods\n"
+    "      --validation-method M  http-01, dns-01, tls-alpn-01, ... for "
+    "validationmethods\n" OPT_MODEL_USAGE
     "      --attempts N           lookups of every CAA level, each via another resolver (default "
     "3)\n"
     "      --qps N                global query rate (default 0: none)\n"
@@ -238,6 +239,7 @@ int cmd_scan(int argc, char **argv)
         {"max-inflight", required_argument, 0, O_INFLIGHT},
         {"resolver-inflight", required_argument, 0, O_RINFLIGHT},
         OPT_AUTH_LONGOPTS,
+        OPT_MODEL_LONGOPTS,
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"min-timeout", required_argument, 0, O_MINTIMEOUT},
         {"shards", required_argument, 0, O_SHARDS},
@@ -291,6 +293,10 @@ int cmd_scan(int argc, char **argv)
     size_t ca_used = 0;
     const char *persp_arg[16]; /* --perspective NAME=LIST, in order */
     unsigned npersp = 0;
+    struct cs_fm_config model; /* --remotes, --allowed-failures, --pass-max-pct, --fail-min-pct */
+    bool allowed_given = false;
+    cs_fm_config_default(&model);
+    o.policy.model = &model;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:r:qh", longopts, NULL)) != -1) {
@@ -478,7 +484,8 @@ int cmd_scan(int argc, char **argv)
             json_decref(optjson);
             return CS_EXIT_OK;
         default:
-            if (opt_auth("scan", c, optarg, &o.engine, &o.auth, &o.no_auth, &ok))
+            if (opt_auth("scan", c, optarg, &o.engine, &o.auth, &o.no_auth, &ok) ||
+                opt_model("scan", c, optarg, &model, &allowed_given, &ok))
                 break;
             json_decref(optjson);
             return opt_fail("scan", c, argv, longopts);
@@ -513,6 +520,10 @@ int cmd_scan(int argc, char **argv)
     char why[256];
     if (cs_caa_policy_check(&o.policy, why, sizeof(why)) != CS_OK) {
         fprintf(stderr, "caascan: scan: %s\n", why);
+        json_decref(optjson);
+        return CS_EXIT_USAGE;
+    }
+    if (!opt_model_finish("scan", &model, allowed_given)) {
         json_decref(optjson);
         return CS_EXIT_USAGE;
     }

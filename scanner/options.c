@@ -137,6 +137,47 @@ bool opt_auth(const char *cmd, int code, const char *arg, struct cs_engine_confi
     }
 }
 
+bool opt_model(const char *cmd, int code, const char *arg, struct cs_fm_config *m,
+               bool *allowed_given, bool *ok)
+{
+    unsigned long v = 0;
+    switch (code) {
+    case OPT_REMOTES:
+        *ok = opt_uint(cmd, "--remotes", arg, 0, CS_FM_REMOTES_MAX, &v);
+        m->remotes = (unsigned)v;
+        return true;
+    case OPT_ALLOWED_FAILURES:
+        *ok = opt_uint(cmd, "--allowed-failures", arg, 0, CS_FM_REMOTES_MAX, &v);
+        m->allowed = (unsigned)v;
+        *allowed_given = true;
+        return true;
+    case OPT_PASS_MAX_PCT:
+    case OPT_FAIL_MIN_PCT: {
+        const char *name = code == OPT_PASS_MAX_PCT ? "--pass-max-pct" : "--fail-min-pct";
+        double *to = code == OPT_PASS_MAX_PCT ? &m->pass_max_pct : &m->fail_min_pct;
+        *ok = cs_fm_parse_pct_option(arg, to);
+        if (!*ok)
+            fprintf(stderr, "caascan: %s: %s: '%s' is not a percentage from 0 to 100\n", cmd, name,
+                    arg);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+bool opt_model_finish(const char *cmd, struct cs_fm_config *m, bool allowed_given)
+{
+    if (!allowed_given)
+        m->allowed = cs_fm_allowed_failures(m->remotes);
+    char why[160];
+    if (!cs_fm_config_check(m, why, sizeof(why))) {
+        fprintf(stderr, "caascan: %s: %s\n", cmd, why);
+        return false;
+    }
+    return true;
+}
+
 int opt_pool(const char *cmd, const char *spec, uint32_t initial_rto_ms,
              struct cs_resolver_pool *pool)
 {

@@ -5,6 +5,7 @@
 #include "caascan/addr.h"
 #include "caascan/auth.h"
 #include "caascan/engine.h"
+#include "caascan/fail_model.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,6 +59,41 @@ enum {
  */
 bool opt_auth(const char *cmd, int code, const char *arg, struct cs_engine_config *ecfg,
               struct cs_auth_config *acfg, bool *no_auth, bool *ok);
+
+/* The CA model's options (fail_model.h, docs/caa.md), the same for scan and check. */
+enum {
+    OPT_REMOTES = 0x1100,
+    OPT_ALLOWED_FAILURES,
+    OPT_PASS_MAX_PCT,
+    OPT_FAIL_MIN_PCT,
+};
+#define OPT_MODEL_LONGOPTS                                                \
+    {"remotes", required_argument, 0, OPT_REMOTES},                       \
+        {"allowed-failures", required_argument, 0, OPT_ALLOWED_FAILURES}, \
+        {"pass-max-pct", required_argument, 0, OPT_PASS_MAX_PCT},         \
+    {                                                                     \
+        "fail-min-pct", required_argument, 0, OPT_FAIL_MIN_PCT            \
+    }
+#define OPT_MODEL_USAGE                                                                        \
+    "      --remotes N            the CA's remote perspectives (default 4, Let's Encrypt's)\n" \
+    "      --allowed-failures N   of those, allowed to fail (default Boulder's rule: 1 for\n"  \
+    "                             2 to 5 remotes, 2 for 6 or more)\n"                          \
+    "      --pass-max-pct P       fail_pct up to P passes: OK or AT_RISK (default 1)\n"        \
+    "      --fail-min-pct P       fail_pct from P on fails: the failing status (default 99)\n"
+
+/*
+ * Takes option `code` when it is one of the CA model's (returns false otherwise): its value goes
+ * to m (*allowed_given set by --allowed-failures); *ok turns false, after a message, when arg is
+ * bad.
+ */
+bool opt_model(const char *cmd, int code, const char *arg, struct cs_fm_config *m,
+               bool *allowed_given, bool *ok);
+
+/*
+ * After the options: --allowed-failures defaults to Boulder's rule for --remotes, and the model
+ * must hold together (cs_fm_config_check). Prints the error and returns false.
+ */
+bool opt_model_finish(const char *cmd, struct cs_fm_config *m, bool allowed_given);
 
 /*
  * The resolver pool of a command: the resolvers as opt_resolvers() finds them, each starting with

@@ -12,6 +12,54 @@ void cs_fm_config_default(struct cs_fm_config *c)
     c->fail_min_pct = CS_FM_FAIL_MIN_PCT_DEFAULT;
 }
 
+bool cs_fm_config_check(const struct cs_fm_config *c, char *why, size_t why_size)
+{
+    char buf[160];
+    buf[0] = '\0';
+    if (c->remotes > CS_FM_REMOTES_MAX)
+        snprintf(buf, sizeof(buf), "--remotes %u is more than %u", c->remotes,
+                 (unsigned)CS_FM_REMOTES_MAX);
+    else if (c->allowed > c->remotes)
+        snprintf(buf, sizeof(buf), "--allowed-failures %u is more than --remotes %u", c->allowed,
+                 c->remotes);
+    else if (!(c->pass_max_pct >= 0.0 && c->fail_min_pct <= 100.0))
+        snprintf(buf, sizeof(buf), "--pass-max-pct and --fail-min-pct are percentages (0 to 100)");
+    else if (!(c->pass_max_pct < c->fail_min_pct))
+        snprintf(buf, sizeof(buf), "--pass-max-pct %g is not below --fail-min-pct %g",
+                 c->pass_max_pct, c->fail_min_pct);
+    if (why && why_size)
+        snprintf(why, why_size, "%s", buf);
+    return buf[0] == '\0';
+}
+
+bool cs_fm_parse_pct_option(const char *text, double *out)
+{
+    const char *p = text;
+    unsigned long whole = 0, frac = 0, scale = 1;
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 3) {
+        whole = whole * 10 + (unsigned long)(*p++ - '0');
+        digits++;
+    }
+    if (digits == 0)
+        return false;
+    if (*p == '.') {
+        p++;
+        size_t d = 0;
+        while (*p >= '0' && *p <= '9' && d < 3) {
+            frac = frac * 10 + (unsigned long)(*p++ - '0');
+            scale *= 10;
+            d++;
+        }
+        if (d == 0)
+            return false;
+    }
+    if (*p != '\0' || whole * scale + frac > 100 * scale)
+        return false;
+    *out = (double)whole + (double)frac / (double)scale;
+    return true;
+}
+
 unsigned cs_fm_allowed_failures(unsigned remotes)
 {
     /* Boulder va.go maxAllowedFailures, after BR 3.2.2.9's table of allowed non-corroborations. */

@@ -17,6 +17,8 @@ static const struct {
     {"account-id", "none", false},   {"validation-method", "none", false},
     {"partition", "none", false},    {"no-auth", "no", false},
     {"auth-depth", "full", false},   {"attempts", "3", false},
+    {"remotes", "4", false},         {"allowed-failures", "1", false},
+    {"pass-max-pct", "1", false},    {"fail-min-pct", "99", false},
 };
 
 /* The value as text: strings as they are, true as "yes", numbers in decimal, a list (a repeated
@@ -49,6 +51,8 @@ static void value_text(const json_t *v, const char *dflt, char *buf, size_t size
         snprintf(buf, size, "no");
     else if (json_is_integer(v))
         snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, size, "%g", json_real_value(v));
     else
         snprintf(buf, size, "%s", dflt);
 }

@@ -16,9 +16,16 @@
 
 /* Options that change the rows: parts that differ in one of them are not one job. */
 static const char *const result_options[] = {
-    "resolvers",         "ca",           "account-uri",  "account-id",  "other-cas",
-    "validation-method", "attempts",     "timeout",      "min-timeout", "no-auth",
-    "auth-tries",        "auth-timeout", "keep-columns", "auth-depth",  "perspective",
+    "resolvers",        "ca",
+    "account-uri",      "account-id",
+    "other-cas",        "validation-method",
+    "attempts",         "timeout",
+    "min-timeout",      "no-auth",
+    "auth-tries",       "auth-timeout",
+    "keep-columns",     "auth-depth",
+    "perspective",      "remotes",
+    "allowed-failures", "pass-max-pct",
+    "fail-min-pct",
 };
 
 struct part {

@@ -78,6 +78,14 @@ json_t *cs_scan_options_json(const struct cs_scan_run_options *o, const struct c
     for (size_t i = 0; ps && views && i < ps->nresolvers; i++)
         bad |= json_array_append_new(views, json_string(ps->names[ps->of[i]]));
     bad |= json_object_set_new(j, "perspectives", views);
+    /* The CA model (fail_model.h): how many perspectives, and where the status changes. */
+    struct cs_fm_config dm;
+    cs_fm_config_default(&dm);
+    const struct cs_fm_config *m = o->policy.model ? o->policy.model : &dm;
+    bad |= json_object_set_new(j, "remotes", json_integer(m->remotes));
+    bad |= json_object_set_new(j, "allowed-failures", json_integer(m->allowed));
+    bad |= json_object_set_new(j, "pass-max-pct", json_real(m->pass_max_pct));
+    bad |= json_object_set_new(j, "fail-min-pct", json_real(m->fail_min_pct));
     bad |= json_object_set_new(j, "validation-method", str_or_null(o->policy.validation_method));
     bad |= json_object_set_new(j, "attempts", json_integer(o->tries));
     bad |= json_object_set_new(j, "timeout", json_integer(o->engine.timeout_ms));

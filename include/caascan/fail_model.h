@@ -44,6 +44,17 @@ struct cs_fm_config {
 void cs_fm_config_default(struct cs_fm_config *c);
 
 /*
+ * Whether c holds a model the scan can use: remotes at most CS_FM_REMOTES_MAX, allowed at most
+ * remotes, 0 <= pass_max_pct < fail_min_pct <= 100. why (may be NULL) says what is wrong, naming
+ * the option ("--allowed-failures 5 is more than --remotes 4").
+ */
+bool cs_fm_config_check(const struct cs_fm_config *c, char *why, size_t why_size);
+
+/* Reads a percentage option (--pass-max-pct, --fail-min-pct): a decimal number from 0 to 100
+ * with at most three decimals ("1", "0.5", "99.95"). False for anything else. */
+bool cs_fm_parse_pct_option(const char *text, double *out);
+
+/*
  * The resolvers grouped into the network views they stand for (scan --perspective NAME=IP,...):
  * of[i] is the perspective of pool resolver i (nresolvers of them), names[k] perspective k's
  * name. The CA's primary is modelled as seeing what the first perspective sees, its remote

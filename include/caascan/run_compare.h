@@ -4,7 +4,8 @@
  * Two runs compare when everything that changes a verdict is the same in both manifests: the CA
  * judged for (--ca), the ACME account (--account-uri) and validation method, the partition
  * (--partition: a partition against a full run would report every other name REMOVED), the
- * authoritative checks (--no-auth) and the number of lookups of every level (--attempts). Rates,
+ * authoritative checks (--no-auth), the number of lookups of every level (--attempts) and the CA
+ * model (--remotes, --allowed-failures, --pass-max-pct, --fail-min-pct: fail_pct, status). Rates,
  * in-flight caps, timeouts, shards and resolvers do not change what a name is found to be and are
  * not compared. An option a manifest does not name has its default.
  */

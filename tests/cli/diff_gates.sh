@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # diff_gates.sh CAASCAN -- diff refuses runs that do not compare name by name (another --ca,
-# account, validation method, partition, --no-auth or --attempts, read from both manifests), or
+# account, validation method, partition, --no-auth, --attempts or CA model: --remotes,
+# --allowed-failures, --pass-max-pct, --fail-min-pct; read from both manifests), or
 # compares them with --force after a loud warning; options that do not change verdicts (rates,
 # shards, resolvers) do not matter. Synthetic runs (tests/tools/mkrun), no DNS.
 set -u
@@ -60,15 +61,23 @@ check_refused "--partition auto" 'm["options"]["partition"] = "auto"; m["partiti
 # A repeated option is a list: compared item by item.
 check_refused "--account-uri twice" 'm["options"]["account-uri"] = ["https://a.example/1", "https://a.example/2"]' \
     "--account-uri: none before, https://a.example/1,https://a.example/2 now"
+# The CA model: another number of perspectives or other thresholds change fail_pct and statuses.
+check_refused "--remotes" 'm["options"]["remotes"] = 6; m["options"]["allowed-failures"] = 2' \
+    "--remotes: 4 before, 6 now; --allowed-failures: 1 before, 2 now"
+check_refused "--fail-min-pct" 'm["options"]["fail-min-pct"] = 95.5' \
+    "--fail-min-pct: 99 before, 95.5 now"
+check_refused "--pass-max-pct" 'm["options"]["pass-max-pct"] = 0.0' \
+    "--pass-max-pct: 1 before, 0 now"
 # A merged run (caascan merge) is a whole run again.
 cp -r "$tmp/b0" "$tmp/m"
 set_manifest "$tmp/m" 'm["options"]["partition"] = None; m["partition"] = {"merged": "1..4", "n": 4, "rule": "registered-domain", "parts": []}'
 "$caascan" diff -q "$tmp/a" "$tmp/m" -o "$tmp/out.csv" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && ok || bad "merged run against a whole run: exit $rc: $(cat "$tmp/err")"
-# The default written out is the default: --attempts 3 compares with a run that did not say.
+# The default written out is the default: --attempts 3 (and the model's defaults, as a scan
+# records them) compares with a run that did not say.
 cp -r "$tmp/b0" "$tmp/d"
-set_manifest "$tmp/d" 'm["options"]["attempts"] = "3"; m["ca"] = "letsencrypt.org"'
+set_manifest "$tmp/d" 'm["options"].update({"attempts": "3", "remotes": 4, "allowed-failures": 1, "pass-max-pct": 1.0, "fail-min-pct": 99.0}); m["ca"] = "letsencrypt.org"'
 "$caascan" diff -q "$tmp/a" "$tmp/d" -o "$tmp/out.csv" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && ok || bad "--attempts 3 written out: exit $rc: $(cat "$tmp/err")"

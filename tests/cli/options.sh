@@ -116,5 +116,26 @@ out=$("$caascan" names -q --delimiter , --column 2 "$tmp/semi.csv" 2>&1)
 rc=$?
 [ $rc -eq 2 ] || [ "$(grep -c ',VALID,' <<<"$out")" -eq 0 ] && ok || bad "--delimiter , on a ';' file still found names: $out"
 
+# The CA model's options (docs/caa.md): ranges, --allowed-failures within --remotes, the
+# thresholds in order; for scan and check alike, before any query.
+printf 'a.example\n' >"$tmp/one.txt"
+expect 2 "caascan: scan: --remotes: '33' is not a whole number from 0 to 32" \
+    scan --remotes 33 -r 192.0.2.1 -o "$tmp/run" "$tmp/one.txt"
+expect 2 "caascan: scan: --allowed-failures 5 is more than --remotes 4" \
+    scan --allowed-failures 5 -r 192.0.2.1 -o "$tmp/run" "$tmp/one.txt"
+expect 2 "caascan: scan: --allowed-failures 2 is more than --remotes 1" \
+    scan --remotes 1 --allowed-failures 2 -r 192.0.2.1 -o "$tmp/run" "$tmp/one.txt"
+expect 2 "caascan: scan: --pass-max-pct 99 is not below --fail-min-pct 99" \
+    scan --pass-max-pct 99 -r 192.0.2.1 -o "$tmp/run" "$tmp/one.txt"
+expect 2 "caascan: scan: --pass-max-pct 5 is not below --fail-min-pct 2.5" \
+    scan --pass-max-pct 5 --fail-min-pct 2.5 -r 192.0.2.1 -o "$tmp/run" "$tmp/one.txt"
+for bad_pct in abc -1 100.5 1e2 0.1234 5%; do
+    expect 2 "caascan: scan: --fail-min-pct: '$bad_pct' is not a percentage from 0 to 100" \
+        scan --fail-min-pct "$bad_pct" -r 192.0.2.1 -o "$tmp/run" "$tmp/one.txt"
+done
+expect 2 "caascan: check: --allowed-failures 3 is more than --remotes 2" \
+    check --remotes 2 --allowed-failures 3 -r 192.0.2.1 a.example
+[ ! -e "$tmp/run" ] && ok || bad "a refused scan left $tmp/run behind"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -1,9 +1,10 @@
 /*
  * fuzz_fail_pct.c -- bytes as a fail_pct cell (fail_model.h): a cell the reader takes must be a
  * percentage from 0 to 100 in tenths, written back by cs_fm_format_pct to a cell that reads as
- * the same value; a refused cell reads as -1. The first eight bytes also as a double, which the
- * writer must turn into a cell the reader takes (or "" for a negative one). No crash, no read
- * outside the input.
+ * the same value; a refused cell reads as -1. The same bytes as a percentage option
+ * (--pass-max-pct): 0 to 100, or refused with the value untouched. The first eight bytes also as a
+ * double, which the writer must turn into a cell the reader takes (or "" for a negative one). No
+ * crash, no read outside the input.
  */
 #include <math.h>
 #include <stddef.h>
@@ -33,6 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (v != -1.0) {
         abort();
     }
+    /* The same bytes as --pass-max-pct / --fail-min-pct: 0 to 100 or untouched. */
+    double opt = -7.0;
+    if (cs_fm_parse_pct_option(cell, &opt) ? !(opt >= 0.0 && opt <= 100.0) : opt != -7.0)
+        abort();
     free(cell);
     if (size >= sizeof(double)) {
         double d;

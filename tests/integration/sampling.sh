@@ -62,6 +62,20 @@ python3 -c 'import sys; sys.exit(not 73.9 <= float(sys.argv[1]) <= 91.7)' "$pct"
     fail "servfail-some.test: fail_pct $pct outside 73.9..91.7"
 expect "servfail-some.test status" "$(col servfail-some.test status)" FLAKY
 
+# Another CA: 6 remote perspectives allowing 2 (Boulder's rule for 6), from the same lookups of
+# flaky.test (6 of 12 fail): 1 - (1/2)(1 + 6 + 15)/64 = 82.8 %; the manifest records the model.
+printf 'flaky.test\n' >"$TMP/flaky.txt"
+"$CAASCAN" scan -q --no-auth -r "$WORLD_RESOLVERS" --remotes 6 -o "$TMP/r6" "$TMP/flaky.txt" ||
+    fail "scan --remotes 6: exit status $?"
+"$CAASCAN" export "$TMP/r6" -o "$TMP/all.csv" || fail "export exit status $?"
+expect "--remotes 6: flaky.test fail_pct" "$(col flaky.test fail_pct)" 82.8
+expect "--remotes 6: the sentence" "$(col flaky.test detail | grep -o 'with a primary.*')" \
+    "with a primary and 6 remote perspectives allowing 2 failures, about 83 % of issuance attempts would fail"
+expect "--remotes 6: the manifest" \
+    "$(python3 -c 'import json,sys; o = json.load(open(sys.argv[1]))["options"]
+print(o["remotes"], o["allowed-failures"], o["pass-max-pct"], o["fail-min-pct"])' "$TMP/r6/manifest.json")" \
+    "6 2 1.0 99.0"
+
 # Perspectives: resolver 1 and resolver 2 as two network views. flaky.test fails always at the
 # first, never at the second; the pooled estimate (84 %) hides that a CA whose perspectives see
 # what these two see is refused every time: the primary (first view) fails, or, the other way

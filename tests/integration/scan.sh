@@ -90,14 +90,15 @@ print(m["status_counts"]["OK"], m["status_counts"]["INVALID"], m["status_counts"
 print(sum(s["rows"] for s in m["tables"]["results"]["shards"]), len(m["tables"]["results"]["shards"]))
 print(m["queries_sent"] > 0)
 o = m["options"]
-print(o["max-invalid-share"], o["delimiter"], o["attempts"], o["auth-qps"])
+print(o["max-invalid-share"], o["delimiter"], o["attempts"], o["auth-qps"], o["remotes"],
+      o["allowed-failures"], o["pass-max-pct"], o["fail-min-pct"])
 PY
 expect "manifest header" "$(sed -n 1p "$TMP/m")" "3 letsencrypt.org 127.0.10.1:53,127.0.10.2:53"
 expect "manifest input counts" "$(sed -n 2p "$TMP/m")" "22 21 2 1"
 expect "manifest status counts" "$(sed -n 3p "$TMP/m")" "6 2 6"
 expect "manifest shards" "$(sed -n 4p "$TMP/m")" "20 4"
 expect "manifest queries" "$(sed -n 5p "$TMP/m")" True
-expect "manifest: options in effect, given or not" "$(sed -n 6p "$TMP/m")" "50 detect 3 20"
+expect "manifest: options in effect, given or not" "$(sed -n 6p "$TMP/m")" "50 detect 3 20 4 1 1.0 99.0"
 [ ! -e "$TMP/run/RUNNING" ] && PASSED=$((PASSED + 1)) || fail "RUNNING left behind"
 
 # A complete run is not overwritten without --force.

@@ -208,6 +208,53 @@ static void test_views(void **state)
     assert_true(c.pass_max_pct == 1.0 && c.fail_min_pct == 99.0);
 }
 
+/* The model's options: each read alone, then checked together. */
+static void test_options(void **state)
+{
+    double v = -7;
+    static const struct {
+        const char *text;
+        double want;
+    } good[] = {{"0", 0},     {"1", 1},         {"99", 99},       {"100", 100},
+                {"0.5", 0.5}, {"99.95", 99.95}, {"7.125", 7.125}, {"100.000", 100}};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_true(cs_fm_parse_pct_option(good[i].text, &v));
+        assert_true(v == good[i].want);
+    }
+    static const char *const bad[] = {"",    "-1",  "+1", "1.", ".5", "100.001", "101",
+                                      "1e1", "0x1", " 1", "1 ", "5%", "1.2345",  "1000"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = -7;
+        assert_false(cs_fm_parse_pct_option(bad[i], &v));
+        assert_true(v == -7); /* untouched */
+    }
+    struct cs_fm_config c;
+    char why[160];
+    cs_fm_config_default(&c);
+    assert_true(cs_fm_config_check(&c, why, sizeof(why)));
+    assert_string_equal(why, "");
+    c.remotes = 6;
+    c.allowed = cs_fm_allowed_failures(6);
+    assert_true(cs_fm_config_check(&c, NULL, 0));
+    c.allowed = 7;
+    assert_false(cs_fm_config_check(&c, why, sizeof(why)));
+    assert_string_equal(why, "--allowed-failures 7 is more than --remotes 6");
+    c.allowed = 0;
+    c.remotes = CS_FM_REMOTES_MAX + 1;
+    assert_false(cs_fm_config_check(&c, why, sizeof(why)));
+    assert_string_equal(why, "--remotes 33 is more than 32");
+    cs_fm_config_default(&c);
+    c.pass_max_pct = 99;
+    assert_false(cs_fm_config_check(&c, why, sizeof(why)));
+    assert_string_equal(why, "--pass-max-pct 99 is not below --fail-min-pct 99");
+    c.pass_max_pct = 0;
+    c.fail_min_pct = 100;
+    assert_true(cs_fm_config_check(&c, why, sizeof(why)));
+    c.fail_min_pct = 100.5;
+    assert_false(cs_fm_config_check(&c, why, sizeof(why)));
+    assert_string_equal(why, "--pass-max-pct and --fail-min-pct are percentages (0 to 100)");
+}
+
 static void test_sequential_sampling(void **state)
 {
     assert_int_equal(cs_fm_more_lookups(0, 3, 12), 0);  /* clean: nothing extra */
@@ -294,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_pct_cell),
         cmocka_unit_test(test_climb),
         cmocka_unit_test(test_views),
+        cmocka_unit_test(test_options),
         cmocka_unit_test(test_sequential_sampling),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_level_by_perspective),

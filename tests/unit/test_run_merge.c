@@ -174,6 +174,21 @@ static void test_refusals(void **state)
     assert_int_equal(merge("m4", "part1", "otherca", "part3", err, sizeof(err)), CS_EMISMATCH);
     assert_non_null(strstr(err, "otherca: --ca pki.goog, but"));
 
+    /* A part judged with another CA model (fail_pct and statuses differ): not one job. */
+    snprintf(dir, sizeof(dir), "%s/othermodel", root);
+    make_part(dir, 2, PARTS, 0, "00112233aabbccdd", "letsencrypt.org");
+    char mp[400];
+    snprintf(mp, sizeof(mp), "%s/manifest.json", dir);
+    json_t *mj = json_load_file(mp, 0, NULL);
+    assert_non_null(mj);
+    json_object_set_new(json_object_get(mj, "options"), "remotes", json_integer(6));
+    assert_int_equal(json_dump_file(mj, mp, JSON_INDENT(2)), 0);
+    json_decref(mj);
+    assert_int_equal(merge("m7", "part1", "othermodel", "part3", err, sizeof(err)), CS_EMISMATCH);
+    assert_non_null(strstr(err, "othermodel: --remotes 6, but"));
+    assert_non_null(strstr(err, "has --remotes (none): not one job"));
+    assert_false(has_manifest("m7"));
+
     /* Claims partition 2 but holds partition 1's names: found while merging. */
     snprintf(dir, sizeof(dir), "%s/overlap", root);
     make_part(dir, 2, PARTS, 1, "00112233aabbccdd", "letsencrypt.org");
