@@ -64,23 +64,16 @@ struct lookup {
     bool io_error;
     size_t window;
     uint64_t names, written, invalid;
-    yajl_gen gen;
+    struct cs_answer_writer *writer;
 };
 
 static void on_answer(struct cs_answer *ans, void *arg);
 
-/* Writes the generator's object as one line and readies it for the next. */
-static void write_json_line(struct lookup *L, yajl_gen_status st)
+/* Writes one line (line NULL: the writer failed, out of memory). */
+static void write_line(struct lookup *L, const char *line, size_t len)
 {
-    const unsigned char *buf;
-    size_t len;
-    if (st != yajl_gen_status_ok || yajl_gen_get_buf(L->gen, &buf, &len) != yajl_gen_status_ok) {
+    if (!line || fwrite(line, 1, len, L->out) != len || fputc('\n', L->out) == EOF)
         L->io_error = true;
-    } else if (fwrite(buf, 1, len, L->out) != len || fputc('\n', L->out) == EOF) {
-        L->io_error = true;
-    }
-    yajl_gen_clear(L->gen);
-    yajl_gen_reset(L->gen, NULL);
 }
 
 /* Opens the next argument as input; returns false at the end of the arguments. */
@@ -114,27 +107,24 @@ static bool next_source(struct lookup *L, const char **single_name)
     return true;
 }
 
-/* Writes key and a string value into the open map of g. */
-static void json_pair(yajl_gen g, const char *key, const char *value)
-{
-    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-    yajl_gen_string(g, (const unsigned char *)value, strlen(value));
-}
-
 static void emit_invalid(struct lookup *L, const char *name, const char *why)
 {
     char tbuf[16];
-    yajl_gen g = L->gen;
-    yajl_gen_status st = yajl_gen_map_open(g);
-    if (st == yajl_gen_status_ok) {
-        yajl_gen_string(g, (const unsigned char *)"name", 4);
-        cs_json_octets(g, (const uint8_t *)name, strlen(name));
-        json_pair(g, "type", cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)));
-        json_pair(g, "outcome", "invalid_name");
-        json_pair(g, "error", why);
-        st = yajl_gen_map_close(g);
+    json_t *j = json_object();
+    /* Mnemonics and error texts are ASCII; the name goes through cs_json_octets(). */
+    if (json_object_set_new_nocheck(j, "name",
+                                    cs_json_octets((const uint8_t *)name, strlen(name))) ||
+        json_object_set_new_nocheck(
+            j, "type", json_string_nocheck(cs_rr_type_name(L->spec.qtype, tbuf, sizeof(tbuf)))) ||
+        json_object_set_new_nocheck(j, "outcome", json_string_nocheck("invalid_name")) ||
+        json_object_set_new_nocheck(j, "error", json_string_nocheck(why))) {
+        json_decref(j);
+        j = NULL;
     }
-    write_json_line(L, st);
+    size_t len = 0;
+    const char *line = cs_answer_writer_dump(L->writer, j, &len);
+    write_line(L, line, len);
+    json_decref(j);
     L->written++;
     L->invalid++;
 }
@@ -200,7 +190,9 @@ static void feed(struct lookup *L)
 static void on_answer(struct cs_answer *ans, void *arg)
 {
     struct lookup *L = arg;
-    write_json_line(L, cs_answer_json(ans, L->gen));
+    size_t len = 0;
+    const char *line = cs_answer_writer_line(L->writer, ans, &len);
+    write_line(L, line, len);
     L->written++;
     feed(L);
 }
@@ -355,8 +347,8 @@ int cmd_lookup(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(L.out, outbuf, _IOFBF, sizeof(outbuf));
 
-    L.gen = yajl_gen_alloc(NULL);
-    L.base = L.gen ? event_base_new() : NULL;
+    L.writer = cs_answer_writer_new();
+    L.base = L.writer ? event_base_new() : NULL;
     L.engine = L.base ? cs_engine_new(L.base, &cfg, poolp) : NULL;
     if (!L.engine) {
         fprintf(stderr, "caascan: lookup: cannot start the engine: %s\n", strerror(errno));
@@ -404,7 +396,7 @@ int cmd_lookup(int argc, char **argv)
     if (poolp)
         cs_pool_free(poolp);
     free(L.line);
-    yajl_gen_free(L.gen);
+    cs_answer_writer_free(L.writer);
     if (L.written != L.names) {
         fprintf(stderr, "caascan: lookup: %llu names read but %llu written\n",
                 (unsigned long long)L.names, (unsigned long long)L.written);

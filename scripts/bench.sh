@@ -6,6 +6,8 @@
 #   scripts/bench.sh            all benchmarks
 #   scripts/bench.sh engine     the query engine against NSD (targets: >= 80% of dnsperf,
 #                               <= 8 ms CPU per 1,000 queries, < 64 MB RSS, 0 names lost)
+#   scripts/bench.sh answer-json  the JSON lines of lookup alone: CPU per 1,000 lines on realistic
+#                               answers, without the network
 #   scripts/bench.sh input      reading and normalizing 1,000,000 names (crt.sh JSON, CSV)
 #   scripts/bench.sh scan       100,000 names over 5,000 zones in the DNS world at --qps 20000
 #   scripts/bench.sh scan-real  100,000 names over 20,000 zones spread over providers like a real

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential cmake pkg-config clang
-    libldns-dev libevent-dev libzstd-dev libcsv-dev libcmocka-dev libjansson-dev libyajl-dev libidn2-dev
+    libldns-dev libevent-dev libzstd-dev libcsv-dev libcmocka-dev libjansson-dev libidn2-dev
     libpsl-dev libxlsxwriter-dev zlib1g-dev python3-openpyxl
     nsd unbound ldnsutils dnsutils dnsperf zstd iproute2 util-linux python3 time bc tcpdump
     slurm-wlm munge

@@ -10,24 +10,40 @@
  * sent byte for byte are written in the case of "name" as asked (0x20 undone); other names keep
  * the case they came with. "sent_qname" keeps the name sent.
  *
- * The objects are streamed with yajl's generator straight into its buffer: a bulk lookup writes
- * one per query, and building a document tree for each (jansson) cost more CPU than the query.
+ * The lines are jansson objects (keys in insertion order, which jansson keeps since 2.8) dumped
+ * compact. A bulk lookup writes one per query, so cs_answer_writer keeps the tree of a line and
+ * its output buffer from line to line, and every string is set without jansson's UTF-8 check
+ * (they are printable ASCII by construction).
  */
 #ifndef CAASCAN_ANSWER_JSON_H
 #define CAASCAN_ANSWER_JSON_H
 
 #include "caascan/engine.h"
 
-#include <yajl/yajl_gen.h>
+#include <jansson.h>
 
-/* Writes ans as one JSON object into g. Returns the first yajl error, yajl_gen_status_ok. */
-yajl_gen_status cs_answer_json(const struct cs_answer *ans, yajl_gen g);
+/* One resource record as {"name", "type", "ttl", "data"}: a new reference, or NULL. */
+json_t *cs_rr_json(const ldns_rr *rr);
 
-/* One resource record as {"name", "type", "ttl", "data"} into g. */
-yajl_gen_status cs_rr_json(const ldns_rr *rr, yajl_gen g);
+/* A JSON string of the octets made safe: printable ASCII as is, '\' and other octets as \DDD.
+ * A new reference, or NULL. */
+json_t *cs_json_octets(const uint8_t *p, size_t n);
 
-/* Writes a string made JSON-safe: printable ASCII as is, other octets as \DDD. */
-yajl_gen_status cs_json_octets(yajl_gen g, const uint8_t *p, size_t n);
+/* Writes the lines of `caascan lookup`, one at a time, into a buffer it keeps. */
+struct cs_answer_writer;
+
+/* A new writer, or NULL when memory runs out. */
+struct cs_answer_writer *cs_answer_writer_new(void);
+
+/* ans as one compact JSON object, without a newline: *len octets (NUL-terminated), valid until
+ * the next call on w; NULL when memory runs out. */
+const char *cs_answer_writer_line(struct cs_answer_writer *w, const struct cs_answer *ans,
+                                  size_t *len);
+
+/* Any object j (NULL: fails) dumped the same way, for the other lines of a lookup. */
+const char *cs_answer_writer_dump(struct cs_answer_writer *w, const json_t *j, size_t *len);
+
+void cs_answer_writer_free(struct cs_answer_writer *w);
 
 /* The type's mnemonic ("CAA") from ldns's static table, or "TYPEnnn" written into buf. */
 const char *cs_rr_type_name(uint16_t type, char *buf, size_t size);

@@ -1,4 +1,5 @@
-/* test_answer_json.c -- lookup's JSON lines: CAA as flags/tag/value, escapes, hostile rdata. */
+/* test_answer_json.c -- lookup's JSON lines: whole lines byte for byte, CAA as flags/tag/value,
+ * escapes, hostile rdata. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,24 +7,39 @@
 #include <cmocka.h>
 
 #include "caascan/answer_json.h"
+#include "caascan/query.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The record as yajl writes it, parsed back by jansson (so the output must be valid JSON). */
+/* A line of the writer parsed back with jansson: it must be valid JSON, and printable ASCII (its
+ * strings skip jansson's UTF-8 check). */
+static json_t *reparse(const char *line, size_t len)
+{
+    assert_non_null(line);
+    assert_int_equal(strlen(line), len);
+    for (size_t i = 0; i < len; i++)
+        assert_true(line[i] >= 0x20 && line[i] < 0x7f);
+    json_error_t err;
+    json_t *j = json_loadb(line, len, 0, &err);
+    assert_non_null(j);
+    return j;
+}
+
+/* The record as the writer dumps it, parsed back. */
 static json_t *rr_value(const ldns_rr *rr)
 {
-    yajl_gen g = yajl_gen_alloc(NULL);
-    assert_int_equal(cs_rr_json(rr, g), yajl_gen_status_ok);
-    const unsigned char *buf;
-    size_t len;
-    assert_int_equal(yajl_gen_get_buf(g, &buf, &len), yajl_gen_status_ok);
-    json_error_t err;
-    json_t *j = json_loadb((const char *)buf, len, 0, &err);
-    assert_non_null(j);
-    yajl_gen_free(g);
+    struct cs_answer_writer *w = cs_answer_writer_new();
+    assert_non_null(w);
+    json_t *rec = cs_rr_json(rr);
+    assert_non_null(rec);
+    size_t len = 0;
+    const char *line = cs_answer_writer_dump(w, rec, &len);
+    json_t *j = reparse(line, len);
+    json_decref(rec);
+    cs_answer_writer_free(w);
     return j;
 }
 
@@ -120,6 +136,142 @@ static void test_rdata_text_filling_its_buffer(void **state)
     print_reply_file("reply-rdata-text-at-capacity.bin");
 }
 
+/* A reply to a CAA query for the 0x20 name Shop.Example.TEST, built with ldns and parsed back
+ * from wire form as the engine parses it: qr aa rd ra, a CAA record and an NS record whose owner
+ * names repeat the name sent, and an EDE whose text has quotes. */
+static ldns_pkt *sample_reply(void)
+{
+    static const char *const rrs[] = {
+        "Shop.Example.TEST. 300 IN CAA 0 issue \"letsencrypt.org\"",
+        "Example.TEST. 3600 IN NS ns1.dnsprov.test.",
+    };
+    ldns_pkt *p = ldns_pkt_new();
+    ldns_pkt_set_qr(p, true);
+    ldns_pkt_set_aa(p, true);
+    ldns_pkt_set_rd(p, true);
+    ldns_pkt_set_ra(p, true);
+    ldns_rr *q = NULL;
+    ldns_rr_new_question_frm_str(&q, "Shop.Example.TEST. IN CAA", NULL, NULL);
+    ldns_rr_list_push_rr(ldns_pkt_question(p), q);
+    for (int i = 0; i < 2; i++) {
+        ldns_rr *rr = NULL;
+        ldns_rr_new_frm_str(&rr, rrs[i], 300, NULL, NULL);
+        ldns_rr_list_push_rr(i ? ldns_pkt_authority(p) : ldns_pkt_answer(p), rr);
+    }
+    ldns_pkt_set_qdcount(p, 1);
+    ldns_pkt_set_ancount(p, 1);
+    ldns_pkt_set_nscount(p, 1);
+    ldns_pkt_set_edns_udp_size(p, 1232);
+    static const uint8_t ede[] = {0, 15, 0, 10, 0, 22, 's', 'a', 'y', ' ', '"', 'h', 'i', '"'};
+    ldns_pkt_set_edns_data(p, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, sizeof(ede), ede));
+    uint8_t *wire = NULL;
+    size_t n = 0;
+    ldns_pkt *parsed = NULL;
+    if (ldns_pkt2wire(&wire, p, &n) != LDNS_STATUS_OK ||
+        cs_pkt_from_wire(&parsed, wire, n) != LDNS_STATUS_OK)
+        abort();
+    free(wire);
+    ldns_pkt_free(p);
+    return parsed;
+}
+
+static const uint8_t sample_sent[] = {4,   'S', 'h', 'o', 'p', 7,   'E', 'x', 'a', 'm',
+                                      'p', 'l', 'e', 4,   'T', 'E', 'S', 'T', 0};
+
+/* Two attempts: a timeout at 192.0.2.53, then the reply over TCP from [2001:db8::53]. */
+static void sample_answer(struct cs_answer *ans, struct cs_attempt att[2])
+{
+    memset(att, 0, 2 * sizeof(att[0]));
+    cs_addr_parse("192.0.2.53", 53, &att[0].server);
+    att[0].outcome = CS_OUT_TIMEOUT;
+    att[0].rcode = -1;
+    cs_addr_parse("[2001:db8::53]:53", 53, &att[1].server);
+    att[1].outcome = CS_OUT_ANSWER;
+    att[1].rcode = 0;
+    att[1].rtt_us = 1234;
+    att[1].tcp = true;
+    ldns_pkt *pkt = sample_reply();
+    *ans = (struct cs_answer){.name = "shop.example.test",
+                              .qtype = LDNS_RR_TYPE_CAA,
+                              .outcome = CS_OUT_ANSWER,
+                              .pkt = pkt,
+                              .rcode = cs_pkt_rcode(pkt),
+                              .server = &att[1].server,
+                              .resolver = -1,
+                              .case_echoed = true,
+                              .tcp = true,
+                              .truncated = true,
+                              .rtt_us = 1234,
+                              .nattempts = 2,
+                              .attempts = att,
+                              .sent_qname = sample_sent,
+                              .sent_qname_len = sizeof(sample_sent)};
+}
+
+/* No reply: two timeouts, a name asked with octets outside ASCII. */
+static void sample_timeout(struct cs_answer *ans, struct cs_attempt att[2])
+{
+    memset(att, 0, 2 * sizeof(att[0]));
+    for (int i = 0; i < 2; i++) {
+        cs_addr_parse("192.0.2.53", 53, &att[i].server);
+        att[i].outcome = CS_OUT_TIMEOUT;
+        att[i].rcode = -1;
+    }
+    *ans = (struct cs_answer){.name = "Caf\xc3\xa9.test",
+                              .qtype = LDNS_RR_TYPE_CAA,
+                              .outcome = CS_OUT_TIMEOUT,
+                              .server = &att[1].server,
+                              .resolver = -1,
+                              .nattempts = 2,
+                              .attempts = att,
+                              .sent_qname = sample_sent,
+                              .sent_qname_len = sizeof(sample_sent)};
+}
+
+/* The whole lines, key order included, as caascan lookup wrote them with its earlier JSON
+ * library; one writer for all of them, so that nothing of a line stays in the next (the lines
+ * without a reply have other keys, and an attempt without a reply has no rcode). */
+static const char answer_line[] =
+    "{\"name\":\"shop.example.test\",\"type\":\"CAA\",\"outcome\":\"answer\","
+    "\"server\":\"[2001:db8::53]:53\",\"rcode\":\"NOERROR\",\"flags\":[\"qr\",\"aa\","
+    "\"rd\",\"ra\"],\"answers\":[{\"name\":\"shop.example.test.\",\"type\":\"CAA\","
+    "\"ttl\":300,\"data\":{\"flags\":0,\"tag\":\"issue\",\"value\":\"letsencrypt.org\"}}],"
+    "\"authority\":[{\"name\":\"example.test.\",\"type\":\"NS\",\"ttl\":3600,"
+    "\"data\":\"ns1.dnsprov.test.\"}],\"ede\":[{\"code\":22,"
+    "\"name\":\"No Reachable Authority\",\"text\":\"say \\\"hi\\\"\"}],\"attempts\":2,"
+    "\"attempt_log\":[{\"server\":\"192.0.2.53:53\",\"outcome\":\"timeout\",\"tcp\":false},"
+    "{\"server\":\"[2001:db8::53]:53\",\"outcome\":\"answer\",\"tcp\":true,"
+    "\"rcode\":\"NOERROR\",\"rtt_us\":1234}],\"rtt_us\":1234,\"case_echoed\":true,"
+    "\"sent_qname\":\"Shop.Example.TEST.\",\"tcp\":true,\"truncated\":true}";
+static const char timeout_line[] =
+    "{\"name\":\"Caf\\\\195\\\\169.test\",\"type\":\"CAA\",\"outcome\":\"timeout\","
+    "\"server\":\"192.0.2.53:53\",\"attempts\":2,"
+    "\"attempt_log\":[{\"server\":\"192.0.2.53:53\",\"outcome\":\"timeout\",\"tcp\":false},"
+    "{\"server\":\"192.0.2.53:53\",\"outcome\":\"timeout\",\"tcp\":false}],"
+    "\"case_echoed\":false,\"sent_qname\":\"Shop.Example.TEST.\",\"tcp\":false,"
+    "\"truncated\":false}";
+
+static void test_answer_lines_exact(void **state)
+{
+    struct cs_answer_writer *w = cs_answer_writer_new();
+    assert_non_null(w);
+    struct cs_answer ans, timeout;
+    struct cs_attempt att[2], tatt[2];
+    sample_answer(&ans, att);
+    sample_timeout(&timeout, tatt);
+    const struct cs_answer *order[] = {&ans, &timeout, &ans, &ans, &timeout};
+    const char *want[] = {answer_line, timeout_line, answer_line, answer_line, timeout_line};
+    for (int i = 0; i < 5; i++) {
+        size_t len = 0;
+        const char *line = cs_answer_writer_line(w, order[i], &len);
+        assert_non_null(line);
+        assert_string_equal(line, want[i]);
+        json_decref(reparse(line, len));
+    }
+    ldns_pkt_free(ans.pkt);
+    cs_answer_writer_free(w);
+}
+
 static void test_wire_name_str(void **state)
 {
     const uint8_t n[] = {3, 'W', '.', 'w', 2, 0x01, 'b', 0};
@@ -142,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_presentation_text_not_escaped_twice),
         cmocka_unit_test(test_hostile_svcb_printed_generically),
         cmocka_unit_test(test_rdata_text_filling_its_buffer),
+        cmocka_unit_test(test_answer_lines_exact),
         cmocka_unit_test(test_wire_name_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
