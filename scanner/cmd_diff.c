@@ -12,13 +12,12 @@
 #include "caascan/run_compare.h"
 
 /* The broken-run guard counts only when at least this many names newly fail. */
-#define GUARD_MIN_NAMES 10
-
 static void diff_usage(FILE *out)
 {
     fprintf(out,
             "usage: caascan diff OLD NEW [-o FILE] [--format csv|xlsx] [--raw] [--bom]\n"
-            "                    [--allow-incomplete] [--force] [--max-new-failures P] [-q]\n"
+            "                    [--allow-incomplete] [--force] [--max-new-failures P]\n"
+            "                    [--min-new-failures N] [-q]\n"
             "\n"
             "Writes a CSV of the names that changed between run directories OLD and NEW:\n"
             "name,change,old_status,new_status,old_problems,new_problems,old_caa,new_caa,detail\n"
@@ -33,9 +32,12 @@ static void diff_usage(FILE *out)
             "  --allow-incomplete   accept runs without manifest.json\n"
             "  --force              compare runs made with options that change verdicts (--ca,\n"
             "                       --account-uri, --validation-method, --partition, --no-auth,\n"
-            "                       --attempts), which are refused otherwise\n"
+            "                       --auth-depth, --attempts, the CA model), refused otherwise\n"
             "  --max-new-failures P  more than P %% of NEW's names newly failing (and at least\n"
-            "                       10 names) means NEW looks broken: exit 4 (default 20)\n"
+            "                       --min-new-failures names) means NEW looks broken: exit 4\n"
+            "                       (default 20)\n"
+            "  --min-new-failures N  fewer newly failing names never look broken (default 10;\n"
+            "                       raise it for small inventories, 0 judges by P alone)\n"
             "  -q, --quiet          no summary on standard error\n"
             "\n"
             "Exit status: 0 no new failure, 1 at least one NEW_FAILURE, 2 usage or input error\n"
@@ -54,12 +56,13 @@ int cmd_diff(int argc, char **argv)
         {"bom", no_argument, NULL, 'B'},
         {"force", no_argument, NULL, 'F'},
         {"max-new-failures", required_argument, NULL, 'M'},
+        {"min-new-failures", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
     bool allow_incomplete = false, quiet = false, xlsx = false, force = false;
-    unsigned long max_new_pct = 20;
+    unsigned long max_new_pct = 20, min_new = 10;
     cs_diff_opts dopt = {.allow_incomplete = false};
     int c;
     optind = 1;
@@ -93,6 +96,10 @@ int cmd_diff(int argc, char **argv)
             break;
         case 'M':
             if (!opt_uint("diff", "--max-new-failures", optarg, 0, 100, &max_new_pct))
+                return CS_EXIT_USAGE;
+            break;
+        case 'N':
+            if (!opt_uint("diff", "--min-new-failures", optarg, 0, 100000000, &min_new))
                 return CS_EXIT_USAGE;
             break;
         case 'h':
@@ -157,7 +164,7 @@ int cmd_diff(int argc, char **argv)
         fputc('\n', stderr);
     }
     uint64_t nf = st.changes[CS_CH_NEW_FAILURE];
-    if (nf >= GUARD_MIN_NAMES && (double)nf * 100.0 > (double)max_new_pct * (double)st.new_rows) {
+    if (nf >= min_new && (double)nf * 100.0 > (double)max_new_pct * (double)st.new_rows) {
         fprintf(stderr,
                 "caascan: diff: %" PRIu64 " of %" PRIu64 " names (%.0f %%) newly fail, more than "
                 "--max-new-failures %lu %%: %s looks broken (its resolvers, network or inputs), "

@@ -99,5 +99,20 @@ rc=$?
 [ $rc -eq 2 ] && [ "$(cat "$tmp/err")" == "caascan: diff: --max-new-failures: '101' is not a whole number from 0 to 100" ] &&
     ok || bad "--max-new-failures 101: exit $rc: $(cat "$tmp/err")"
 
+# The guard's floor: 1 new failure of 201 names is over --max-new-failures 0, but below the
+# default floor of 10 names (exit 1); --min-new-failures 1 lets it trip (exit 4).
+"$caascan" diff -q --max-new-failures 0 "$tmp/a" "$tmp/b" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ ! -s "$tmp/err" ] && ok || bad "1 new failure under the floor of 10: exit $rc: $(cat "$tmp/err")"
+"$caascan" diff -q --max-new-failures 0 --min-new-failures 1 "$tmp/a" "$tmp/b" -o "$tmp/out.csv" 2>"$tmp/err"
+rc=$?
+want="caascan: diff: 1 of 201 names (0 %) newly fail, more than --max-new-failures 0 %: $tmp/b looks broken (its resolvers, network or inputs), not the customers; check it before telling anyone"
+[ $rc -eq 4 ] && [ "$(cat "$tmp/err")" == "$want" ] && [ "$(grep -c ',NEW_FAILURE,' "$tmp/out.csv")" -eq 1 ] && ok ||
+    bad "--min-new-failures 1: exit $rc: $(cat "$tmp/err")"
+"$caascan" diff -q --min-new-failures -1 "$tmp/a" "$tmp/b" 2>"$tmp/err" >/dev/null
+rc=$?
+[ $rc -eq 2 ] && [ "$(cat "$tmp/err")" == "caascan: diff: --min-new-failures: '-1' is not a whole number from 0 to 100000000" ] &&
+    ok || bad "--min-new-failures -1: exit $rc: $(cat "$tmp/err")"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
