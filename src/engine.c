@@ -78,6 +78,7 @@ struct cs_q {
     struct bufferevent *tcp;
     struct event timer;
     uint64_t sent_ns;
+    uint64_t token_ns; /* when it took its destination's token */
     unsigned flags;
     unsigned attempts_max;
     unsigned nattempts;
@@ -113,6 +114,7 @@ struct dest {
     int resolver;          /* pool index or -1 */
     uint64_t sec_start_ns; /* per-second send count, for max_dest_per_second */
     uint64_t sec_count;
+    uint64_t charged_ns; /* the last send its bucket was brought up to (charge_sent) */
 };
 
 struct udp_sock {
@@ -551,6 +553,21 @@ static void begin_attempt_log(struct cs_q *q, bool tcp)
 static void tcp_read_cb(struct bufferevent *bev, void *arg);
 static void tcp_event_cb(struct bufferevent *bev, short what, void *arg);
 
+/*
+ * q has left at sent_ns: an authoritative address's token counts from then, not from when the
+ * dispatcher took it (a UDP query waits for the batch to be sent, and a busy machine can hold the
+ * process in between), so that --auth-qps holds on the wire (docs/engine.md). Once per
+ * destination and send: the tokens of one batch were taken together.
+ */
+static void charge_sent(struct cs_q *q, uint64_t sent_ns)
+{
+    struct dest *d = q->dest;
+    if (d->resolver >= 0 || d->charged_ns == sent_ns)
+        return;
+    d->charged_ns = sent_ns;
+    cs_ratelimit_defer(&d->rl, q->token_ns, sent_ns);
+}
+
 static void send_tcp(struct cs_q *q)
 {
     struct cs_engine *e = q->e;
@@ -573,6 +590,8 @@ static void send_tcp(struct cs_q *q)
     if (bufferevent_socket_connect(q->tcp, (struct sockaddr *)&q->dest->addr.ss,
                                    (int)q->dest->addr.len) != 0)
         attempt_done(q, CS_OUT_TCP_FAILED, NULL, 0, false);
+    else
+        charge_sent(q, cs_now_ns()); /* the SYN is out */
 }
 
 static void count_dest_second(struct cs_engine *e, struct dest *d, uint64_t now)
@@ -644,6 +663,9 @@ static void flush_sends(struct cs_engine *e)
         while (i < k && !e->cancelled) {
             int n = sendmmsg(s->fd, msgs + i, k - i, 0);
             if (n > 0) {
+                uint64_t sent = cs_now_ns();
+                for (int j = 0; j < n; j++)
+                    charge_sent(qs[i + j], sent);
                 for (int j = 0; j < n; j++)
                     if (msgs[i + j].msg_len != qs[i + j]->wq.len)
                         attempt_done(qs[i + j], CS_OUT_NETERR, NULL, 0, false);
@@ -756,6 +778,7 @@ static void dispatch(struct cs_engine *e)
             cs_ratelimit_take(&d->rl, now);
             cs_ratelimit_take(&e->global_rl, now);
             struct cs_q *q = dest_dequeue(d);
+            q->token_ns = now;
             e->ring = d->ring_next; /* round robin */
             if (!d->fifo_head)
                 ring_remove(e, d);

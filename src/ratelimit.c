@@ -52,6 +52,22 @@ bool cs_ratelimit_take(struct cs_ratelimit *rl, uint64_t now_ns)
     return true;
 }
 
+void cs_ratelimit_defer(struct cs_ratelimit *rl, uint64_t taken_ns, uint64_t sent_ns)
+{
+    if (rl->rate_mqps == 0 || sent_ns <= taken_ns)
+        return;
+    refill(rl, sent_ns);
+    uint64_t late = sent_ns - taken_ns;
+    /* Bound late first so that late * rate cannot overflow: past the time the whole burst takes
+     * to fill, every credit accrued since the take goes. */
+    if (late >= rl->cap / rl->rate_mqps + 1) {
+        rl->credit = 0;
+        return;
+    }
+    uint64_t accrued = late * rl->rate_mqps;
+    rl->credit = accrued >= rl->credit ? 0 : rl->credit - accrued;
+}
+
 uint64_t cs_ratelimit_wait_ns(struct cs_ratelimit *rl, uint64_t now_ns)
 {
     if (rl->rate_mqps == 0)

@@ -37,6 +37,14 @@ uint32_t cs_ratelimit_default_burst(uint64_t rate_mqps);
 /* Takes one token at time now_ns if there is one; returns whether it did. */
 bool cs_ratelimit_take(struct cs_ratelimit *rl, uint64_t now_ns);
 
+/*
+ * A token taken at taken_ns was used at sent_ns (the query left then: a send delayed by a busy
+ * machine): the credit that accrued in between is withdrawn, so that the next token is due a full
+ * interval after the send, and the queries keep their distance where they are counted, on the
+ * wire. It only ever makes the bucket stricter.
+ */
+void cs_ratelimit_defer(struct cs_ratelimit *rl, uint64_t taken_ns, uint64_t sent_ns);
+
 /* Nanoseconds from now_ns until a token is available (0 when one is available now). */
 uint64_t cs_ratelimit_wait_ns(struct cs_ratelimit *rl, uint64_t now_ns);
 

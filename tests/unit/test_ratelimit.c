@@ -93,6 +93,36 @@ static void test_high_rate_no_overflow(void **state)
     assert_int_equal(drain(&rl, 100 * SEC, 1, 1), 1000);
 }
 
+/* A token used late (the query left 30 ms after the take): the next one is due a full interval
+ * after the send, not after the take; a send on time changes nothing; a very late one empties
+ * the bucket without overflow. */
+static void test_defer_to_the_send(void **state)
+{
+    (void)state;
+    struct cs_ratelimit rl;
+    cs_ratelimit_init(&rl, 5 * 1000, 1, 0); /* 5 q/s, burst 1 */
+    assert_true(cs_ratelimit_take(&rl, 0));
+    cs_ratelimit_defer(&rl, 0, 30 * MS);
+    assert_false(cs_ratelimit_take(&rl, 200 * MS));
+    assert_int_equal(cs_ratelimit_wait_ns(&rl, 200 * MS), 30 * MS);
+    assert_false(cs_ratelimit_take(&rl, 230 * MS - 1));
+    assert_true(cs_ratelimit_take(&rl, 230 * MS));
+    cs_ratelimit_defer(&rl, 230 * MS, 230 * MS);
+    assert_true(cs_ratelimit_take(&rl, 430 * MS));
+    cs_ratelimit_defer(&rl, 430 * MS, 100 * SEC);
+    assert_false(cs_ratelimit_take(&rl, 100 * SEC + 200 * MS - 1));
+    assert_true(cs_ratelimit_take(&rl, 100 * SEC + 200 * MS));
+    /* A high rate, a late send: no overflow, nothing left. */
+    cs_ratelimit_init(&rl, 100000000ULL * 1000, 1000, 0);
+    assert_true(cs_ratelimit_take(&rl, 0));
+    cs_ratelimit_defer(&rl, 0, 1000 * SEC);
+    assert_false(cs_ratelimit_take(&rl, 1000 * SEC));
+    /* Unlimited: nothing to withdraw. */
+    cs_ratelimit_init(&rl, 0, 1, 0);
+    cs_ratelimit_defer(&rl, 0, SEC);
+    assert_true(cs_ratelimit_take(&rl, 0));
+}
+
 static void test_parse_and_default_burst(void **state)
 {
     uint64_t mq;
@@ -123,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_fractional_and_unlimited),
         cmocka_unit_test(test_high_rate_no_overflow),
         cmocka_unit_test(test_parse_and_default_burst),
+        cmocka_unit_test(test_defer_to_the_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
