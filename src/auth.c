@@ -808,6 +808,7 @@ void cs_auth_zone_free(struct cs_auth_zone *z)
     cs_auth_glue_clear(&zp->glue);
     free(zp->hosts);
     free(zp->addr);
+    free(zp->soa_in_caa);
     waiters_free(zp->ready_waiters);
     waiters_free(zp->done_waiters);
     waiters_free(zp->sample_waiters);
@@ -852,9 +853,11 @@ static void on_probe(struct cs_answer *ans, void *arg)
     struct cs_auth_qname *q = pc->qname;
     struct auth_addr *ad = pc->addr;
     /* Sampling: a negative answer to the apex's CAA gives the serial (no SOA query needed). */
+    struct cs_auth_zone *sz = pc->server->zone;
     if (q && ans->pkt && q->priv->a->depth == CS_AUTH_DEPTH_SAMPLE &&
-        strcmp(q->name, pc->server->zone->apex) == 0)
-        cs_auth_note_negative_serial(pc->server, ans->pkt, pc->reply);
+        strcmp(q->name, sz->apex) == 0 &&
+        cs_auth_note_negative_serial(pc->server, ans->pkt, pc->reply) && sz->priv->soa_in_caa)
+        sz->priv->soa_in_caa[pc->server - sz->servers] = true;
     free(pc);
     probe_owner_done(z, q, ad);
 }
@@ -992,14 +995,16 @@ static void addr_free(void *p)
 
 /* ---- zone probes ----------------------------------------------------------------------- */
 
-/* Sampling: SOA at the apex, once, at every address whose serial the apex's CAA did not give
- * (a negative answer carries the zone's SOA; an answer with CAA records does not). */
+/* Sampling: SOA at the apex, once, at every address whose answers to the apex's CAA did not carry
+ * the zone's SOA (a negative answer does; an answer with CAA records does not). Decided on those
+ * answers alone, not on a serial that came some other way first, so that what is asked does not
+ * depend on which answer came first. */
 static void zone_ask_soa(struct cs_auth_zone *z)
 {
     struct cs_auth *a = z->priv->a;
     for (size_t i = 0; i < z->nservers; i++) {
         struct cs_auth_server *s = &z->servers[i];
-        if (s->has_addr && !s->has_serial)
+        if (s->has_addr && !(z->priv->soa_in_caa && z->priv->soa_in_caa[i]))
             probe(a, s, z->apex, LDNS_RR_TYPE_SOA, CS_QF_DO, &s->probes[0], z, NULL, NULL);
     }
 }
@@ -1032,6 +1037,7 @@ static void zone_probe_sample(struct cs_auth_zone *z)
             p[k].rcode = -1;
         }
     }
+    zp->soa_in_caa = calloc(z->nservers + 1, sizeof(*zp->soa_in_caa));
     struct cs_auth_qname *aq = cs_auth_qname_get(a, z->apex, z, false);
     zp->apex_q = aq;
     zp->addr = calloc(z->nservers + 1, sizeof(*zp->addr));
@@ -1370,7 +1376,7 @@ cs_err cs_auth_check(struct cs_auth *a, struct cs_ca_level *const *levels, size_
 
 void cs_auth_config_default(struct cs_auth_config *cfg)
 {
-    cfg->depth = CS_AUTH_DEPTH_FULL;
+    cfg->depth = CS_AUTH_DEPTH_SAMPLE;
     cfg->tries = 2;
     cfg->timeout_ms = 3000;
     cfg->min_timeout_ms = 1000;

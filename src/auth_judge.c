@@ -242,21 +242,24 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
     }
 }
 
-void cs_auth_note_negative_serial(struct cs_auth_server *s, const ldns_pkt *pkt,
+bool cs_auth_note_negative_serial(struct cs_auth_server *s, const ldns_pkt *pkt,
                                   const struct cs_auth_reply *r)
 {
-    if (s->has_serial || !r->soa || (r->shape != CS_SHAPE_NODATA && r->shape != CS_SHAPE_NXDOMAIN))
-        return;
+    if (!r->soa || (r->shape != CS_SHAPE_NODATA && r->shape != CS_SHAPE_NXDOMAIN))
+        return false;
     const ldns_rr_list *ns = ldns_pkt_authority(pkt);
     for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
         const ldns_rr *rr = ldns_rr_list_rr(ns, i);
         if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3 &&
             cs_auth_owner_is(rr, s->zone->apex)) {
-            s->serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
-            s->has_serial = true;
-            return;
+            if (!s->has_serial) {
+                s->serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+                s->has_serial = true;
+            }
+            return true;
         }
     }
+    return false;
 }
 
 void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server)
@@ -997,10 +1000,13 @@ bool cs_auth_zone_disagrees(const struct cs_auth_zone *z)
 
 bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_zone_priv *zp)
 {
-    unsigned nth = zp->names_decided++;
     if (must_probe || zp->escalated || cs_auth_zone_disagrees(q->zone))
         return true;
-    return cs_auth_sample_pick(q->name, nth);
+    /* The hash sample first, then the zone's first names outside it: how many names are asked
+     * does not depend on the order the scan reaches them. */
+    if (cs_auth_sample_pick(q->name, CS_AUTH_SAMPLE_FIRST))
+        return true;
+    return zp->names_decided++ < CS_AUTH_SAMPLE_FIRST;
 }
 
 bool cs_auth_qname_shows_problem(const struct cs_auth_qname *q, unsigned tries, unsigned sent)

@@ -31,9 +31,10 @@ void cs_auth_note_server_data(struct cs_auth_server *s, const ldns_pkt *pkt, uin
 /* Keeps the CAA set of a reply when no server returned it before. */
 void cs_auth_qname_keep_set(struct cs_auth_qname *q, const ldns_pkt *pkt, unsigned server);
 
-/* Keeps the SOA serial of a negative answer to the apex's CAA (the SOA in its authority section),
- * so that the apex's CAA probes stand for the SOA query (--auth-depth sample). */
-void cs_auth_note_negative_serial(struct cs_auth_server *s, const ldns_pkt *pkt,
+/* Keeps the SOA serial of a negative answer to the apex's CAA (the zone's SOA in its authority
+ * section) unless the server has one already, so that the apex's CAA probes stand for the SOA
+ * query (--auth-depth sample). Returns whether the answer carried the zone's SOA. */
+bool cs_auth_note_negative_serial(struct cs_auth_server *s, const ldns_pkt *pkt,
                                   const struct cs_auth_reply *r);
 
 /* Takes a direct query's answer for server s (and, for a name probe, name q; NULL for a zone
@@ -58,7 +59,8 @@ bool cs_auth_level_unclear(const struct cs_ca_level *lv);
  * NS sets disagree, the apex's CAA differs between servers, or a server is intermittent. */
 bool cs_auth_zone_disagrees(const struct cs_auth_zone *z);
 /* Whether name q, below its zone's apex, is asked at every address: a CA-side lookup that failed
- * or disagreed (must_probe), a zone whose servers disagree, an escalated zone, or the sample. */
+ * or disagreed (must_probe), a zone whose servers disagree, an escalated zone, or the sample (the
+ * 1-in-CS_AUTH_SAMPLE_ONE_IN hash, else the zone's first CS_AUTH_SAMPLE_FIRST names outside it). */
 bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_zone_priv *zp);
 /* True when the first `sent` tries of name q show something at some server (an error, a timeout,
  * a finding of the reply) or the servers answered differently: the name gets its other tries. */

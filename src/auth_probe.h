@@ -96,12 +96,13 @@ struct auth_zone_priv {
     struct auth_glue glue;   /* from a referral */
     bool glue_asked;         /* the parent was asked for glue of NS names without an address */
     unsigned outstanding;    /* zone probes and the apex name, not answered yet */
-    unsigned names_decided;  /* names below the apex whose depth is decided (sample mode) */
+    unsigned names_decided;  /* names below the apex the sample took as first (sample mode) */
     bool escalated;          /* a name of the zone showed a finding: ask every later one */
     unsigned sample_pending; /* names below the apex being asked (sample mode) */
     struct auth_waiter *sample_waiters; /* names left out, waiting for those to finish */
     struct cs_auth_qname *apex_q;
     struct auth_addr **addr; /* per server: its address's own findings (sample mode), or NULL */
+    bool *soa_in_caa;        /* per server: the apex's CAA answers carried the SOA (sample) */
     struct auth_waiter *ready_waiters, *done_waiters;
 };
 

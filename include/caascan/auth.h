@@ -10,10 +10,13 @@
  * every IPv4 and IPv6 address of every nameserver name is looked up; a name without an address
  * is a finding (NS_NO_ADDRESS).
  *
- * Each address is then asked directly (RD=0, EDNS0 with DO, 0x20 case) -- zone probes, once per
- * run for the zone: SOA at the apex `tries` times over UDP, NS at the apex, SOA over TCP, SOA
- * without EDNS, and CAA at the apex in lower case (compared with the mixed-case answers); name
- * probes, once per run for each name of a climb: CAA `tries` times over UDP. Every reply is
+ * Each address is then asked directly (RD=0, EDNS0 with DO, 0x20 case). With --auth-depth full:
+ * zone probes, once per run for the zone: SOA at the apex `tries` times over UDP, NS at the apex,
+ * SOA over TCP, SOA without EDNS, and CAA at the apex in lower case (compared with the mixed-case
+ * answers); name probes, once per run for each name of a climb: CAA `tries` times over UDP. With
+ * the default, --auth-depth sample: SOA over TCP, SOA without EDNS and CAA in lower case once per
+ * run and address, NS and the apex's CAA per zone, SOA only where that gave no serial, and a
+ * name's own CAA where it can find something (docs/auth.md, "Depth"). Every reply is
  * judged (RCODE, AA, SOA in negative answers, empty answers, the echoed case), replies to the
  * same question are compared between tries (INTERMITTENT) and between servers (CAA sets, RCODEs,
  * SOA serials, NS sets).
@@ -133,7 +136,7 @@ struct cs_auth_result {
 typedef enum cs_auth_depth {
     CS_AUTH_DEPTH_FULL = 0, /* every name of a climb asked at every address, `tries` times */
     CS_AUTH_DEPTH_SAMPLE,   /* what can differ asked once; per-name CAA where it can find
-                               something (docs/auth.md) */
+                               something (docs/auth.md); the default */
 } cs_auth_depth;
 
 /* Sampling rule of CS_AUTH_DEPTH_SAMPLE: the first CS_AUTH_SAMPLE_FIRST names of a zone below its
@@ -147,7 +150,7 @@ typedef enum cs_auth_depth {
 bool cs_auth_sample_pick(const char *name, unsigned nth);
 
 struct cs_auth_config {
-    cs_auth_depth depth;     /* --auth-depth; default CS_AUTH_DEPTH_FULL */
+    cs_auth_depth depth;     /* --auth-depth; default CS_AUTH_DEPTH_SAMPLE */
     unsigned tries;          /* UDP queries per question and address (--auth-tries); default 2 */
     uint32_t timeout_ms;     /* longest wait for a direct query (--auth-timeout); default 3000 */
     uint32_t min_timeout_ms; /* shortest wait, however fast the server; default 1000 */

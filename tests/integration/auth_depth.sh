@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# auth_depth.sh -- --auth-depth in the DNS world. --auth-depth sample: every name of
+# auth_depth.sh -- --auth-depth in the DNS world. The default (sample): every name of
 # tests/world/scenarios.tsv gets the exact status and problem codes of the table, as with the full
-# checks (the default, which tests/integration/auth.sh holds to the same table); counted at the servers
+# checks (tests/integration/auth.sh holds the default to the same table); counted at the servers
 # by the traffic meter, not by caascan: each authoritative address is asked its own questions
 # (SOA over TCP, SOA without EDNS, CAA in lower case) once per run, at one zone's apex; ok-le.test's
 # apex is asked CAA twice at ns1 and only the first name below it once; the per-server table's
@@ -9,7 +9,7 @@
 # spared. The scan says how many names it spared, the manifest records the depth, and a bad depth
 # is a usage error.
 #
-# The sampled scan runs first in the world: a second scan of allsilent.test finds the resolvers
+# The default scan runs first in the world: a second scan of allsilent.test finds the resolvers
 # remembering its dead servers (SERVFAIL at once instead of a timeout), so the table is the
 # reference, not a second full scan.
 . "$(dirname "$0")/lib.sh"
@@ -91,7 +91,7 @@ want=5
 [ "$owner" = ok-le.test ] && want=8
 expect "queries to ns1 for ok-le.test, sample (ns1 asked at $owner)" "$(srv "$TMP/sample")" "$want"
 
-# 3. The summary says what was spared and the manifest has the depth; --auth-depth full
+# 3. The summary says what was spared and the manifest has the default depth; --auth-depth full
 # spares nothing and asks ok-le.test's servers the zone probes (2 SOA, NS, SOA over TCP, SOA without
 # EDNS, CAA in lower case) and 2 CAA queries for each distinct name of the climbs in the zone
 # (ok-le.test, www, a.b, b, locked, nosuch): 6 + 12 = 18, however many names share them.
@@ -102,11 +102,11 @@ spared() { sed -n 's/.*spared (--auth-depth sample): \([0-9]*\)$/\1/p' "$1"; }
 expect "full scan spares nothing" "$(spared "$TMP/full.err")" 0
 expect "queries to ns1 for ok-le.test, full" "$(srv "$TMP/full")" 18
 s=$(spared "$TMP/sample.err")
-[ -n "$s" ] && [ "$s" -gt 0 ] && expect "sample scan spares names" yes yes ||
-    fail "sample scan spared '$s' names"
+[ -n "$s" ] && [ "$s" -gt 0 ] && expect "default scan spares names" yes yes ||
+    fail "default scan spared '$s' names"
 depth() { python3 -c 'import json,sys
 print(json.load(open(sys.argv[1]))["options"]["auth-depth"])' "$1/manifest.json"; }
-expect "manifest auth-depth, sample" "$(depth "$TMP/sample")" sample
+expect "manifest auth-depth, default" "$(depth "$TMP/sample")" sample
 expect "manifest auth-depth, full" "$(depth "$TMP/full")" full
 
 # 4. A bad depth is a usage error that names the option.

@@ -10,7 +10,8 @@ link types Ethernet (tcpdump -i lo), Linux cooked (v1, v2), raw IP and BSD loopb
                                    returns once tcpdump listens (pid in PCAP.pid)
   meter.py stop PCAP               stop it; fails if the kernel dropped a packet
   meter.py tsv PCAP                every DNS message: time, src, sport, dst, dport, transport,
-                                   q|r, id, qname, qtype (tab-separated, one line each)
+                                   q|r, id, qname, qtype, edns (1 when it has an OPT record, else
+                                   0) (tab-separated, one line each)
   meter.py rates PCAP [--from A] [--open]
                                    queries (UDP and TCP together) from A (default 127.0.0.1, where
                                    caascan's queries come from in the world) in the busiest sliding
@@ -224,9 +225,40 @@ def qname_qtype(msg):
     return (".".join(labels) or ".") + ".", struct.unpack(">H", msg[i:i + 2])[0]
 
 
+def skip_name(msg, i):
+    """The offset after the (possibly compressed) name at i, None past the end."""
+    while i < len(msg):
+        n = msg[i]
+        if n == 0:
+            return i + 1
+        if n & 0xC0 == 0xC0:
+            return i + 2
+        i += 1 + n
+    return None
+
+
+def has_opt(msg):
+    """True when the message's additional section has an OPT record (EDNS)."""
+    qd, an, ns, ar = struct.unpack(">HHHH", msg[4:12])
+    i = 12
+    for _ in range(qd):
+        i = skip_name(msg, i)
+        if i is None:
+            return False
+        i += 4
+    for k in range(an + ns + ar):
+        i = skip_name(msg, i)
+        if i is None or i + 10 > len(msg):
+            return False
+        if k >= an + ns and struct.unpack(">H", msg[i:i + 2])[0] == 41:
+            return True
+        i += 10 + struct.unpack(">H", msg[i + 8:i + 10])[0]
+    return False
+
+
 def messages(path):
     """Every DNS message to or from port 53, in capture order:
-    (time, src, sport, dst, dport, 'udp'|'tcp', is_response, id, qname, qtype)."""
+    (time, src, sport, dst, dport, 'udp'|'tcp', is_response, id, qname, qtype, has_opt)."""
     streams = {}  # (src, sport, dst, dport) -> [next seq, bytes, time of the SYN or None]
     for ts, lt, frame in read_pcap(path):
         r = ip_payload(lt, frame)
@@ -247,7 +279,7 @@ def messages(path):
                 continue
             qn, qt = qname_qtype(msg)
             yield (ts, src, sport, dst, dport, "udp", bool(msg[2] & 0x80),
-                   struct.unpack(">H", msg[:2])[0], qn, qt)
+                   struct.unpack(">H", msg[:2])[0], qn, qt, has_opt(msg))
         elif proto == 6 and len(l4) >= 20:
             sport, dport, seq = struct.unpack(">HHI", l4[:8])
             if DNS_PORT not in (sport, dport):
@@ -282,7 +314,7 @@ def messages(path):
                 if len(msg) >= 12:
                     qn, qt = qname_qtype(msg)
                     yield (mts, src, sport, dst, dport, "tcp", bool(msg[2] & 0x80),
-                           struct.unpack(">H", msg[:2])[0], qn, qt)
+                           struct.unpack(">H", msg[:2])[0], qn, qt, has_opt(msg))
             st[1] = buf
 
 
@@ -314,8 +346,8 @@ def option(args, name, default):
 
 def cmd_tsv(pcap, args):
     for m in messages(pcap):
-        print("%.9f\t%s\t%d\t%s\t%d\t%s\t%s\t%d\t%s\t%d" %
-              (m[0], m[1], m[2], m[3], m[4], m[5], "r" if m[6] else "q", m[7], m[8], m[9]))
+        print("%.9f\t%s\t%d\t%s\t%d\t%s\t%s\t%d\t%s\t%d\t%d" %
+              (m[0], m[1], m[2], m[3], m[4], m[5], "r" if m[6] else "q", m[7], m[8], m[9], m[10]))
 
 
 def cmd_rates(pcap, args):

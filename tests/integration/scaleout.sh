@@ -163,8 +163,8 @@ refused "a part of other inputs" "$TMP/other: scanned other inputs than $TMP/par
 cp -r "$TMP/part3" "$TMP/otherca" && edit "$TMP/otherca" 'm["options"]["ca"] = "pki.goog"'
 refused "a part of another --ca" "$TMP/otherca: --ca pki.goog, but $TMP/part0 has --ca letsencrypt.org" \
     "$TMP/part0" "$TMP/part1" "$TMP/part2" "$TMP/otherca"
-cp -r "$TMP/part3" "$TMP/otherdepth" && edit "$TMP/otherdepth" 'm["options"]["auth-depth"] = "sample"'
-refused "a part of another --auth-depth" "$TMP/otherdepth: --auth-depth sample, but $TMP/part0 has --auth-depth full" \
+cp -r "$TMP/part3" "$TMP/otherdepth" && edit "$TMP/otherdepth" 'm["options"]["auth-depth"] = "full"'
+refused "a part of another --auth-depth" "$TMP/otherdepth: --auth-depth full, but $TMP/part0 has --auth-depth sample" \
     "$TMP/part0" "$TMP/part1" "$TMP/part2" "$TMP/otherdepth"
 cp -r "$TMP/part0" "$TMP/dup" && edit "$TMP/dup" 'm["partition"]["k"] = 2'
 refused "parts not disjoint" "is in two of the parts: they are not disjoint" \

@@ -1392,7 +1392,19 @@ static void test_sample_decide(void **state)
     assert_false(cs_auth_decide_probe(q[CS_AUTH_SAMPLE_FIRST], false, z->priv));
     q[CS_AUTH_SAMPLE_FIRST + 1] = qname_new(z, out[1]);
     assert_true(cs_auth_decide_probe(q[CS_AUTH_SAMPLE_FIRST + 1], true, z->priv)); /* CA side */
-    assert_int_equal(z->priv->names_decided, CS_AUTH_SAMPLE_FIRST + 2);
+    /* A name in the hash sample is asked whenever it comes, and takes no first name's place: how
+     * many names are asked does not depend on their order. */
+    const char *in = NULL;
+    for (unsigned i = 0; i < 64 && !in; i++) {
+        snprintf(names[i], sizeof(names[i]), "n%u.example.test", i);
+        if (cs_auth_sample_pick(names[i], CS_AUTH_SAMPLE_FIRST))
+            in = names[i];
+    }
+    assert_non_null(in);
+    struct cs_auth_qname *hashed = qname_new(z, in);
+    assert_true(cs_auth_decide_probe(hashed, false, z->priv));
+    cs_auth_qname_free(hashed);
+    assert_int_equal(z->priv->names_decided, CS_AUTH_SAMPLE_FIRST + 1);
     z->priv->escalated = true;
     assert_true(cs_auth_decide_probe(q[CS_AUTH_SAMPLE_FIRST], false, z->priv));
     z->priv->escalated = false;
@@ -1606,22 +1618,26 @@ static void test_sample_negative_serial(void **state)
     struct cs_answer ans = {.qtype = LDNS_RR_TYPE_CAA, .outcome = CS_OUT_ANSWER};
     ans.pkt = caa_pkt(APEX, "letsencrypt.org");
     cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_CAA, &ans, &r);
-    cs_auth_note_negative_serial(s, ans.pkt, &r);
+    assert_false(cs_auth_note_negative_serial(s, ans.pkt, &r));
     assert_false(s->has_serial);
     ldns_pkt_free(ans.pkt);
     ans.pkt = mkpkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_NOERROR, true, true,
                     SOA_LINE(APEX, 2026010101), NULL);
     cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_CAA, &ans, &r);
-    cs_auth_note_negative_serial(s, ans.pkt, &r);
+    assert_true(cs_auth_note_negative_serial(s, ans.pkt, &r));
     assert_true(s->has_serial);
     assert_int_equal(s->serial, 2026010101);
+    /* A serial the server gave first (its SOA without EDNS, say) stays; the answer still counts. */
+    s->serial = 7;
+    assert_true(cs_auth_note_negative_serial(s, ans.pkt, &r));
+    assert_int_equal(s->serial, 7);
     ldns_pkt_free(ans.pkt);
     /* The SOA of another zone (a parent's) says nothing about this one. */
     s->has_serial = false;
     ans.pkt =
         mkpkt(APEX, LDNS_RR_TYPE_CAA, LDNS_RCODE_NOERROR, true, true, SOA_LINE("test", 9), NULL);
     cs_auth_take_reply(s, NULL, LDNS_RR_TYPE_CAA, &ans, &r);
-    cs_auth_note_negative_serial(s, ans.pkt, &r);
+    assert_false(cs_auth_note_negative_serial(s, ans.pkt, &r));
     assert_false(s->has_serial);
     ldns_pkt_free(ans.pkt);
     cs_auth_zone_free(z);
