@@ -660,11 +660,16 @@ static cs_err reader_feed(cs_shard_reader *r)
         return CS_OK;
     }
     ZSTD_outBuffer ob = {r->out, FEED_CHUNK, 0};
+    size_t in_before = r->ib.pos;
     size_t z = ZSTD_decompressStream(r->dctx, &ob, &r->ib);
     if (ZSTD_isError(z))
         return reader_fail(r, CS_ECORRUPT, "row %" PRIu64 ": corrupt compressed data (%s)",
                            parse_rowno(r), ZSTD_getErrorName(z));
-    r->zlast = z;
+    /* A call that neither read nor wrote says nothing about the frame: after a frame that ended
+     * exactly at a full output buffer, the call that checks for more returns the size of the
+     * next frame's header, and the file would look cut short. */
+    if (ob.pos > 0 || r->ib.pos != in_before)
+        r->zlast = z;
     r->flush_more = ob.pos == ob.size;
     if (ob.pos == 0)
         return CS_OK;

@@ -272,6 +272,49 @@ static void test_truncated_shard(void **state)
     free(dir);
 }
 
+/* A shard whose CSV is an exact multiple of the reader's output piece (16 KiB) ends with a
+ * decompression call that fills its output exactly: the frame is complete, not cut short. */
+static void test_shard_of_whole_pieces(void **state)
+{
+    char *dir = fx_tmpdir();
+    char *path = fx_path(dir, "results-0000.csv.zst");
+    static const size_t sizes[] = {16384, 32768, 65536 * 2, 16384 * 29};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t target = sizes[k], len = 0;
+        char *text = malloc(target + 1);
+        assert_non_null(text);
+        len += (size_t)snprintf(text, target + 1, "name,status\r\n");
+        unsigned i = 0, rows = 0;
+        while (len + 17 <= target - 40) { /* "h000000.test,OK\r\n" is 17 octets */
+            len += (size_t)snprintf(text + len, target + 1 - len, "h%06u.test,OK\r\n", i++);
+            rows++;
+        }
+        size_t pad = target - len - 5; /* the last row: z...z,OK\r\n */
+        memset(text + len, 'z', pad);
+        memcpy(text + len + pad, ",OK\r\n", 6);
+        rows++;
+        assert_int_equal(strlen(text), target);
+        fx_write_zst(path, text);
+        cs_shard_reader *r;
+        char msg[8192];
+        assert_int_equal(cs_shard_reader_open(&r, path, msg, sizeof(msg)), CS_OK);
+        bool have;
+        const char *const *f;
+        unsigned got = 0;
+        cs_err rc;
+        while ((rc = cs_shard_reader_next(r, &have, &f)) == CS_OK && have)
+            got++;
+        assert_int_equal(rc, CS_OK);
+        assert_string_equal(cs_shard_reader_error(r), "");
+        assert_int_equal(got, rows);
+        cs_shard_reader_free(r);
+        free(text);
+    }
+    free(path);
+    fx_rm_rf(dir);
+    free(dir);
+}
+
 static void test_corrupted_shard(void **state)
 {
     char *dir = fx_tmpdir();
@@ -423,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_tricky_fields),
         cmocka_unit_test(test_sort_partition_and_merge),
         cmocka_unit_test(test_truncated_shard),
+        cmocka_unit_test(test_shard_of_whole_pieces),
         cmocka_unit_test(test_corrupted_shard),
         cmocka_unit_test(test_malformed_csv_in_shard),
         cmocka_unit_test(test_full_disk_while_writing_shards),
