@@ -449,6 +449,9 @@ static void zone_outstanding_done(struct cs_auth_zone *z)
     if (--z->priv->outstanding > 0)
         return;
     cs_auth_judge_zone(z, z->priv->a->tries);
+    for (size_t i = 0; z->priv->addr && i < z->nservers; i++)
+        if (z->priv->addr[i])
+            cs_auth_addr_note(z->priv->addr[i], &z->servers[i]);
     z->done = true;
     wake(&z->priv->done_waiters);
 }
@@ -1140,22 +1143,26 @@ static void qname_start(void *arg)
     unsigned send = tries;
     if (a->depth == CS_AUTH_DEPTH_SAMPLE && strcmp(q->name, z->apex) != 0) {
         struct auth_zone_priv *zp = z->priv;
+        /* A zone at an address that fails now and then is asked as one whose servers disagree. */
+        bool suspect = false;
+        for (size_t i = 0; zp->addr && i < z->nservers && !suspect; i++)
+            suspect = cs_auth_addr_suspect(zp->addr[i]);
         if (!q->priv->decided) {
             q->priv->decided = true;
-            q->priv->picked = cs_auth_decide_probe(q, q->priv->must_probe, zp);
+            q->priv->picked = suspect || cs_auth_decide_probe(q, q->priv->must_probe, zp);
             /* Left out while names of the zone are being asked: decided again once they are
              * done, so that a finding on one of them (the zone escalates) reaches this one. */
             if (!q->priv->picked && zp->sample_pending > 0 &&
                 wait_on(&zp->sample_waiters, qname_start, q) == CS_OK)
                 return;
-        } else if (zp->escalated) {
+        } else if (zp->escalated || suspect) {
             q->priv->picked = true;
         }
         q->probed = q->priv->picked;
         /* A sampled name of a zone that shows nothing is asked once at each address; a name
          * that must be asked, in a zone whose servers disagree or that escalated, `tries`
          * times. */
-        if (!q->priv->must_probe && !zp->escalated && !cs_auth_zone_disagrees(z))
+        if (!q->priv->must_probe && !zp->escalated && !suspect && !cs_auth_zone_disagrees(z))
             send = 1;
         if (q->probed)
             zp->sample_pending++;

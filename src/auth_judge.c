@@ -1009,6 +1009,21 @@ bool cs_auth_decide_probe(struct cs_auth_qname *q, bool must_probe, struct auth_
     return zp->names_decided++ < CS_AUTH_SAMPLE_FIRST;
 }
 
+void cs_auth_addr_note(struct auth_addr *ad, const struct cs_auth_server *s)
+{
+    const cs_problems now_and_then = CS_PB_BIT(CS_PB_INTERMITTENT) |
+                                     CS_PB_BIT(CS_PB_AUTH_SERVFAIL) | CS_PB_BIT(CS_PB_AUTH_TIMEOUT);
+    ad->zones_judged++;
+    if (s->findings & now_and_then)
+        ad->zones_failing++;
+}
+
+bool cs_auth_addr_suspect(const struct auth_addr *ad)
+{
+    return ad && ad->zones_failing >= CS_AUTH_SUSPECT_ZONES &&
+           ad->zones_failing * CS_AUTH_SUSPECT_SHARE >= ad->zones_judged;
+}
+
 bool cs_auth_qname_shows_problem(const struct cs_auth_qname *q, unsigned tries, unsigned sent)
 {
     const struct cs_auth_zone *z = q->zone;

@@ -47,6 +47,16 @@ void cs_auth_judge_zone(struct cs_auth_zone *z, unsigned tries);
 /* Judges an address's own questions (auth_probe.h, struct auth_addr) against what its zone's
  * probes there showed: ad->codes and ad->text. */
 void cs_auth_judge_address(struct auth_addr *ad, unsigned tries);
+/* Counts zone z's server s (judged) at its address ad: whether it failed now and then there
+ * (INTERMITTENT, SERVFAIL or a timeout, the zone's probes and its apex's CAA). */
+void cs_auth_addr_note(struct auth_addr *ad, const struct cs_auth_server *s);
+/* True when the address failed now and then for at least CS_AUTH_SUSPECT_ZONES zones and one in
+ * CS_AUTH_SUSPECT_SHARE of the zones judged there: every name of a zone served there is asked,
+ * `tries` times, as in a zone whose servers disagree (a server that fails every second query may
+ * answer a zone's few sampled queries well by chance; docs/auth.md, "Depth"). */
+bool cs_auth_addr_suspect(const struct auth_addr *ad);
+#define CS_AUTH_SUSPECT_ZONES 2
+#define CS_AUTH_SUSPECT_SHARE 4
 /* Judges the CAA probes of a name at every server and compares the servers. */
 void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries);
 

@@ -82,6 +82,8 @@ struct auth_addr {
     cs_problems codes; /* what the address does wrong whatever the zone (TCP, EDNS, case, ...) */
     char *text;        /* the clause that says it, without the server's label; NULL: none */
     struct auth_waiter *waiters; /* zones waiting for the findings */
+    unsigned zones_judged;       /* zones judged with a server at this address */
+    unsigned zones_failing;      /* ... whose server here failed now and then (cs_auth_addr_note) */
 };
 
 struct auth_zone_priv {

@@ -1643,6 +1643,36 @@ static void test_sample_negative_serial(void **state)
     cs_auth_zone_free(z);
 }
 
+/* An address that fails now and then for a share of its zones makes every name of its zones
+ * asked; one failure among many zones (a timeout on a busy day) does not. */
+static void test_sample_suspect_address(void **state)
+{
+    (void)state;
+    struct auth_addr ad = {0};
+    struct cs_auth_server clean = {0}, flaky = {.findings = PB(INTERMITTENT) | PB(AUTH_SERVFAIL)},
+                          slow = {.findings = PB(AUTH_TIMEOUT)},
+                          notimp = {.findings = PB(AUTH_NOTIMP)};
+    assert_false(cs_auth_addr_suspect(NULL));
+    cs_auth_addr_note(&ad, &flaky);
+    assert_false(cs_auth_addr_suspect(&ad)); /* one zone is not yet a pattern */
+    cs_auth_addr_note(&ad, &flaky);
+    assert_true(cs_auth_addr_suspect(&ad));
+    for (unsigned i = 0; i < 6; i++)
+        cs_auth_addr_note(&ad, &clean);
+    assert_true(cs_auth_addr_suspect(&ad)); /* 2 of 8 */
+    cs_auth_addr_note(&ad, &clean);
+    assert_false(cs_auth_addr_suspect(&ad)); /* 2 of 9 */
+    struct auth_addr busy = {0};
+    for (unsigned i = 0; i < 1000; i++)
+        cs_auth_addr_note(&busy, i % 100 == 0 ? &slow : &clean);
+    assert_false(cs_auth_addr_suspect(&busy));
+    /* An error every answer gives is found at every zone's apex: not a reason to ask more. */
+    struct auth_addr always = {0};
+    for (unsigned i = 0; i < 4; i++)
+        cs_auth_addr_note(&always, &notimp);
+    assert_false(cs_auth_addr_suspect(&always));
+}
+
 /* A name asked once gets its other tries when its answers show something. */
 static void test_sample_name_escalates(void **state)
 {
@@ -1711,6 +1741,7 @@ int main(void)
         cmocka_unit_test(test_sample_address),
         cmocka_unit_test(test_sample_negative_serial),
         cmocka_unit_test(test_sample_name_escalates),
+        cmocka_unit_test(test_sample_suspect_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
