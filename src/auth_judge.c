@@ -857,6 +857,35 @@ static void describe_answer(const struct cs_auth_qname *q, const struct cs_auth_
     }
 }
 
+/* True when every try of a name at server i of zone z failed (SERVFAIL or no answer) while the
+ * server is known to fail now and then, not always: it gave different answers between tries to
+ * other questions of the zone, or its address is suspect (cs_auth_addr_suspect) and did so for
+ * CS_AUTH_SUSPECT_ZONES zones. Such a name's own tries met only the failing turns (another
+ * client's queries fell between them): the server's INTERMITTENT is the name's too. A server that
+ * fails one name always and answers the rest of its zone well shows nothing now and then, and
+ * the name keeps its SERVFAIL or timeout alone. */
+static bool failed_now_and_then(const struct cs_auth_zone *z, size_t i,
+                                const struct cs_auth_reply *rs, unsigned tries, cs_problems codes)
+{
+    const cs_problems failed = CS_PB_BIT(CS_PB_AUTH_SERVFAIL) | CS_PB_BIT(CS_PB_AUTH_TIMEOUT);
+    if (!(codes & failed) || (codes & CS_PB_BIT(CS_PB_INTERMITTENT)))
+        return false;
+    unsigned used = 0;
+    for (unsigned t = 0; t < tries; t++) {
+        if (!usable(&rs[t]))
+            continue;
+        if (good(&rs[t]))
+            return false;
+        used++;
+    }
+    if (!used)
+        return false;
+    if (z->servers[i].findings & CS_PB_BIT(CS_PB_INTERMITTENT))
+        return true;
+    const struct auth_addr *ad = z->priv && z->priv->addr ? z->priv->addr[i] : NULL;
+    return cs_auth_addr_suspect(ad) && ad->zones_mixed >= CS_AUTH_SUSPECT_ZONES;
+}
+
 void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
 {
     struct cs_auth_zone *z = q->zone;
@@ -880,6 +909,10 @@ void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
                                    rs[t].shape == CS_SHAPE_EMPTY;
         cs_strbuf_clear(&clause);
         cs_problems codes = judge_question(s, rs, tries, "CAA", q->name, &clause, NULL);
+        if (failed_now_and_then(z, i, rs, tries, codes)) {
+            codes |= CS_PB_BIT(CS_PB_INTERMITTENT);
+            cs_strbuf_puts(&clause, ", as it fails now and then for other questions");
+        }
         q->problems |= codes;
         server_note(s, codes, clause.data);
         if (q->server_probs)
@@ -1016,6 +1049,8 @@ void cs_auth_addr_note(struct auth_addr *ad, const struct cs_auth_server *s)
     ad->zones_judged++;
     if (s->findings & now_and_then)
         ad->zones_failing++;
+    if (s->findings & CS_PB_BIT(CS_PB_INTERMITTENT))
+        ad->zones_mixed++;
 }
 
 bool cs_auth_addr_suspect(const struct auth_addr *ad)

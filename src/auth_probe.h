@@ -84,6 +84,7 @@ struct auth_addr {
     struct auth_waiter *waiters; /* zones waiting for the findings */
     unsigned zones_judged;       /* zones judged with a server at this address */
     unsigned zones_failing;      /* ... whose server here failed now and then (cs_auth_addr_note) */
+    unsigned zones_mixed;        /* ... whose server here answered and failed the same question */
 };
 
 struct auth_zone_priv {
