@@ -109,7 +109,9 @@ size_t cs_progress_format(const struct cs_progress_counts *c, const struct cs_en
     cs_progress_count(c->total, total, sizeof(total));
     cs_progress_count(c->not_ok, notok, sizeof(notok));
     cs_progress_duration(c->elapsed_s, elapsed, sizeof(elapsed));
-    double rate = c->elapsed_s > 0 ? (double)c->done / c->elapsed_s : 0;
+    /* The rate of this session: rows an earlier one wrote took none of its time. */
+    uint64_t here = c->done > c->resumed ? c->done - c->resumed : 0;
+    double rate = c->elapsed_s > 0 ? (double)here / c->elapsed_s : 0;
     uint64_t remaining = c->total > c->done ? c->total - c->done : 0;
     if (remaining == 0) {
         snprintf(left, sizeof(left), "none left");

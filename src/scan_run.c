@@ -507,6 +507,7 @@ static void print_progress(struct scan_state *st, bool final)
     struct cs_progress_counts c = {
         .elapsed_s = (double)(cs_now_ns() - st->start_ns) / 1e9,
         .done = done,
+        .resumed = st->sum->resumed_rows,
         .total = st->total,
         .not_ok = done > ok ? done - ok : 0,
         .queries = es.sent_udp + es.sent_tcp,

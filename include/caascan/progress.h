@@ -19,8 +19,9 @@
 /* What the line says besides the limits. */
 struct cs_progress_counts {
     double elapsed_s;
-    uint64_t done;  /* names written */
-    uint64_t total; /* names the run will write (the partition's, with --partition) */
+    uint64_t done;    /* names written */
+    uint64_t resumed; /* ... of them by earlier sessions (--resume): not in the rate */
+    uint64_t total;   /* names the run will write (the partition's, with --partition) */
     uint64_t not_ok;
     uint64_t queries; /* sent so far */
 };

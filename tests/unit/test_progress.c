@@ -58,6 +58,18 @@ static void test_line(void **state)
     /* 6.17 names/s: 8,766 left take 1,421 s. */
     assert_string_equal(line, "1,234 of 10,000 names (12 %), 3m20s, 6.2 names/s (40 q/s), about "
                               "23m41s left, 41 not OK");
+    /* Resumed: 9,000 rows from an earlier session, 500 written by this one in 100 s. The rate
+     * and the time left are this session's (5 names/s, 500 left: 100 s), not 95 names/s. */
+    struct cs_progress_counts resumed = {
+        .elapsed_s = 100, .done = 9500, .resumed = 9000, .total = 10000, .queries = 4000};
+    cs_progress_format(&resumed, NULL, &c, line, sizeof(line));
+    assert_string_equal(line, "9,500 of 10,000 names (95 %), 1m40s, 5.0 names/s (40 q/s), about "
+                              "1m40s left, 0 not OK");
+    /* Just resumed, nothing written yet by this session: no guess. */
+    resumed.done = resumed.resumed;
+    cs_progress_format(&resumed, NULL, &c, line, sizeof(line));
+    assert_string_equal(line, "9,000 of 10,000 names (90 %), 1m40s, 0.0 names/s (40 q/s), time "
+                              "left unknown, 0 not OK");
     /* Nothing done yet: no rate, no guess. */
     struct cs_progress_counts zero = {.elapsed_s = 3, .total = 50};
     cs_progress_format(&zero, NULL, &c, line, sizeof(line));
