@@ -3,28 +3,8 @@
 # id of a CA whose account URI prefixes caascan knows, every --account-uri must be URI-like, and
 # --account-uri may be given several times. No DNS: every command stops before the first query.
 set -u
-caascan=${1:?usage: accounts.sh CAASCAN}
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/testlib.bash"
 echo example.test >"$tmp/names.txt"
-
-# expect STATUS EXACT-STDERR -- command...: exit status and the whole of stderr.
-expect() {
-    local want_rc=$1 want_err=$2
-    shift 2
-    "$caascan" "$@" >/dev/null 2>"$tmp/err"
-    local rc=$?
-    local got
-    got=$(cat "$tmp/err")
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" == "$want_err" ]; then
-        ok
-    else
-        bad "caascan $* -> exit $rc, stderr:"$'\n'"$got"$'\n'"wanted exit $want_rc:"$'\n'"$want_err"
-    fi
-}
 
 id_msg="caascan: scan: --account-id: the account id must be a decimal number from 1 (the last part of the account URI, e.g. 123456789 of .../acme/acct/123456789)"
 expect 2 "$id_msg" scan --account-id 0123 -o "$tmp/run" "$tmp/names.txt"
@@ -48,5 +28,4 @@ expect 2 "caascan: scan: --account-uri: at most 17 account URIs" scan "${args[@]
 grep -q -- "--account-id N" "$tmp/help" && ok || bad "scan --help lacks --account-id"
 grep -q -- "(repeatable: one" "$tmp/help" && ok || bad "scan --help: --account-uri not repeatable"
 
-echo "accounts.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,13 +5,8 @@
 # compares them with --force after a loud warning; options that do not change verdicts (rates,
 # shards, resolvers) do not matter. Synthetic runs (tests/tools/mkrun), no DNS.
 set -u
-caascan=${1:?usage: diff_gates.sh CAASCAN}
+source "$(dirname "$0")/testlib.bash"
 mkrun=$(dirname "$caascan")/../tests/tools/mkrun
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 "$mkrun" "$tmp/a" 200 --shards 2 >/dev/null || { echo "FAIL: mkrun"; exit 1; }
 "$mkrun" "$tmp/b" 200 --shards 3 --perturb 0.1 --seed 7 >/dev/null || exit 1
@@ -114,5 +109,4 @@ rc=$?
 [ $rc -eq 2 ] && [ "$(cat "$tmp/err")" == "caascan: diff: --min-new-failures: '-1' is not a whole number from 0 to 100000000" ] &&
     ok || bad "--min-new-failures -1: exit $rc: $(cat "$tmp/err")"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

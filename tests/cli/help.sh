@@ -2,10 +2,7 @@
 # help.sh CAASCAN -- every command answers --help with its usage on stdout and exit 0, and a bad
 # option or a missing argument with exit 2 and an error on stderr.
 set -u
-caascan=${1:?usage: help.sh CAASCAN}
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+source "$(dirname "$0")/testlib.bash"
 
 out=$("$caascan" --help) && [[ "$out" == usage:* ]] && ok || bad "caascan --help"
 for c in scan check export diff report lookup names; do
@@ -28,5 +25,4 @@ rm -f /tmp/caascan-help-err.$$
 [ $? -eq 2 ] && ok || bad "lookup with a bad rate"
 "$caascan" check --ca 'not a domain!' x.test 2>/dev/null
 [ $? -eq 2 ] && ok || bad "check with a bad --ca"
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

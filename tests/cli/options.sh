@@ -4,27 +4,7 @@
 # input gates (no valid name, too many invalid rows, a missing column) are errors with exit 2.
 # No DNS is needed: every command here stops before the first query.
 set -u
-caascan=${1:?usage: options.sh CAASCAN}
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# expect STATUS EXACT-STDERR -- command...: exit status and the whole of stderr.
-expect() {
-    local want_rc=$1 want_err=$2
-    shift 2
-    "$caascan" "$@" >/dev/null 2>"$tmp/err"
-    local rc=$?
-    local got
-    got=$(cat "$tmp/err")
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" == "$want_err" ]; then
-        ok
-    else
-        bad "caascan $* -> exit $rc, stderr:"$'\n'"$got"$'\n'"wanted exit $want_rc:"$'\n'"$want_err"
-    fi
-}
+source "$(dirname "$0")/testlib.bash"
 
 expect 2 "caascan: scan: unknown option '--ouptut' (did you mean '--output'?)
 Try 'caascan scan --help'." scan --ouptut run x.txt
@@ -137,5 +117,4 @@ expect 2 "caascan: check: --allowed-failures 3 is more than --remotes 2" \
     check --remotes 2 --allowed-failures 3 -r 192.0.2.1 a.example
 [ ! -e "$tmp/run" ] && ok || bad "a refused scan left $tmp/run behind"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

@@ -4,14 +4,9 @@
 # (one header, every row, sorted), and an xlsx workbook read back with openpyxl (summary counts
 # equal to the manifest's, no formula, statuses filled, one row per name).
 set -u
-caascan=$(realpath "${1:?usage: output.sh CAASCAN}")
+source "$(dirname "$0")/testlib.bash"
 mkrun=$(dirname "$caascan")/../tests/tools/mkrun
 PY=/usr/bin/python3 # Debian's python3, which has python3-openpyxl
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
 # usage_error WANT_MESSAGE ARGS...: exit 2 and exactly that line on stderr.
 usage_error() {
     local want=$1
@@ -161,5 +156,4 @@ done
     [ "$("$caascan" export "$tmp/oldmerged" | md5sum)" = "$(md5sum <"$tmp/old.csv")" ] && ok ||
     bad "merge of old parts: $(cat "$tmp/err")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,12 +5,7 @@
 # takes on or off. No DNS is needed: every command here stops at its options. (The scans that
 # do run partitions from these variables are in tests/integration/scaleout.sh.)
 set -u
-caascan=${1:?usage: partition.sh CAASCAN}
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/testlib.bash"
 
 # expect STATUS EXACT-STDERR ENV... -- ARGS...: the engines' variables cleared, then ENV set.
 expect() {
@@ -26,14 +21,7 @@ expect() {
         -u SLURM_ARRAY_TASK_MAX -u SLURM_ARRAY_TASK_STEP -u JOB_COMPLETION_INDEX \
         -u CAASCAN_PARTITIONS "${envs[@]}" "$caascan" scan -o "$tmp/run" "$@" "$tmp/none.txt" \
         >/dev/null 2>"$tmp/err"
-    local rc=$?
-    local got
-    got=$(cat "$tmp/err")
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" == "$want_err" ]; then
-        ok
-    else
-        bad "${envs[*]} caascan scan $* -> exit $rc, stderr:"$'\n'"$got"$'\n'"wanted exit $want_rc:"$'\n'"$want_err"
-    fi
+    expect_result "$want_rc" "$want_err" $? "${envs[*]} caascan scan $*"
 }
 
 expect 2 "caascan: scan: --partition: '0/4': partitions are numbered from 1 (1/4 to 4/4); a job engine's 0-based index is read by --partition auto" \
@@ -77,5 +65,4 @@ for envs in "JOB_COMPLETION_INDEX=3 CAASCAN_PARTITIONS=4" \
     fi
 done
 
-echo "partition: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,12 +3,7 @@
 # the man page's PROBLEM CODES table equal what `caascan problems` generates from it, every code
 # caascan emits is in the table with a party, and the command's usage errors exit 2.
 set -u
-caascan=${1:?usage: problems.sh CAASCAN}
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/testlib.bash"
 
 "$caascan" problems --markdown >"$tmp/problems.md" && ok || bad "problems --markdown exit $?"
 if diff -u docs/problems.md "$tmp/problems.md" >"$tmp/d1"; then ok; else
@@ -50,5 +45,4 @@ done
 [ $? -eq 2 ] && ok || bad "problems with an argument: exit not 2"
 "$caascan" problems --help | grep -q '^usage: caascan problems' && ok || bad "problems --help"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
