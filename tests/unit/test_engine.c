@@ -14,11 +14,8 @@
 #include "caascan/case0x20.h"
 #include "caascan/engine.h"
 
-#include <arpa/inet.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/listener.h>
-#include <netinet/in.h>
+#include "loopback_fixture.h"
+
 #include <string.h>
 #include <unistd.h>
 
@@ -30,6 +27,7 @@ struct responder {
     int spoof_fd; /* a second socket: replies from the wrong port */
     struct event *ev;
     struct evconnlistener *tcp;
+    struct lb_tcp tcp_answer;
     struct cs_addr addr;
     unsigned udp_queries, tcp_queries;
     uint16_t ports[256];    /* source ports of the UDP queries ... */
@@ -130,54 +128,15 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void tcp_read(struct bufferevent *bev, void *arg)
+/* A TCP query's reply: NOERROR, the question alone. */
+static size_t tcp_answer(void *arg, uint8_t *buf, size_t mlen)
 {
     struct responder *r = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    uint8_t lb[2];
-    if (evbuffer_get_length(in) < 2)
-        return;
-    evbuffer_copyout(in, lb, 2);
-    size_t mlen = (size_t)lb[0] << 8 | lb[1];
-    if (evbuffer_get_length(in) < 2 + mlen)
-        return;
-    uint8_t buf[1500];
-    evbuffer_drain(in, 2);
-    evbuffer_remove(in, buf, mlen);
     r->tcp_queries++;
     size_t len = question_end(buf, mlen);
     buf[11] = 0;
     make_reply(buf, len, 0);
-    uint8_t out[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-    bufferevent_write(bev, out, 2);
-    bufferevent_write(bev, buf, len);
-}
-
-static void tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-        bufferevent_free(bev);
-}
-
-static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
-                       void *arg)
-{
-    struct bufferevent *bev =
-        bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(bev, tcp_read, NULL, tcp_event, arg);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
-
-static int udp_socket(struct cs_addr *out)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    if (out) {
-        out->len = sizeof(struct sockaddr_in);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&out->ss, &out->len), 0);
-    }
-    return fd;
+    return len;
 }
 
 static void responder_start(struct event_base *base, struct responder *r, enum mode mode,
@@ -185,15 +144,14 @@ static void responder_start(struct event_base *base, struct responder *r, enum m
 {
     memset(r, 0, sizeof(*r));
     r->mode = mode;
-    r->fd = udp_socket(&r->addr);
-    r->spoof_fd = udp_socket(NULL);
+    r->fd = lb_udp_socket(&r->addr);
+    r->spoof_fd = lb_udp_socket(NULL);
     r->ev = event_new(base, r->fd, EV_READ | EV_PERSIST, udp_cb, r);
     event_add(r->ev, NULL);
     if (with_tcp) {
         /* The TCP listener takes the same port number as the UDP socket. */
-        r->tcp = evconnlistener_new_bind(base, tcp_accept, r, LEV_OPT_CLOSE_ON_FREE, 16,
-                                         (struct sockaddr *)&r->addr.ss, (int)r->addr.len);
-        assert_non_null(r->tcp);
+        r->tcp_answer = (struct lb_tcp){tcp_answer, r};
+        r->tcp = lb_tcp_listen(base, &r->tcp_answer, &r->addr);
     }
 }
 
