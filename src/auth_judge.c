@@ -909,12 +909,32 @@ void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
                                    rs[t].shape == CS_SHAPE_EMPTY;
         cs_strbuf_clear(&clause);
         cs_problems codes = judge_question(s, rs, tries, "CAA", q->name, &clause, NULL);
+        /* The server's own findings here; what the name takes from the server's pattern
+         * elsewhere (below) is not counted again as the server's. */
+        server_note(s, codes, clause.data);
+        const struct auth_addr *ad = z->priv && z->priv->addr ? z->priv->addr[i] : NULL;
         if (failed_now_and_then(z, i, rs, tries, codes)) {
             codes |= CS_PB_BIT(CS_PB_INTERMITTENT);
             cs_strbuf_puts(&clause, ", as it fails now and then for other questions");
+        } else if (!(codes & CS_PB_BIT(CS_PB_INTERMITTENT)) && cs_auth_addr_flaky(ad)) {
+            /* Its tries here met only good turns of a server that fails for most zones. */
+            codes |= CS_PB_BIT(CS_PB_INTERMITTENT) | ad->mixed_codes;
+            const cs_problems sf = CS_PB_BIT(CS_PB_AUTH_SERVFAIL),
+                              to = CS_PB_BIT(CS_PB_AUTH_TIMEOUT);
+            const char *how = (ad->mixed_codes & sf) && (ad->mixed_codes & to)
+                                  ? "SERVFAIL or no answer"
+                              : (ad->mixed_codes & sf) ? "SERVFAIL"
+                                                       : "no answer";
+            if (clause.len)
+                cs_strbuf_puts(&clause, ", and");
+            else
+                server_label(s, &clause);
+            cs_strbuf_printf(&clause,
+                             " fails now and then (%s for %u of the %u zones asked at this "
+                             "address)",
+                             how, ad->zones_failing, ad->zones_judged);
         }
         q->problems |= codes;
-        server_note(s, codes, clause.data);
         if (q->server_probs)
             q->server_probs[i] = codes;
         if (q->server_detail && clause.len)
@@ -1049,14 +1069,22 @@ void cs_auth_addr_note(struct auth_addr *ad, const struct cs_auth_server *s)
     ad->zones_judged++;
     if (s->findings & now_and_then)
         ad->zones_failing++;
-    if (s->findings & CS_PB_BIT(CS_PB_INTERMITTENT))
+    if (s->findings & CS_PB_BIT(CS_PB_INTERMITTENT)) {
         ad->zones_mixed++;
+        ad->mixed_codes |= s->findings & now_and_then & ~CS_PB_BIT(CS_PB_INTERMITTENT);
+    }
 }
 
 bool cs_auth_addr_suspect(const struct auth_addr *ad)
 {
     return ad && ad->zones_failing >= CS_AUTH_SUSPECT_ZONES &&
            ad->zones_failing * CS_AUTH_SUSPECT_SHARE >= ad->zones_judged;
+}
+
+bool cs_auth_addr_flaky(const struct auth_addr *ad)
+{
+    return ad && ad->zones_mixed >= CS_AUTH_SUSPECT_ZONES && ad->mixed_codes &&
+           ad->zones_failing * 2 > ad->zones_judged;
 }
 
 bool cs_auth_qname_shows_problem(const struct cs_auth_qname *q, unsigned tries, unsigned sent)

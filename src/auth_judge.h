@@ -57,6 +57,11 @@ void cs_auth_addr_note(struct auth_addr *ad, const struct cs_auth_server *s);
 bool cs_auth_addr_suspect(const struct auth_addr *ad);
 #define CS_AUTH_SUSPECT_ZONES 2
 #define CS_AUTH_SUSPECT_SHARE 4
+/* True when the address fails now and then for most zones it serves: more than half of the zones
+ * judged there failed now and then, and at least CS_AUTH_SUSPECT_ZONES of them answered and failed
+ * the same question. The server, not a zone, is flaky: every name served there is INTERMITTENT,
+ * with the way it fails, even one whose own tries met only its good turns. */
+bool cs_auth_addr_flaky(const struct auth_addr *ad);
 /* Judges the CAA probes of a name at every server and compares the servers. */
 void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries);
 

@@ -85,6 +85,7 @@ struct auth_addr {
     unsigned zones_judged;       /* zones judged with a server at this address */
     unsigned zones_failing;      /* ... whose server here failed now and then (cs_auth_addr_note) */
     unsigned zones_mixed;        /* ... whose server here answered and failed the same question */
+    cs_problems mixed_codes;     /* ... and how it failed (AUTH_SERVFAIL, AUTH_TIMEOUT) */
 };
 
 struct auth_zone_priv {

@@ -1765,6 +1765,71 @@ static void test_name_failed_now_and_then(void **state)
     zone_free(z);
 }
 
+/* A server that fails now and then for most of the zones at its address makes every name served
+ * there INTERMITTENT, with the way it fails, even a name whose own tries all met good turns; the
+ * name's row says so, the server's own findings for the zone do not count it. Half the zones is
+ * not most; an address that fails always is not now and then. */
+static void test_name_at_flaky_address(void **state)
+{
+    (void)state;
+    struct auth_addr ad = {0};
+    struct cs_auth_server flaky = {.findings = PB(INTERMITTENT) | PB(AUTH_SERVFAIL)}, clean = {0},
+                          dead = {.findings = PB(AUTH_TIMEOUT)};
+    for (unsigned i = 0; i < 3; i++)
+        cs_auth_addr_note(&ad, &flaky);
+    cs_auth_addr_note(&ad, &clean);
+    assert_true(cs_auth_addr_flaky(&ad)); /* 3 of 4 */
+    struct cs_auth_zone *z = zone_new(2);
+    z->priv->addr = calloc(2, sizeof(*z->priv->addr));
+    z->priv->addr[0] = &ad;
+    struct cs_auth_qname *q = qname_new(z, NAME);
+    name_all(q, 0, CS_OUT_ANSWER, mk_nodata, NULL, "shOp.example.test");
+    name_all(q, 1, CS_OUT_ANSWER, mk_nodata, NULL, "shop.exAmple.test");
+    cs_auth_judge_qname(q, TRIES);
+    assert_codes(q->problems, PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
+    assert_codes(q->server_probs[0], PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
+    assert_codes(q->server_probs[1], 0);
+    assert_string_equal(q->server_detail[0], "ns1.example.net (192.0.2.1) fails now and then "
+                                             "(SERVFAIL for 3 of the 4 zones asked at this "
+                                             "address)");
+    assert_codes(z->servers[0].findings, 0);
+    cs_auth_qname_free(q);
+
+    /* Its own answers wrong as well: both said. */
+    q = qname_new(z, "www.example.test");
+    name_all(q, 0, CS_OUT_ANSWER, mk_rcode, "4", "wWw.example.test");
+    cs_auth_judge_qname(q, TRIES);
+    assert_codes(q->server_probs[0], PB(AUTH_NOTIMP) | PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
+    assert_string_equal(q->server_detail[0],
+                        "ns1.example.net (192.0.2.1) answered NOTIMP to 2 of 2 CAA queries for "
+                        "www.example.test, and fails now and then (SERVFAIL for 3 of the 4 zones "
+                        "asked at this address)");
+    assert_codes(z->servers[0].findings, PB(AUTH_NOTIMP));
+    cs_auth_qname_free(q);
+
+    /* Half the zones: not the server's pattern. */
+    for (unsigned i = 0; i < 2; i++)
+        cs_auth_addr_note(&ad, &clean);
+    assert_false(cs_auth_addr_flaky(&ad)); /* 3 of 6 */
+    q = qname_new(z, "ftp.example.test");
+    name_all(q, 0, CS_OUT_ANSWER, mk_nodata, NULL, "fTp.example.test");
+    cs_auth_judge_qname(q, TRIES);
+    assert_codes(q->problems, 0);
+    cs_auth_qname_free(q);
+    free(z->priv->addr);
+    z->priv->addr = NULL;
+    zone_free(z);
+
+    /* Failing always, or once: never flaky. */
+    struct auth_addr always = {0}, once = {0};
+    for (unsigned i = 0; i < 4; i++)
+        cs_auth_addr_note(&always, &dead);
+    assert_false(cs_auth_addr_flaky(&always));
+    cs_auth_addr_note(&once, &flaky);
+    assert_false(cs_auth_addr_flaky(&once));
+    assert_false(cs_auth_addr_flaky(NULL));
+}
+
 /* A name asked once gets its other tries when its answers show something. */
 static void test_sample_name_escalates(void **state)
 {
@@ -1835,6 +1900,7 @@ int main(void)
         cmocka_unit_test(test_sample_name_escalates),
         cmocka_unit_test(test_sample_suspect_address),
         cmocka_unit_test(test_name_failed_now_and_then),
+        cmocka_unit_test(test_name_at_flaky_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
