@@ -11,9 +11,10 @@
 #   scripts/bench.sh input      reading and normalizing 1,000,000 names (crt.sh JSON, CSV)
 #   scripts/bench.sh scan       100,000 names over 5,000 zones in the DNS world at --qps 20000
 #   scripts/bench.sh scan-real  100,000 names over 20,000 zones spread over providers like a real
-#                               inventory: the full authoritative checks (--auth-depth full)
-#                               against the default sample, compared name by name, projected to
-#                               1,000,000 names
+#                               inventory: the default sampled authoritative checks at the default
+#                               --auth-qps (about 35 minutes) against the full checks (unlimited,
+#                               their time at the default rate projected), compared name by name,
+#                               projected to 1,000,000 names
 #   scripts/bench.sh resume     the same scan with and without checkpoints, and --resume after
 #                               a kill -9 at 90 % of the names
 #   scripts/bench.sh store      writing, exporting and diffing runs of 1,000,000 rows
