@@ -405,29 +405,63 @@ static cs_err frame_rows(const unsigned char *p, size_t n, size_t ncols_r, size_
     return CS_OK;
 }
 
-cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, size_t ncols_servers,
+/* A read of a journal, fed its bytes in order: the whole of it (cs_journal_read_mem) or a piece at
+ * a time as they come from the file (cs_journal_read). */
+struct jreader {
+    size_t ncols_r, ncols_s;
+    uint64_t nentries;
+    cs_journal_row_cb cb;
+    void *arg;
+    struct cs_journal_info *info;
+    unsigned char *seen; /* result entries handed over */
+    ZSTD_DCtx *d;
+    unsigned char *out; /* one decompressed frame */
+    size_t outcap;
+    const char **fields;
+    size_t fcap;
+    uint64_t base; /* offset in the journal of the bytes fed next */
+};
+
+static cs_err jreader_init(struct jreader *r, size_t ncols_results, size_t ncols_servers,
                            uint64_t nentries, cs_journal_row_cb cb, void *arg,
                            struct cs_journal_info *info)
 {
     memset(info, 0, sizeof(*info));
-    const unsigned char *p = buf;
-    unsigned char *seen = calloc(nentries / 8 + 1, 1);
-    ZSTD_DCtx *d = ZSTD_createDCtx();
-    unsigned char *out = NULL;
-    size_t outcap = 0;
-    const char **fields = NULL;
-    size_t fcap = 0;
-    cs_err rc = CS_OK;
-    if (!seen || !d) {
-        rc = CS_ENOMEM;
-        goto done;
-    }
+    *r = (struct jreader){.ncols_r = ncols_results,
+                          .ncols_s = ncols_servers,
+                          .nentries = nentries,
+                          .cb = cb,
+                          .arg = arg,
+                          .info = info};
+    r->seen = calloc(nentries / 8 + 1, 1);
+    r->d = ZSTD_createDCtx();
+    return r->seen && r->d ? CS_OK : CS_ENOMEM;
+}
+
+static void jreader_free(struct jreader *r)
+{
+    free(r->fields);
+    free(r->out);
+    ZSTD_freeDCtx(r->d);
+    free(r->seen);
+}
+
+/*
+ * Reads the whole frames at the start of p[0, len) and sets *used to their length. A frame that
+ * cannot be delimited waits for more bytes, or at the end of the journal (at_end) is its torn
+ * tail: nothing after it is read.
+ */
+static cs_err jreader_feed(struct jreader *r, const unsigned char *p, size_t len, bool at_end,
+                           size_t *used)
+{
+    struct cs_journal_info *info = r->info;
     size_t pos = 0;
+    cs_err rc = CS_OK;
     while (pos < len) {
         size_t fl = ZSTD_findFrameCompressedSize(p + pos, len - pos);
         if (ZSTD_isError(fl)) {
             /* Cut short, or a frame header that cannot be delimited: nothing after it can be. */
-            info->torn_tail = true;
+            info->torn_tail = at_end;
             break;
         }
         unsigned long long csize = ZSTD_getFrameContentSize(p + pos, fl);
@@ -435,33 +469,43 @@ cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, si
         bool bad = true;
         if (csize != ZSTD_CONTENTSIZE_UNKNOWN && csize != ZSTD_CONTENTSIZE_ERROR &&
             csize <= CS_JOURNAL_FRAME_MAX) {
-            if (csize > outcap) {
-                unsigned char *o = realloc(out, csize ? csize : 1);
+            if (csize > r->outcap) {
+                unsigned char *o = realloc(r->out, csize ? csize : 1);
                 if (!o) {
                     rc = CS_ENOMEM;
-                    goto done;
+                    break;
                 }
-                out = o;
-                outcap = csize;
+                r->out = o;
+                r->outcap = csize;
             }
-            size_t got = ZSTD_decompressDCtx(d, out, outcap, p + pos, fl);
+            size_t got = ZSTD_decompressDCtx(r->d, r->out, r->outcap, p + pos, fl);
             if (!ZSTD_isError(got) && got == csize) {
-                rc = frame_rows(out, got, ncols_results, ncols_servers, nentries, seen, cb, arg,
-                                info, &fields, &fcap, &bad);
+                rc = frame_rows(r->out, got, r->ncols_r, r->ncols_s, r->nentries, r->seen, r->cb,
+                                r->arg, info, &r->fields, &r->fcap, &bad);
                 if (rc != CS_OK)
-                    goto done;
+                    break;
             }
         }
         if (bad)
             info->bad_frames++;
         pos += fl;
-        info->valid_bytes = pos;
+        info->valid_bytes = r->base + pos;
     }
-done:
-    free(fields);
-    free(out);
-    ZSTD_freeDCtx(d);
-    free(seen);
+    *used = pos;
+    r->base += pos;
+    return rc;
+}
+
+cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, size_t ncols_servers,
+                           uint64_t nentries, cs_journal_row_cb cb, void *arg,
+                           struct cs_journal_info *info)
+{
+    struct jreader r;
+    size_t used;
+    cs_err rc = jreader_init(&r, ncols_results, ncols_servers, nentries, cb, arg, info);
+    if (rc == CS_OK)
+        rc = jreader_feed(&r, buf, len, true, &used);
+    jreader_free(&r);
     return rc;
 }
 
@@ -479,39 +523,47 @@ cs_err cs_journal_read(const char *dir, size_t ncols_results, size_t ncols_serve
         cs_io_error(err, errlen, path, "cannot open", errno);
         return CS_EIO;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        cs_io_error(err, errlen, path, "cannot stat", errno);
-        close(fd);
-        return CS_EIO;
-    }
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len ? len : 1);
-    if (!buf) {
-        close(fd);
-        snprintf(err, errlen, "%s: out of memory (%zu bytes)", path, len);
-        return CS_ENOMEM;
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
+    /* Read a piece at a time, never the whole journal (a night's can be tens of megabytes): the
+     * buffer holds the piece read and the part of a frame it ended in, and grows only for a frame
+     * longer than itself. */
+    struct jreader r;
+    size_t cap = CS_JOURNAL_READ_CHUNK, have = 0;
+    unsigned char *buf = malloc(cap);
+    cs_err rc = jreader_init(&r, ncols_results, ncols_servers, nentries, cb, arg, info);
+    if (rc == CS_OK && !buf)
+        rc = CS_ENOMEM;
+    bool at_end = false;
+    while (rc == CS_OK) {
+        if (have == cap) {
+            unsigned char *b = realloc(buf, cap * 2);
+            if (!b) {
+                rc = CS_ENOMEM;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, buf + have, cap - have);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             cs_io_error(err, errlen, path, "read failed", errno);
-            free(buf);
-            close(fd);
-            return CS_EIO;
-        }
-        if (n == 0)
+            rc = CS_EIO;
             break;
-        got += (size_t)n;
+        }
+        at_end = n == 0;
+        have += (size_t)n;
+        size_t used = 0;
+        rc = jreader_feed(&r, buf, have, at_end, &used);
+        if (rc != CS_OK || at_end)
+            break;
+        memmove(buf, buf + used, have - used);
+        have -= used;
     }
     close(fd);
-    cs_err rc =
-        cs_journal_read_mem(buf, got, ncols_results, ncols_servers, nentries, cb, arg, info);
     if (rc == CS_ENOMEM)
         snprintf(err, errlen, "%s: out of memory", path);
+    jreader_free(&r);
     free(buf);
     return rc;
 }

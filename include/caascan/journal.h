@@ -30,6 +30,8 @@
 #define CS_JOURNAL_SERVER 'S'
 /* Largest decompressed frame the reader accepts; the writer stays far below it. */
 #define CS_JOURNAL_FRAME_MAX (64u * 1024 * 1024)
+/* cs_journal_read() reads the file a piece of this size at a time (more for a longer frame). */
+#define CS_JOURNAL_READ_CHUNK (1u << 20)
 
 typedef struct cs_journal cs_journal;
 
@@ -111,7 +113,8 @@ cs_err cs_journal_read_mem(const void *buf, size_t len, size_t ncols_results, si
                            struct cs_journal_info *info);
 
 /*
- * As cs_journal_read_mem() for DIR/journal.zst (a missing file is an empty journal). CS_EIO with
+ * As cs_journal_read_mem() for DIR/journal.zst (a missing file is an empty journal), read a
+ * piece at a time: memory for a piece and one frame, whatever the journal's size. CS_EIO with
  * err saying why when the file cannot be read.
  */
 cs_err cs_journal_read(const char *dir, size_t ncols_results, size_t ncols_servers,

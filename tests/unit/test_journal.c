@@ -136,6 +136,103 @@ static void test_round_trip_and_sessions(void **state)
     rmdir_all(dir);
 }
 
+/* What a read saw: its rows in order, folded into a hash, and how many. */
+struct digest {
+    uint64_t hash, rows;
+};
+
+static cs_err fold(const struct cs_journal_row *row, void *arg)
+{
+    struct digest *d = arg;
+    uint64_t h = d->hash ^ row->entry ^ ((uint64_t)row->kind << 56);
+    for (size_t c = 0; c < row->ncols; c++)
+        for (const char *p = row->fields[c]; *p; p++)
+            h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    d->hash = h * 0x9e3779b97f4a7c15ULL;
+    d->rows++;
+    return CS_OK;
+}
+
+/* A journal of several read pieces (CS_JOURNAL_READ_CHUNK), whole and cut at points inside and
+ * between pieces, read from its file a piece at a time: the same rows, frames, valid length and
+ * torn tail as when read whole from memory. */
+static void test_read_in_pieces(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    char err[512];
+    cs_journal *j;
+    assert_int_equal(cs_journal_open(&j, dir, 1, 0, err, sizeof(err)), CS_OK);
+    /* Rows that hardly compress (random characters), checkpointed every 500: frames of about
+     * 65 KB, the journal over 3 pieces. */
+    const uint64_t nrows = 30000;
+    uint64_t x = 88172645463325252ULL;
+    for (uint64_t e = 0; e < nrows; e++) {
+        char name[32], status[161];
+        for (size_t i = 0; i < sizeof(status) - 1; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            status[i] = (char)('!' + x % 94);
+        }
+        status[sizeof(status) - 1] = '\0';
+        snprintf(name, sizeof(name), "n%llu.test", (unsigned long long)e);
+        add3(j, e, name, status);
+        if (e % 500 == 499)
+            assert_int_equal(cs_journal_flush(j), CS_OK);
+    }
+    assert_int_equal(cs_journal_flush(j), CS_OK);
+    cs_journal_free(j);
+
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, CS_JOURNAL_FILE);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    size_t len = (size_t)st.st_size;
+    assert_true(len > 3 * (size_t)CS_JOURNAL_READ_CHUNK);
+    char *buf = malloc(len);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(buf, 1, len, fp), len);
+    fclose(fp);
+
+    size_t cuts[] = {len,
+                     len - 1,
+                     2 * (size_t)CS_JOURNAL_READ_CHUNK,
+                     2 * (size_t)CS_JOURNAL_READ_CHUNK + 1,
+                     (size_t)CS_JOURNAL_READ_CHUNK - 7,
+                     len / 2 + 12345,
+                     100};
+    for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+        fp = fopen(path, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(buf, 1, cuts[k], fp), cuts[k]);
+        fclose(fp);
+        struct digest dm = {0}, df = {0};
+        struct cs_journal_info im, inf;
+        assert_int_equal(cs_journal_read_mem(buf, cuts[k], 3, 2, nrows, fold, &dm, &im), CS_OK);
+        assert_int_equal(cs_journal_read(dir, 3, 2, nrows, fold, &df, &inf, err, sizeof(err)),
+                         CS_OK);
+        assert_int_equal(df.rows, dm.rows);
+        assert_true(df.hash == dm.hash);
+        assert_int_equal(inf.frames, im.frames);
+        assert_int_equal(inf.bad_frames, 0);
+        assert_int_equal(inf.valid_bytes, im.valid_bytes);
+        assert_int_equal(inf.torn_tail, im.torn_tail);
+        if (k == 0) {
+            assert_int_equal(df.rows, nrows);
+            assert_false(inf.torn_tail);
+            assert_int_equal(inf.valid_bytes, len);
+        } else {
+            assert_true(inf.torn_tail);
+            assert_true(inf.valid_bytes < cuts[k]);
+            assert_true(df.rows < nrows && df.rows % 500 == 0);
+        }
+    }
+    free(buf);
+    rmdir_all(dir);
+}
+
 static void test_torn_tail_is_dropped_and_cut(void **state)
 {
     char *dir = tmpdir();
@@ -376,6 +473,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_sessions),
         cmocka_unit_test(test_torn_tail_is_dropped_and_cut),
+        cmocka_unit_test(test_read_in_pieces),
         cmocka_unit_test(test_bad_frames_duplicates_and_range),
         cmocka_unit_test(test_full_disk_keeps_complete_frames),
         cmocka_unit_test(test_run_state_compare),
