@@ -20,7 +20,7 @@ void cs_progress_duration(double s, char *buf, size_t size)
 
 void cs_progress_count(uint64_t n, char *buf, size_t size)
 {
-    char digits[32], out[48];
+    char digits[24], out[32]; /* 20 digits and 6 commas at most */
     int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
     size_t o = 0;
     for (int i = 0; i < len; i++) {

@@ -274,7 +274,13 @@ static const char *invalid_fix(const struct scan_state *st, const char *name, co
 {
     struct cs_finding f = {.code = CS_PB_INVALID_NAME};
     snprintf(f.name, sizeof(f.name), "%s", name);
-    snprintf(f.answer, sizeof(f.answer), "%s", why);
+    /* A reason longer than the finding's answer is cut there; the row's reason column has it
+     * whole. */
+    size_t n = strlen(why);
+    if (n >= sizeof(f.answer))
+        n = sizeof(f.answer) - 1;
+    memcpy(f.answer, why, n);
+    f.answer[n] = '\0';
     cs_fix_format(&f, st->o->policy.ca_domain, buf, size);
     return buf;
 }
