@@ -1673,96 +1673,80 @@ static void test_sample_suspect_address(void **state)
     assert_false(cs_auth_addr_suspect(&always));
 }
 
-/* A name whose every try met a failing turn of a server that fails now and then (it gave different
- * answers to other questions of the zone, or its address did so for other zones and is suspect)
- * is INTERMITTENT there too; a server that fails one name always and answers the rest of its zone
- * and its address well is not. */
+/* A zone of n servers whose first server sits at address ad (the zone frees its table, not ad). */
+static struct cs_auth_zone *zone_at(size_t n, struct auth_addr *ad)
+{
+    struct cs_auth_zone *z = zone_new(n);
+    z->priv->addr = calloc(n, sizeof(*z->priv->addr));
+    z->priv->addr[0] = ad;
+    return z;
+}
+
+/* Judges NAME in z, every try at the first server failed (SERVFAIL, or no answer when timeout),
+ * the others answering its CAA; returns what the first server showed, its detail in detail. */
+static cs_problems failing_name(struct cs_auth_zone *z, bool timeout, char *detail, size_t size)
+{
+    struct cs_auth_qname *q = qname_new(z, NAME);
+    if (timeout)
+        name_all(q, 0, CS_OUT_TIMEOUT, NULL, NULL, "shOp.example.test");
+    else
+        name_all(q, 0, CS_OUT_ANSWER, mk_rcode, "2", "shOp.example.test");
+    for (size_t i = 1; i < z->nservers; i++)
+        name_all(q, i, CS_OUT_ANSWER, mk_caa, "letsencrypt.org", "shop.exAmple.test");
+    cs_auth_judge_qname(q, TRIES);
+    cs_problems codes = q->server_probs[0];
+    for (size_t i = 1; i < z->nservers; i++)
+        assert_codes(q->server_probs[i], 0);
+    snprintf(detail, size, "%s", q->server_detail[0] ? q->server_detail[0] : "");
+    cs_auth_qname_free(q);
+    zone_free(z);
+    return codes;
+}
+
+/* A name whose every try at a server met its failing turns is INTERMITTENT there when the server
+ * is seen failing now and then: it gave different answers between tries to other questions of the
+ * zone, or its address did so for CS_AUTH_SUSPECT_ZONES zones and is suspect. A server that has
+ * shown nothing now and then, an address not (or no longer) suspect, or one that fails always,
+ * leaves the name its SERVFAIL or timeout alone. */
 static void test_name_failed_now_and_then(void **state)
 {
     (void)state;
+    static const char said[] = "ns1.example.net (192.0.2.1) answered SERVFAIL to 2 of 2 CAA "
+                               "queries for shop.example.test, as it fails now and then for other "
+                               "questions";
+    char detail[512];
     /* The zone's server 1 already gave different answers between tries. */
     struct cs_auth_zone *z = zone_new(2);
     z->servers[0].findings = PB(AUTH_SERVFAIL) | PB(INTERMITTENT);
-    struct cs_auth_qname *q = qname_new(z, NAME);
-    name_all(q, 0, CS_OUT_ANSWER, mk_rcode, "2", "shOp.example.test");
-    name_all(q, 1, CS_OUT_ANSWER, mk_caa, "letsencrypt.org", "shop.exAmple.test");
-    cs_auth_judge_qname(q, TRIES);
-    assert_codes(q->server_probs[0], PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
-    assert_codes(q->server_probs[1], 0);
-    assert_string_equal(q->server_detail[0],
-                        "ns1.example.net (192.0.2.1) answered SERVFAIL to 2 of 2 CAA queries for "
-                        "shop.example.test, as it fails now and then for other questions");
-    cs_auth_qname_free(q);
-    zone_free(z);
+    assert_codes(failing_name(z, false, detail, sizeof(detail)),
+                 PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
+    assert_string_equal(detail, said);
 
-    /* The same name at a server that has shown nothing now and then: SERVFAIL alone, whatever its
-     * address did when it is not suspect or never answered well. */
     struct auth_addr ad = {0};
     struct cs_auth_server flaky = {.findings = PB(INTERMITTENT) | PB(AUTH_SERVFAIL)}, clean = {0},
                           dead = {.findings = PB(AUTH_TIMEOUT)};
-    for (int round = 0; round < 4; round++) {
-        z = zone_new(2);
-        z->priv->addr = calloc(2, sizeof(*z->priv->addr));
-        z->priv->addr[0] = &ad;
-        q = qname_new(z, NAME);
-        if (round == 3)
-            name_all(q, 0, CS_OUT_TIMEOUT, NULL, NULL, "shOp.example.test");
-        else
-            name_all(q, 0, CS_OUT_ANSWER, mk_rcode, "2", "shOp.example.test");
-        name_all(q, 1, CS_OUT_ANSWER, mk_caa, "letsencrypt.org", "shop.exAmple.test");
-        cs_auth_judge_qname(q, TRIES);
-        if (round == 0) {
-            /* One zone mixed at the address: not yet a pattern. */
-            cs_auth_addr_note(&ad, &flaky);
-            assert_codes(q->server_probs[0], PB(AUTH_SERVFAIL));
-        } else if (round == 1) {
-            /* One zone judged there: not yet a pattern either. */
-            assert_codes(q->server_probs[0], PB(AUTH_SERVFAIL));
-            cs_auth_addr_note(&ad, &flaky);
-        } else if (round == 2) {
-            assert_codes(q->server_probs[0], PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
-            assert_string_equal(q->server_detail[0],
-                                "ns1.example.net (192.0.2.1) answered SERVFAIL to 2 of 2 CAA "
-                                "queries for shop.example.test, as it fails now and then for "
-                                "other questions");
-        } else {
-            assert_codes(q->server_probs[0], PB(AUTH_TIMEOUT) | PB(INTERMITTENT));
-            /* Once most of its zones are clean the address is no longer suspect. */
-            for (unsigned i = 0; i < 7; i++)
-                cs_auth_addr_note(&ad, &clean);
-            struct cs_auth_zone *z2 = zone_new(1);
-            z2->priv->addr = calloc(1, sizeof(*z2->priv->addr));
-            z2->priv->addr[0] = &ad;
-            struct cs_auth_qname *q2 = qname_new(z2, "www.example.test");
-            name_all(q2, 0, CS_OUT_ANSWER, mk_rcode, "2", "wWw.example.test");
-            cs_auth_judge_qname(q2, TRIES);
-            assert_codes(q2->server_probs[0], PB(AUTH_SERVFAIL));
-            cs_auth_qname_free(q2);
-            free(z2->priv->addr);
-            z2->priv->addr = NULL;
-            zone_free(z2);
-        }
-        cs_auth_qname_free(q);
-        free(z->priv->addr);
-        z->priv->addr = NULL;
-        zone_free(z);
-    }
+    /* Nothing judged at the address yet, then one mixed zone: not yet a pattern. */
+    assert_codes(failing_name(zone_at(2, &ad), false, detail, sizeof(detail)), PB(AUTH_SERVFAIL));
+    cs_auth_addr_note(&ad, &flaky);
+    assert_codes(failing_name(zone_at(2, &ad), false, detail, sizeof(detail)), PB(AUTH_SERVFAIL));
+    /* Two mixed zones of two: the address fails now and then. */
+    cs_auth_addr_note(&ad, &flaky);
+    assert_codes(failing_name(zone_at(2, &ad), false, detail, sizeof(detail)),
+                 PB(AUTH_SERVFAIL) | PB(INTERMITTENT));
+    assert_string_equal(detail, said);
+    assert_codes(failing_name(zone_at(2, &ad), true, detail, sizeof(detail)),
+                 PB(AUTH_TIMEOUT) | PB(INTERMITTENT));
+    /* Once most of its zones are clean the address is no longer suspect. */
+    for (unsigned i = 0; i < 7; i++)
+        cs_auth_addr_note(&ad, &clean);
+    assert_codes(failing_name(zone_at(1, &ad), false, detail, sizeof(detail)), PB(AUTH_SERVFAIL));
+
     /* An address that fails always (every zone failing, none mixed) is not now and then. */
     struct auth_addr always = {0};
     for (unsigned i = 0; i < 4; i++)
         cs_auth_addr_note(&always, &dead);
     assert_true(cs_auth_addr_suspect(&always));
-    z = zone_new(1);
-    z->priv->addr = calloc(1, sizeof(*z->priv->addr));
-    z->priv->addr[0] = &always;
-    q = qname_new(z, NAME);
-    name_all(q, 0, CS_OUT_TIMEOUT, NULL, NULL, "shOp.example.test");
-    cs_auth_judge_qname(q, TRIES);
-    assert_codes(q->server_probs[0], PB(AUTH_TIMEOUT));
-    cs_auth_qname_free(q);
-    free(z->priv->addr);
-    z->priv->addr = NULL;
-    zone_free(z);
+    assert_codes(failing_name(zone_at(1, &always), true, detail, sizeof(detail)), PB(AUTH_TIMEOUT));
 }
 
 /* A server that fails now and then for most of the zones at its address makes every name served
@@ -1779,9 +1763,7 @@ static void test_name_at_flaky_address(void **state)
         cs_auth_addr_note(&ad, &flaky);
     cs_auth_addr_note(&ad, &clean);
     assert_true(cs_auth_addr_flaky(&ad)); /* 3 of 4 */
-    struct cs_auth_zone *z = zone_new(2);
-    z->priv->addr = calloc(2, sizeof(*z->priv->addr));
-    z->priv->addr[0] = &ad;
+    struct cs_auth_zone *z = zone_at(2, &ad);
     struct cs_auth_qname *q = qname_new(z, NAME);
     name_all(q, 0, CS_OUT_ANSWER, mk_nodata, NULL, "shOp.example.test");
     name_all(q, 1, CS_OUT_ANSWER, mk_nodata, NULL, "shop.exAmple.test");
@@ -1816,8 +1798,6 @@ static void test_name_at_flaky_address(void **state)
     cs_auth_judge_qname(q, TRIES);
     assert_codes(q->problems, 0);
     cs_auth_qname_free(q);
-    free(z->priv->addr);
-    z->priv->addr = NULL;
     zone_free(z);
 
     /* Failing always, or once: never flaky. */
