@@ -857,14 +857,14 @@ static void describe_answer(const struct cs_auth_qname *q, const struct cs_auth_
     }
 }
 
-/* True when every try of a name at server i of zone z failed (SERVFAIL or no answer) while the
- * server is known to fail now and then, not always: it gave different answers between tries to
+/* True when every try of a name at server s (at address ad) failed (SERVFAIL or no answer) while
+ * the server is known to fail now and then, not always: it gave different answers between tries to
  * other questions of the zone, or its address is suspect (cs_auth_addr_suspect) and did so for
  * CS_AUTH_SUSPECT_ZONES zones. Such a name's own tries met only the failing turns (another
  * client's queries fell between them): the server's INTERMITTENT is the name's too. A server that
  * fails one name always and answers the rest of its zone well shows nothing now and then, and
  * the name keeps its SERVFAIL or timeout alone. */
-static bool failed_now_and_then(const struct cs_auth_zone *z, size_t i,
+static bool failed_now_and_then(const struct cs_auth_server *s, const struct auth_addr *ad,
                                 const struct cs_auth_reply *rs, unsigned tries, cs_problems codes)
 {
     const cs_problems failed = CS_PB_BIT(CS_PB_AUTH_SERVFAIL) | CS_PB_BIT(CS_PB_AUTH_TIMEOUT);
@@ -880,10 +880,17 @@ static bool failed_now_and_then(const struct cs_auth_zone *z, size_t i,
     }
     if (!used)
         return false;
-    if (z->servers[i].findings & CS_PB_BIT(CS_PB_INTERMITTENT))
+    if (s->findings & CS_PB_BIT(CS_PB_INTERMITTENT))
         return true;
-    const struct auth_addr *ad = z->priv && z->priv->addr ? z->priv->addr[i] : NULL;
     return cs_auth_addr_suspect(ad) && ad->zones_mixed >= CS_AUTH_SUSPECT_ZONES;
+}
+
+/* How an address that fails now and then fails (its mixed_codes), in words. */
+static const char *failing_words(cs_problems codes)
+{
+    bool servfail = (codes & CS_PB_BIT(CS_PB_AUTH_SERVFAIL)) != 0;
+    bool timeout = (codes & CS_PB_BIT(CS_PB_AUTH_TIMEOUT)) != 0;
+    return servfail && timeout ? "SERVFAIL or no answer" : servfail ? "SERVFAIL" : "no answer";
 }
 
 void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
@@ -913,18 +920,12 @@ void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
          * elsewhere (below) is not counted again as the server's. */
         server_note(s, codes, clause.data);
         const struct auth_addr *ad = z->priv && z->priv->addr ? z->priv->addr[i] : NULL;
-        if (failed_now_and_then(z, i, rs, tries, codes)) {
+        if (failed_now_and_then(s, ad, rs, tries, codes)) {
             codes |= CS_PB_BIT(CS_PB_INTERMITTENT);
             cs_strbuf_puts(&clause, ", as it fails now and then for other questions");
         } else if (!(codes & CS_PB_BIT(CS_PB_INTERMITTENT)) && cs_auth_addr_flaky(ad)) {
             /* Its tries here met only good turns of a server that fails for most zones. */
             codes |= CS_PB_BIT(CS_PB_INTERMITTENT) | ad->mixed_codes;
-            const cs_problems sf = CS_PB_BIT(CS_PB_AUTH_SERVFAIL),
-                              to = CS_PB_BIT(CS_PB_AUTH_TIMEOUT);
-            const char *how = (ad->mixed_codes & sf) && (ad->mixed_codes & to)
-                                  ? "SERVFAIL or no answer"
-                              : (ad->mixed_codes & sf) ? "SERVFAIL"
-                                                       : "no answer";
             if (clause.len)
                 cs_strbuf_puts(&clause, ", and");
             else
@@ -932,7 +933,7 @@ void cs_auth_judge_qname(struct cs_auth_qname *q, unsigned tries)
             cs_strbuf_printf(&clause,
                              " fails now and then (%s for %u of the %u zones asked at this "
                              "address)",
-                             how, ad->zones_failing, ad->zones_judged);
+                             failing_words(ad->mixed_codes), ad->zones_failing, ad->zones_judged);
         }
         q->problems |= codes;
         if (q->server_probs)
