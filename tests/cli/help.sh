@@ -14,11 +14,10 @@ for c in scan check export diff report lookup names; do
     rc=$?
     [ $rc -eq 2 ] && [ -n "$err" ] && ok || bad "$c --no-such-option: exit $rc"
 done
-"$caascan" frobnicate 2>/tmp/caascan-help-err.$$
+"$caascan" frobnicate 2>"$tmp/err"
 rc=$?
-[ $rc -eq 2 ] && grep -qx "caascan: frobnicate: unknown command (try 'caascan --help')" /tmp/caascan-help-err.$$ &&
+[ $rc -eq 2 ] && grep -qx "caascan: frobnicate: unknown command (try 'caascan --help')" "$tmp/err" &&
     ok || bad "unknown command: exit $rc"
-rm -f /tmp/caascan-help-err.$$
 "$caascan" scan data/demo-inventory.csv 2>/dev/null
 [ $? -eq 2 ] && ok || bad "scan without -o"
 "$caascan" lookup --qps fast x.test 2>/dev/null
